@@ -1,0 +1,38 @@
+"""Who is calling: the ``CurrentUser`` every protected route names."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from tasklane.auth.service import session_is_valid
+from tasklane.core.context import Ctx
+from tasklane.core.errors import Unauthorized
+from tasklane.core.security import InvalidToken
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+async def current_principal(ctx: Ctx, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    if not token:
+        raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
+    try:
+        claims = ctx.tokens.verify_access_token(token)
+    except InvalidToken as error:
+        raise Unauthorized("The access token is invalid or expired.") from error
+    if not await session_is_valid(ctx, claims):
+        raise Unauthorized("The session has ended; log in again.")
+    return Principal(claims.user_id, claims.session_id)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -1,0 +1,35 @@
+"""Tables owned by the auth domain: sessions and the refresh tokens that rotate within them."""
+
+from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table
+
+from tasklane.core.metadata import metadata
+from tasklane.core.types import UTCDateTime, UUIDType
+
+# A session is one login on one device: the "family" every rotated refresh token belongs to.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", UUIDType(), primary_key=True),
+    Column("user_id", UUIDType(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("user_agent", String(255), nullable=True),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", UUIDType(), primary_key=True),
+    Column("session_id", UUIDType(), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    # SHA-256 of the token: the token itself is never stored.
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("rotated_at", UTCDateTime(), nullable=True),
+    # The successor token, encrypted with a key derived from the signing key, kept so that a
+    # second tab presenting this token within the grace window gets the same successor.
+    Column("successor", LargeBinary(128), nullable=True),
+    Index("ix_refresh_tokens_session_id", "session_id"),
+)

@@ -1,0 +1,105 @@
+"""All SQL of the auth domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.auth.models import refresh_tokens, sessions
+from tasklane.core.types import AnyRow
+
+
+async def insert_session(
+    conn: AsyncConnection,
+    *,
+    session_id: uuid.UUID,
+    user_id: uuid.UUID,
+    now: datetime,
+    expires_at: datetime,
+    user_agent: str | None,
+) -> None:
+    await conn.execute(
+        insert(sessions).values(
+            id=session_id,
+            user_id=user_id,
+            created_at=now,
+            last_used_at=now,
+            expires_at=expires_at,
+            user_agent=user_agent,
+        )
+    )
+
+
+async def insert_refresh_token(
+    conn: AsyncConnection, *, session_id: uuid.UUID, token_hash: bytes, now: datetime
+) -> None:
+    await conn.execute(
+        insert(refresh_tokens).values(
+            id=uuid.uuid4(), session_id=session_id, token_hash=token_hash, created_at=now
+        )
+    )
+
+
+async def refresh_token_for_update(conn: AsyncConnection, token_hash: bytes) -> AnyRow | None:
+    """The token and its session, locked until the transaction ends (two refreshes of the same
+    token are serialised: the second sees the first one's rotation)."""
+    stmt = (
+        select(
+            refresh_tokens.c.id,
+            refresh_tokens.c.rotated_at,
+            refresh_tokens.c.successor,
+            sessions.c.id.label("session_id"),
+            sessions.c.user_id,
+            sessions.c.expires_at,
+            sessions.c.revoked_at,
+        )
+        .join(sessions, sessions.c.id == refresh_tokens.c.session_id)
+        .where(refresh_tokens.c.token_hash == token_hash)
+        .with_for_update()
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def mark_rotated(
+    conn: AsyncConnection, token_id: uuid.UUID, now: datetime, successor: bytes
+) -> None:
+    await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.id == token_id)
+        .values(rotated_at=now, successor=successor)
+    )
+
+
+async def touch_session(conn: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(update(sessions).where(sessions.c.id == session_id).values(last_used_at=now))
+
+
+async def revoke_session(conn: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(
+        update(sessions)
+        .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_user_sessions(
+    conn: AsyncConnection, user_id: uuid.UUID, now: datetime, keep: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Revoke every live session of a user but ``keep``; returns the ids revoked."""
+    where = [sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None)]
+    if keep is not None:
+        where.append(sessions.c.id != keep)
+    ids = list((await conn.execute(select(sessions.c.id).where(*where))).scalars())
+    if ids:
+        await conn.execute(update(sessions).where(sessions.c.id.in_(ids)).values(revoked_at=now))
+    return ids
+
+
+async def session_state(conn: AsyncConnection, session_id: uuid.UUID) -> AnyRow | None:
+    stmt = select(sessions.c.user_id, sessions.c.expires_at, sessions.c.revoked_at).where(
+        sessions.c.id == session_id
+    )
+    return (await conn.execute(stmt)).first()

@@ -1,0 +1,178 @@
+"""/api/v1/auth: register, log in, refresh, log out; /.well-known/jwks.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from pydantic import ValidationError
+
+from tasklane.auth import service
+from tasklane.auth.deps import CurrentUser
+from tasklane.auth.schemas import LoginIn, RegisterIn, TokenOut
+from tasklane.core.context import AppContext, Ctx
+from tasklane.core.errors import Forbidden, Unauthorized, problem_responses, validation_problem
+from tasklane.users.schemas import UserOut
+
+AUTH_PATH = "/api/v1/auth"
+router = APIRouter(prefix=AUTH_PATH, tags=["auth"])
+jwks_router = APIRouter(tags=["auth"])
+
+
+def _refresh_cookie(request: Request, ctx: AppContext) -> str | None:
+    return request.cookies.get(ctx.settings.refresh_cookie_name)
+
+
+def _set_refresh_cookie(response: Response, ctx: AppContext, token: str) -> None:
+    response.set_cookie(
+        ctx.settings.refresh_cookie_name,
+        token,
+        max_age=ctx.settings.refresh_token_ttl_seconds,
+        path=AUTH_PATH,
+        secure=ctx.settings.refresh_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def _clear_refresh_cookie(response: Response, ctx: AppContext) -> None:
+    response.delete_cookie(
+        ctx.settings.refresh_cookie_name,
+        path=AUTH_PATH,
+        secure=ctx.settings.refresh_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def require_same_site(request: Request, ctx: AppContext) -> None:
+    """Cookie-authenticated calls come from our own pages only: a custom header (which a
+    cross-site form cannot send and a cross-site script cannot send without a CORS preflight)
+    and, when the browser says where it comes from, an allowed origin."""
+    if not request.headers.get("x-requested-with"):
+        raise Forbidden("This call needs the X-Requested-With header.")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        if origin != own and origin not in ctx.settings.allowed_origins:
+            raise Forbidden("Cross-site request refused.")
+    elif request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise Forbidden("Cross-site request refused.")
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=problem_responses(409),
+    summary="Create an account",
+)
+async def register(body: RegisterIn, ctx: Ctx) -> UserOut:
+    return await service.register(ctx, email=body.email, password=body.password, name=body.name)
+
+
+_LOGIN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/LoginIn"}},
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {
+                        "username": {"type": "string", "description": "The email address."},
+                        "password": {"type": "string", "format": "password"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def _login_body(request: Request) -> LoginIn:
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            form = await request.form()
+            return LoginIn(
+                email=str(form.get("username", "")), password=str(form.get("password", ""))
+            )
+        return LoginIn.model_validate_json(await request.body())
+    except ValidationError as error:
+        raise validation_problem(error.errors()) from error
+
+
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    responses=problem_responses(401),
+    openapi_extra=_LOGIN_BODY,
+    summary="Log in; the refresh token is set as an HttpOnly cookie",
+)
+async def login(request: Request, response: Response, ctx: Ctx) -> TokenOut:
+    body = await _login_body(request)
+    issued = await service.login(
+        ctx,
+        email=body.email,
+        password=body.password,
+        user_agent=request.headers.get("user-agent"),
+    )
+    _set_refresh_cookie(response, ctx, issued.refresh_token)
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenOut,
+    responses=problem_responses(401, 403),
+    summary="Rotate the refresh cookie and get a new access token",
+)
+async def refresh(request: Request, response: Response, ctx: Ctx) -> TokenOut:
+    require_same_site(request, ctx)
+    token = _refresh_cookie(request, ctx)
+    if not token:
+        raise Unauthorized("No session; log in.")
+    issued = await service.refresh(ctx, token)
+    _set_refresh_cookie(response, ctx, issued.refresh_token)
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403),
+    summary="End this session",
+)
+async def logout(request: Request, ctx: Ctx) -> Response:
+    require_same_site(request, ctx)
+    token = _refresh_cookie(request, ctx)
+    if token:
+        await service.logout(ctx, token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_refresh_cookie(response, ctx)
+    return response
+
+
+@router.post(
+    "/logout-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403),
+    summary="End every session of the account, this one included",
+)
+async def logout_all(request: Request, ctx: Ctx, principal: CurrentUser) -> Response:
+    require_same_site(request, ctx)
+    async with ctx.db.transaction() as conn:
+        await service.end_sessions(ctx, conn, principal.user_id)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    _clear_refresh_cookie(response, ctx)
+    return response
+
+
+@jwks_router.get(
+    "/.well-known/jwks.json",
+    summary="Public keys that verify access tokens",
+)
+async def jwks(ctx: Ctx) -> dict[str, Any]:
+    return ctx.tokens.jwks

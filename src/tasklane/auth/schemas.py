@@ -1,0 +1,31 @@
+"""What the auth domain accepts and exposes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from tasklane.users.schemas import Name, PasswordIn
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=320)
+    password: PasswordIn
+    name: Name
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Not validated as an address: a malformed one must answer like a wrong password.
+    email: str = Field(min_length=1, max_length=320)
+    password: PasswordIn
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name
+    expires_in: int = Field(description="Seconds until the access token expires.")

@@ -1,0 +1,157 @@
+"""Rules of the auth domain: registration, login, refresh-token rotation, sessions."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.auth import repository as repo
+from tasklane.core.context import AppContext
+from tasklane.core.errors import InvalidCredentials, Unauthorized
+from tasklane.core.security import AccessClaims, hash_refresh_token, new_refresh_token
+from tasklane.core.types import utcnow, uuid7
+from tasklane.users import service as users
+from tasklane.users.schemas import UserOut
+
+logger = logging.getLogger("tasklane.auth")
+
+LOGIN_FAILED = "The email address or password is not correct."
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+
+
+async def register(ctx: AppContext, *, email: str, password: str, name: str) -> UserOut:
+    users.check_new_password(ctx, password, "password", email)
+    password_hash = await ctx.hasher.hash(password)  # before taking a connection
+    async with ctx.db.transaction() as conn:
+        return await users.create_user(conn, email=email, name=name, password_hash=password_hash)
+
+
+async def login(
+    ctx: AppContext, *, email: str, password: str, user_agent: str | None
+) -> IssuedTokens:
+    async with ctx.db.reader() as conn:
+        account = await users.credentials(conn, email)
+    # An unknown account verifies against a dummy hash: the answer takes as long and reads the
+    # same as for a wrong password.
+    ok = await ctx.hasher.verify(account.password_hash if account else None, password)
+    if not ok or account is None or not account.is_active:
+        raise InvalidCredentials(LOGIN_FAILED)
+    new_hash = (
+        await ctx.hasher.hash(password) if ctx.hasher.needs_rehash(account.password_hash) else None
+    )
+    async with ctx.db.transaction() as conn:
+        if new_hash:
+            await users.rehash_password(conn, account.id, new_hash)
+        return await _open_session(ctx, conn, account.id, user_agent)
+
+
+async def _open_session(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, user_agent: str | None
+) -> IssuedTokens:
+    now = utcnow()
+    session_id = uuid7()
+    await repo.insert_session(
+        conn,
+        session_id=session_id,
+        user_id=user_id,
+        now=now,
+        expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds),
+        user_agent=(user_agent or "")[:255] or None,
+    )
+    refresh = new_refresh_token()
+    await repo.insert_refresh_token(
+        conn, session_id=session_id, token_hash=hash_refresh_token(refresh), now=now
+    )
+    access, ttl = ctx.tokens.issue_access_token(user_id, session_id)
+    return IssuedTokens(access, ttl, refresh)
+
+
+async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
+    """Rotate ``token``. Within the grace window a rotated token answers its successor again;
+    after it, presenting a rotated token revokes the whole session (token theft)."""
+    token_hash = hash_refresh_token(token)
+    now = utcnow()
+    reused = False
+    async with ctx.db.transaction() as conn:
+        row = await repo.refresh_token_for_update(conn, token_hash)
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise Unauthorized("The session has ended; log in again.")
+        if row.rotated_at is None:
+            successor = new_refresh_token()
+            await repo.mark_rotated(conn, row.id, now, ctx.tokens.seal(successor, token_hash))
+            await repo.insert_refresh_token(
+                conn,
+                session_id=row.session_id,
+                token_hash=hash_refresh_token(successor),
+                now=now,
+            )
+            await repo.touch_session(conn, row.session_id, now)
+        else:
+            grace = timedelta(seconds=ctx.settings.refresh_reuse_grace_seconds)
+            successor = ""
+            if now - row.rotated_at <= grace and row.successor:
+                try:
+                    successor = ctx.tokens.unseal(row.successor, token_hash)
+                except InvalidTag:  # sealed under another signing key
+                    successor = ""
+            if not successor:
+                reused = True
+                await repo.revoke_session(conn, row.session_id, now)
+    if reused:
+        # Committed above: the revocation stands although the request fails.
+        ctx.session_validity.set(row.session_id, False, ctx.settings.session_check_ttl_seconds)
+        logger.warning("refresh token reuse; session %s revoked", row.session_id)
+        raise Unauthorized("The session has ended; log in again.")
+    access, ttl = ctx.tokens.issue_access_token(row.user_id, row.session_id)
+    return IssuedTokens(access, ttl, successor)
+
+
+async def logout(ctx: AppContext, token: str) -> None:
+    async with ctx.db.transaction() as conn:
+        row = await repo.refresh_token_for_update(conn, hash_refresh_token(token))
+        if row is None:
+            return
+        await repo.revoke_session(conn, row.session_id, utcnow())
+    _forget(ctx, [row.session_id])
+
+
+async def end_sessions(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, keep: uuid.UUID | None = None
+) -> None:
+    """Revoke every session of the user (but ``keep``): their refresh tokens stop at once,
+    their access tokens at the next session check."""
+    _forget(ctx, await repo.revoke_user_sessions(conn, user_id, utcnow(), keep))
+
+
+def _forget(ctx: AppContext, session_ids: list[uuid.UUID]) -> None:
+    for session_id in session_ids:
+        ctx.session_validity.set(session_id, False, ctx.settings.session_check_ttl_seconds)
+
+
+async def session_is_valid(ctx: AppContext, claims: AccessClaims) -> bool:
+    """Whether the token's session is still live. Cached for ``session_check_ttl_seconds``,
+    so most requests are authenticated without a database round trip."""
+    cached = ctx.session_validity.get(claims.session_id)
+    if cached is not None:
+        return cached
+    async with ctx.db.reader() as conn:
+        row = await repo.session_state(conn, claims.session_id)
+    valid = (
+        row is not None
+        and row.user_id == claims.user_id
+        and row.revoked_at is None
+        and row.expires_at > utcnow()
+    )
+    ctx.session_validity.set(claims.session_id, valid, ctx.settings.session_check_ttl_seconds)
+    return valid

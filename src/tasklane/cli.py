@@ -1,0 +1,119 @@
+"""``tasklane serve | migrate | create-admin | openapi``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from tasklane.settings import Settings, get_settings
+
+
+def migrate(settings: Settings, revision: str = "head") -> None:
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+
+    if settings.dialect == "sqlite":
+        Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["settings"] = settings
+    command.upgrade(config, revision)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn  # noqa: PLC0415
+
+    workers = args.workers or (os.cpu_count() or 1 if settings.environment == "production" else 1)
+    uvicorn.run(
+        "tasklane.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level="info",
+        access_log=args.access_log,
+    )
+
+
+async def _create_admin(settings: Settings, email: str, name: str, password: str) -> None:
+    from tasklane.core.context import AppContext  # noqa: PLC0415
+    from tasklane.users import service as users  # noqa: PLC0415
+
+    ctx = AppContext.create(settings)
+    try:
+        users.check_new_password(ctx, password, "password", email)
+        password_hash = await ctx.hasher.hash(password)
+        async with ctx.db.transaction() as conn:
+            user = await users.create_user(
+                conn, email=email, name=name, password_hash=password_hash, role="admin"
+            )
+        print(f"created administrator {user.email} ({user.id})")
+    finally:
+        await ctx.close()
+
+
+def _openapi() -> None:
+    from tasklane.app import create_app  # noqa: PLC0415
+
+    app = create_app(Settings())
+    print(json.dumps(app.openapi(), indent=2, sort_keys=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tasklane")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=0, help="0: 1 in development, CPUs in production"
+    )
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument("--access-log", action="store_true")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.add_argument("revision", nargs="?", default="head")
+    admin = sub.add_parser("create-admin", help="create an administrator account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrator")
+    admin.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    sub.add_parser("openapi", help="print the OpenAPI schema")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if args.command == "serve":
+        if not args.no_migrate:
+            migrate(settings)
+        _serve(args, settings)
+    elif args.command == "migrate":
+        migrate(settings, args.revision)
+    elif args.command == "create-admin":
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+        from tasklane.core.errors import ProblemError  # noqa: PLC0415
+
+        try:
+            asyncio.run(_create_admin(settings, args.email, args.name, password))
+        except ProblemError as error:
+            print(f"error: {error.detail}", file=sys.stderr)
+            return 1
+    elif args.command == "openapi":
+        _openapi()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

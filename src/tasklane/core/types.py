@@ -1,0 +1,96 @@
+"""Column types that behave the same on SQLite, MariaDB/MySQL and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
+
+from sqlalchemy import DateTime, Dialect, LargeBinary, Row
+from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+def uuid7() -> uuid.UUID:
+    """A UUID version 7 (RFC 9562): 48 bits of milliseconds, then 74 random bits.
+
+    Time-ordered ids keep B-tree inserts at the right edge of the index (InnoDB clusters rows by
+    primary key); the 74 random bits keep them unguessable.
+    """
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76  # version
+    value |= ((rand >> 62) & 0xFFF) << 64  # rand_a: 12 bits
+    value |= 0b10 << 62  # variant
+    value |= rand & ((1 << 62) - 1)  # rand_b: 62 bits
+    return uuid.UUID(int=value)
+
+
+class UUIDType(TypeDecorator[uuid.UUID]):
+    """Native ``uuid`` on PostgreSQL, 16 bytes elsewhere (not 32 hex characters)."""
+
+    impl = LargeBinary(16)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.UUID(as_uuid=True))
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.BINARY(16))
+        return dialect.type_descriptor(LargeBinary(16))
+
+    def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return value.bytes
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        return uuid.UUID(bytes=bytes(value))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC with microseconds, returned timezone-aware.
+
+    PostgreSQL keeps ``timestamptz``; MariaDB/MySQL get ``DATETIME(6)`` and SQLite a fixed-width
+    text, both holding naive UTC, so equal seconds never tie a keyset cursor.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite expressions that bypass the column type
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+#: A result row of any shape (SQLAlchemy 2.1 types rows by their column tuple).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]

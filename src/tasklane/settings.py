@@ -1,0 +1,112 @@
+"""Typed settings, read from the environment (prefix ``TASKLANE_``) and validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Defaults suit the embedded single-process set-up."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKLANE_", extra="ignore", frozen=True)
+
+    environment: Environment = "development"
+    var_dir: Path = Path("var")
+
+    # --- database -------------------------------------------------------------------------
+    database_url: str = "sqlite+aiosqlite:///./var/tasklane.db"
+    #: Connections kept open per engine and process. Two engines exist per process (a write
+    #: engine and an autocommit read engine), so a process holds at most
+    #: 2 * (pool_size + max_overflow) connections.
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    #: Seconds a request waits for a free connection before it gets a 503.
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=120)
+    #: Seconds after which a pooled connection is replaced (below MySQL's wait_timeout).
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_pool_pre_ping: bool = True
+    db_echo: bool = False
+
+    # --- tokens ---------------------------------------------------------------------------
+    #: PEM of the Ed25519 private key that signs access tokens. In development and tests a key
+    #: is generated once and kept under ``var_dir``; production refuses to start without one.
+    jwt_private_key: str | None = None
+    #: Extra PEM public keys still accepted (key rotation), separated by blank lines.
+    jwt_extra_public_keys: str | None = None
+    jwt_issuer: str = "tasklane"
+    jwt_audience: str = "tasklane-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    #: A rotated refresh token presented again within this many seconds answers the same
+    #: successor (two tabs refreshing at once); later, the whole session is revoked.
+    refresh_reuse_grace_seconds: int = Field(default=10, ge=0, le=10)
+    refresh_cookie_name: str = "tasklane_refresh"
+    refresh_cookie_secure: bool = True
+    #: How long a session's "still valid" answer may be reused before the database is asked
+    #: again. Revocations made by this process take effect at once.
+    session_check_ttl_seconds: float = Field(default=30.0, ge=0, le=300)
+
+    # --- passwords ------------------------------------------------------------------------
+    password_min_length: int = Field(default=8, ge=8)
+    password_max_length: int = Field(default=128, ge=64, le=1024)
+    argon2_time_cost: int = Field(default=2, ge=2)
+    argon2_memory_kib: int = Field(default=19456, ge=19456)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    #: Threads hashing passwords; each running hash holds ``argon2_memory_kib`` of memory.
+    password_hash_workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1, le=64)
+
+    # --- HTTP -----------------------------------------------------------------------------
+    #: Origins allowed to make credentialed cross-site calls (and the refresh/logout calls).
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    #: An idempotency key still "in progress" after this long is taken over by a retry
+    #: (the first attempt's process died).
+    idempotency_lock_seconds: int = Field(default=60, ge=1)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin == "*" or not origin.startswith(("http://", "https://")):
+                raise ValueError(f"not an origin: {origin!r} (expected scheme://host[:port])")
+        return [origin.rstrip("/") for origin in value]
+
+    @model_validator(mode="after")
+    def _production_guards(self) -> Self:
+        if self.environment == "production":
+            if not self.jwt_private_key:
+                raise ValueError("TASKLANE_JWT_PRIVATE_KEY is required in production")
+            if not self.refresh_cookie_secure:
+                raise ValueError("refresh cookies must be Secure in production")
+        return self
+
+    @cached_property
+    def dialect(self) -> str:
+        """``sqlite``, ``mysql`` (MariaDB too) or ``postgresql``."""
+        scheme = self.database_url.split(":", 1)[0]
+        name = scheme.split("+", 1)[0]
+        return "mysql" if name == "mariadb" else name
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,205 @@
+"""/api/v1/tasks: the caller's tasks. Someone else's task is a 404 on every route."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import AwareDatetime
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.auth.deps import CurrentUser
+from tasklane.core.context import Ctx
+from tasklane.core.db import DbRead, DbWrite
+from tasklane.core.errors import problem_responses
+from tasklane.core.idempotency import request_fingerprint, run_idempotent
+from tasklane.core.pagination import Cursor, Limit
+from tasklane.tasks import service
+from tasklane.tasks.schemas import (
+    BulkOperation,
+    BulkResult,
+    Priority,
+    Sort,
+    Status,
+    TaskCreate,
+    TaskOut,
+    TaskPage,
+    TaskStats,
+    TaskUpdate,
+)
+from tasklane.users import service as users
+
+PREFIX = "/api/v1/tasks"
+router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(401))
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        max_length=1024,
+        description="ETag of the version you changed; a stale one answers 412 and changes nothing.",
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=255,
+        description="Retries with the same key and body replay the first response.",
+    ),
+]
+_ETAG_HEADER = {"ETag": {"description": "Version of the task", "schema": {"type": "string"}}}
+
+
+def _json(payload: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(payload),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def _task_response(task: service.Task, status_code: int = 200) -> Response:
+    headers = {"ETag": service.etag(task["version"])}
+    if status_code == 201:
+        headers["Location"] = f"{PREFIX}/{task['id']}"
+    return _json(task, status_code, headers)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskOut,
+    responses={
+        201: {"headers": {**_ETAG_HEADER, "Location": {"schema": {"type": "string"}}}},
+        **problem_responses(409),
+    },
+    summary="Create a task",
+)
+async def create_task(
+    body: TaskCreate,
+    principal: CurrentUser,
+    ctx: Ctx,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    async def run(conn: AsyncConnection) -> Response:
+        return _task_response(await service.create(conn, principal.user_id, body), 201)
+
+    if idempotency_key is None:
+        async with ctx.db.transaction() as conn:
+            return await run(conn)
+    return await run_idempotent(
+        ctx,
+        user_id=principal.user_id,
+        route=f"POST {PREFIX}",
+        key=idempotency_key,
+        fingerprint=request_fingerprint(body.model_dump(mode="json")),
+        handler=run,
+    )
+
+
+@router.get("", response_model=TaskPage, summary="List, filter, search and sort tasks")
+async def list_tasks(
+    principal: CurrentUser,
+    conn: DbRead,
+    status_: Annotated[list[Status], Query(alias="status", max_length=3)] = [],  # noqa: B006
+    priority: Annotated[list[Priority], Query(max_length=4)] = [],  # noqa: B006
+    tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+    due_before: Annotated[
+        AwareDatetime | None, Query(description="Due strictly before this instant.")
+    ] = None,
+    due_after: Annotated[
+        AwareDatetime | None, Query(description="Due at or after this instant.")
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Only open tasks whose due time has passed.")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Every word must start a word of the title or description.",
+        ),
+    ] = None,
+    sort: Annotated[
+        Sort, Query(description="Field, `-` in front for descending. Undated tasks sort last.")
+    ] = "-created_at",
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Response:
+    items, next_cursor = await service.list_tasks(
+        conn,
+        principal.user_id,
+        service.ListParams(
+            statuses=status_,
+            priorities=priority,
+            tags=tag,
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
+            q=q,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+        ),
+    )
+    return _json({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/stats", response_model=TaskStats, summary="Counts for the dashboard")
+async def task_stats(principal: CurrentUser, conn: DbRead) -> Response:
+    profile = await users.get_profile(conn, principal.user_id)
+    return _json(await service.stats(conn, principal.user_id, profile.timezone))
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkResult,
+    responses=problem_responses(404),
+    summary="Change the status of, or delete, up to 100 tasks at once (all or nothing)",
+)
+async def bulk(body: BulkOperation, principal: CurrentUser, conn: DbWrite) -> Response:
+    items = await service.bulk(conn, principal.user_id, body)
+    count = len(items) if body.action == "set_status" else len(set(body.ids))
+    return _json({"action": body.action, "count": count, "items": items})
+
+
+@router.get(
+    "/{task_id}",
+    response_model=TaskOut,
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404)},
+    summary="Read a task",
+)
+async def read_task(task_id: uuid.UUID, principal: CurrentUser, conn: DbRead) -> Response:
+    return _task_response(await service.get(conn, principal.user_id, task_id))
+
+
+@router.patch(
+    "/{task_id}",
+    response_model=TaskOut,
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404, 412)},
+    summary="Change some fields of a task",
+)
+async def update_task(
+    task_id: uuid.UUID,
+    body: TaskUpdate,
+    principal: CurrentUser,
+    conn: DbWrite,
+    if_match: IfMatch = None,
+) -> Response:
+    task = await service.update(conn, principal.user_id, task_id, body, if_match)
+    return _task_response(task)
+
+
+@router.delete(
+    "/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404, 412),
+    summary="Delete a task",
+)
+async def delete_task(
+    task_id: uuid.UUID, principal: CurrentUser, conn: DbWrite, if_match: IfMatch = None
+) -> Response:
+    await service.delete(conn, principal.user_id, task_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,141 @@
+"""What the tasks domain accepts and exposes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+Status = Literal["todo", "in_progress", "done"]
+Priority = Literal["low", "medium", "high", "urgent"]
+STATUSES: tuple[Status, ...] = ("todo", "in_progress", "done")
+PRIORITIES: tuple[Priority, ...] = ("low", "medium", "high", "urgent")
+PRIORITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(PRIORITIES, start=1)}
+PRIORITY_NAME: dict[int, Priority] = dict(enumerate(PRIORITIES, start=1))
+
+SortField = Literal["created_at", "updated_at", "due_at", "priority", "title"]
+Sort = Literal[
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "due_at",
+    "-due_at",
+    "priority",
+    "-priority",
+    "title",
+    "-title",
+]
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=10_000)]
+# Tags are matched case-insensitively, so they are stored in lower case.
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[\w][\w .\-/]*$",
+    ),
+]
+
+
+def _unique(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskCreate(Strict):
+    title: Title
+    description: Description | None = None
+    status: Status = "todo"
+    priority: Priority = "medium"
+    due_at: AwareDatetime | None = None
+    tags: Tags = Field(default_factory=list)
+
+
+class TaskUpdate(Strict):
+    """Only the fields sent change; ``null`` clears ``description`` and ``due_at``."""
+
+    title: Title | None = None
+    description: Description | None = None
+    status: Status | None = None
+    priority: Priority | None = None
+    due_at: AwareDatetime | None = None
+    tags: Tags | None = None
+
+
+class TaskOut(BaseModel):
+    id: uuid.UUID
+    title: str
+    description: str | None
+    status: Status
+    priority: Priority
+    due_at: datetime | None
+    completed_at: datetime | None
+    tags: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskPage(BaseModel):
+    items: list[TaskOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class DayCount(BaseModel):
+    date: date
+    count: int
+
+
+class TaskStats(BaseModel):
+    timezone: str
+    total: int
+    by_status: dict[Status, int]
+    by_priority: dict[Priority, int]
+    overdue: int
+    due_today: int
+    completed_per_day: list[DayCount] = Field(description="The last 14 days, oldest first.")
+
+
+Ids = Annotated[list[uuid.UUID], Field(min_length=1, max_length=100)]
+
+
+class BulkSetStatus(Strict):
+    action: Literal["set_status"]
+    ids: Ids
+    status: Status
+
+
+class BulkDelete(Strict):
+    action: Literal["delete"]
+    ids: Ids
+
+
+BulkOperation = Annotated[BulkSetStatus | BulkDelete, Field(discriminator="action")]
+
+
+class BulkResult(BaseModel):
+    action: Literal["set_status", "delete"]
+    count: int
+    items: list[TaskOut] = Field(description="The changed tasks (empty for delete).")

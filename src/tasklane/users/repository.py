@@ -1,0 +1,69 @@
+"""All SQL of the users domain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.core.types import AnyRow
+from tasklane.users.models import users
+
+_PUBLIC = (
+    users.c.id,
+    users.c.email,
+    users.c.name,
+    users.c.role,
+    users.c.timezone,
+    users.c.preferences,
+    users.c.created_at,
+    users.c.updated_at,
+    users.c.is_active,
+)
+
+
+async def insert_user(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(users).values(**values))
+
+
+async def credentials_by_email(conn: AsyncConnection, email: str) -> AnyRow | None:
+    stmt = select(users.c.id, users.c.password_hash, users.c.is_active).where(
+        users.c.email == email
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def password_hash(conn: AsyncConnection, user_id: uuid.UUID) -> str | None:
+    stmt = select(users.c.password_hash).where(users.c.id == user_id)
+    return (await conn.execute(stmt)).scalar_one_or_none()
+
+
+async def get(conn: AsyncConnection, user_id: uuid.UUID) -> AnyRow | None:
+    return (await conn.execute(select(*_PUBLIC).where(users.c.id == user_id))).first()
+
+
+async def update_fields(conn: AsyncConnection, user_id: uuid.UUID, values: dict[str, Any]) -> bool:
+    result = await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+    return result.rowcount > 0
+
+
+async def delete_user(conn: AsyncConnection, user_id: uuid.UUID) -> bool:
+    return (await conn.execute(delete(users).where(users.c.id == user_id))).rowcount > 0
+
+
+async def list_page(
+    conn: AsyncConnection, after: tuple[datetime, uuid.UUID] | None, limit: int
+) -> list[AnyRow]:
+    stmt = select(*_PUBLIC).order_by(users.c.created_at, users.c.id).limit(limit)
+    if after is not None:
+        created, ident = after
+        stmt = stmt.where(
+            or_(
+                users.c.created_at > created,
+                and_(users.c.created_at == created, users.c.id > ident),
+            )
+        )
+    return list((await conn.execute(stmt)).all())

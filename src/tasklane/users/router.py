@@ -1,0 +1,117 @@
+"""/api/v1/users: the caller's profile, and the administration of accounts."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from tasklane.auth import service as auth
+from tasklane.auth.deps import CurrentUser
+from tasklane.core.context import Ctx
+from tasklane.core.db import DbRead, DbWrite
+from tasklane.core.errors import Conflict, problem_responses
+from tasklane.core.pagination import Cursor, Limit
+from tasklane.users import service
+from tasklane.users.schemas import (
+    AccountDelete,
+    AdminUserOut,
+    EmailChange,
+    PasswordChange,
+    ProfileUpdate,
+    UserOut,
+    UserPage,
+)
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=problem_responses(401))
+
+
+@router.get("/me", response_model=UserOut, summary="Your profile")
+async def read_me(principal: CurrentUser, conn: DbRead) -> UserOut:
+    return await service.get_profile(conn, principal.user_id)
+
+
+@router.patch("/me", response_model=UserOut, summary="Update name, time zone or preferences")
+async def update_me(body: ProfileUpdate, principal: CurrentUser, conn: DbWrite) -> UserOut:
+    return await service.update_profile(conn, principal.user_id, body)
+
+
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change the password; every other session ends",
+)
+async def change_password(
+    body: PasswordChange, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+) -> Response:
+    await service.change_password(
+        ctx, conn, principal.user_id, body.current_password, body.new_password
+    )
+    await auth.end_sessions(ctx, conn, principal.user_id, keep=principal.session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/me/email",
+    response_model=UserOut,
+    responses=problem_responses(409),
+    summary="Change the email address (needs the password)",
+)
+async def change_email(
+    body: EmailChange, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+) -> UserOut:
+    return await service.change_email(ctx, conn, principal.user_id, body.new_email, body.password)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete the account and all its tasks (needs the password)",
+)
+async def delete_me(
+    body: AccountDelete, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+) -> Response:
+    await auth.end_sessions(ctx, conn, principal.user_id)
+    await service.delete_account(ctx, conn, principal.user_id, body.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "",
+    response_model=UserPage,
+    responses=problem_responses(403),
+    summary="List accounts (administrators)",
+)
+async def list_users(
+    principal: CurrentUser, conn: DbRead, limit: Limit = 20, cursor: Cursor = None
+) -> UserPage:
+    await service.require_admin(conn, principal.user_id)
+    return await service.list_users(conn, cursor, limit)
+
+
+@router.post(
+    "/{user_id}/deactivate",
+    response_model=AdminUserOut,
+    responses=problem_responses(403, 404, 409),
+    summary="Deactivate an account and end its sessions (administrators)",
+)
+async def deactivate(
+    user_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+) -> AdminUserOut:
+    await service.require_admin(conn, principal.user_id)
+    if user_id == principal.user_id:
+        raise Conflict("Administrators cannot deactivate their own account.")
+    user = await service.set_active(conn, user_id, active=False)
+    await auth.end_sessions(ctx, conn, user_id)
+    return user
+
+
+@router.post(
+    "/{user_id}/activate",
+    response_model=AdminUserOut,
+    responses=problem_responses(403, 404),
+    summary="Reactivate an account (administrators)",
+)
+async def activate(user_id: uuid.UUID, principal: CurrentUser, conn: DbWrite) -> AdminUserOut:
+    await service.require_admin(conn, principal.user_id)
+    return await service.set_active(conn, user_id, active=True)

@@ -1,0 +1,111 @@
+"""What the users domain accepts and exposes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Length is checked by the password policy (with a clear message); this bound only stops abuse.
+PasswordIn = Annotated[str, Field(min_length=1, max_length=1024)]
+Sort = Literal[
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "due_at",
+    "-due_at",
+    "priority",
+    "-priority",
+    "title",
+    "-title",
+]
+
+
+def _check_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("Unknown time zone; use an IANA name such as Europe/Berlin.") from exc
+    return value
+
+
+_TZ_CACHE: frozenset[str] = frozenset()
+
+
+def _timezones() -> frozenset[str]:
+    global _TZ_CACHE  # noqa: PLW0603 - computed once, on first use
+    if not _TZ_CACHE:
+        _TZ_CACHE = frozenset(available_timezones()) | {"UTC"}
+    return _TZ_CACHE
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_timezone)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Preferences(Strict):
+    """UI settings kept with the account so they follow the user across devices."""
+
+    theme: Literal["system", "light", "dark"] = "system"
+    task_view: Literal["list", "board"] = "list"
+    default_sort: Sort = "-created_at"
+    week_start: Literal["monday", "sunday"] = "monday"
+    show_completed: bool = True
+
+
+class PreferencesUpdate(Strict):
+    theme: Literal["system", "light", "dark"] | None = None
+    task_view: Literal["list", "board"] | None = None
+    default_sort: Sort | None = None
+    week_start: Literal["monday", "sunday"] | None = None
+    show_completed: bool | None = None
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: Literal["user", "admin"]
+    timezone: str
+    preferences: Preferences
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminUserOut(UserOut):
+    is_active: bool
+
+
+class UserPage(BaseModel):
+    items: list[AdminUserOut]
+    next_cursor: str | None
+
+
+class ProfileUpdate(Strict):
+    name: Name | None = None
+    timezone: TimeZoneName | None = None
+    preferences: PreferencesUpdate | None = None
+
+
+class PasswordChange(Strict):
+    current_password: PasswordIn
+    new_password: PasswordIn
+
+
+class EmailChange(Strict):
+    new_email: EmailStr
+    password: PasswordIn
+
+
+class AccountDelete(Strict):
+    password: PasswordIn

@@ -1,0 +1,194 @@
+"""Rules of the users domain: accounts, profiles and their administration."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exc
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.core.context import AppContext
+from tasklane.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationProblem
+from tasklane.core.pagination import decode_cursor, encode_cursor
+from tasklane.core.security import password_problem
+from tasklane.core.types import AnyRow, utcnow, uuid7
+from tasklane.users import repository as repo
+from tasklane.users.schemas import (
+    AdminUserOut,
+    Preferences,
+    ProfileUpdate,
+    UserOut,
+    UserPage,
+)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_new_password(ctx: AppContext, password: str, field: str, email: str | None) -> None:
+    problem = password_problem(password, ctx.settings, email=email)
+    if problem:
+        raise ValidationProblem.single(field, problem)
+
+
+def _user_out(row: AnyRow) -> UserOut:
+    return UserOut(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        role=row.role,
+        timezone=row.timezone,
+        preferences=Preferences.model_validate(row.preferences or {}),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _admin_out(row: AnyRow) -> AdminUserOut:
+    return AdminUserOut(**_user_out(row).model_dump(), is_active=row.is_active)
+
+
+async def create_user(
+    conn: AsyncConnection,
+    *,
+    email: str,
+    name: str,
+    password_hash: str,
+    role: str = "user",
+) -> UserOut:
+    now = utcnow()
+    user_id = uuid7()
+    try:
+        async with conn.begin_nested():
+            await repo.insert_user(
+                conn,
+                {
+                    "id": user_id,
+                    "email": normalize_email(email),
+                    "name": name,
+                    "password_hash": password_hash,
+                    "role": role,
+                    "is_active": True,
+                    "timezone": "UTC",
+                    "preferences": Preferences().model_dump(),
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+    except exc.IntegrityError as error:
+        raise Conflict("An account with this email address already exists.") from error
+    row = await repo.get(conn, user_id)
+    assert row is not None
+    return _user_out(row)
+
+
+async def credentials(conn: AsyncConnection, email: str) -> AnyRow | None:
+    """(id, password_hash, is_active) of the account with this email, if any."""
+    return await repo.credentials_by_email(conn, normalize_email(email))
+
+
+async def rehash_password(conn: AsyncConnection, user_id: uuid.UUID, password_hash: str) -> None:
+    await repo.update_fields(conn, user_id, {"password_hash": password_hash})
+
+
+async def get_profile(conn: AsyncConnection, user_id: uuid.UUID) -> UserOut:
+    row = await repo.get(conn, user_id)
+    if row is None or not row.is_active:
+        raise Unauthorized("The account no longer exists or is deactivated.")
+    return _user_out(row)
+
+
+async def update_profile(
+    conn: AsyncConnection, user_id: uuid.UUID, change: ProfileUpdate
+) -> UserOut:
+    current = await get_profile(conn, user_id)
+    values: dict[str, Any] = {}
+    if change.name is not None:
+        values["name"] = change.name
+    if change.timezone is not None:
+        values["timezone"] = change.timezone
+    if change.preferences is not None:
+        merged = current.preferences.model_copy(
+            update=change.preferences.model_dump(exclude_none=True)
+        )
+        values["preferences"] = Preferences.model_validate(merged.model_dump()).model_dump()
+    if values:
+        values["updated_at"] = utcnow()
+        await repo.update_fields(conn, user_id, values)
+    return await get_profile(conn, user_id)
+
+
+async def _verify_password(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, password: str, field: str
+) -> None:
+    stored = await repo.password_hash(conn, user_id)
+    if not await ctx.hasher.verify(stored, password):
+        raise ValidationProblem.single(field, "The password is not correct.")
+
+
+async def change_password(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, current: str, new: str
+) -> None:
+    profile = await get_profile(conn, user_id)
+    await _verify_password(ctx, conn, user_id, current, "current_password")
+    check_new_password(ctx, new, "new_password", profile.email)
+    new_hash = await ctx.hasher.hash(new)
+    await repo.update_fields(conn, user_id, {"password_hash": new_hash, "updated_at": utcnow()})
+
+
+async def change_email(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, new_email: str, password: str
+) -> UserOut:
+    await get_profile(conn, user_id)
+    await _verify_password(ctx, conn, user_id, password, "password")
+    try:
+        async with conn.begin_nested():
+            await repo.update_fields(
+                conn, user_id, {"email": normalize_email(new_email), "updated_at": utcnow()}
+            )
+    except exc.IntegrityError as error:
+        raise Conflict("An account with this email address already exists.") from error
+    return await get_profile(conn, user_id)
+
+
+async def delete_account(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, password: str
+) -> None:
+    await get_profile(conn, user_id)
+    await _verify_password(ctx, conn, user_id, password, "password")
+    # Sessions, refresh tokens, tasks and idempotency records go with it (ON DELETE CASCADE).
+    await repo.delete_user(conn, user_id)
+
+
+async def require_admin(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+    row = await repo.get(conn, user_id)
+    if row is None or not row.is_active or row.role != "admin":
+        raise Forbidden("This needs an administrator.")
+
+
+async def list_users(conn: AsyncConnection, cursor: str | None, limit: int) -> UserPage:
+    after: tuple[datetime, uuid.UUID] | None = None
+    if cursor:
+        position = decode_cursor(cursor, "users")
+        try:
+            after = (datetime.fromisoformat(position[0]), uuid.UUID(position[1]))
+        except (IndexError, TypeError, ValueError) as error:
+            raise ValidationProblem.single("cursor", "Invalid cursor.") from error
+    rows = await repo.list_page(conn, after, limit + 1)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor("users", [last.created_at.isoformat(), str(last.id)])
+    return UserPage(items=[_admin_out(r) for r in rows], next_cursor=next_cursor)
+
+
+async def set_active(conn: AsyncConnection, user_id: uuid.UUID, active: bool) -> AdminUserOut:
+    if not await repo.update_fields(conn, user_id, {"is_active": active, "updated_at": utcnow()}):
+        raise NotFound("No such user.")
+    row = await repo.get(conn, user_id)
+    assert row is not None
+    return _admin_out(row)
