@@ -119,10 +119,8 @@ def get_database(request: Request) -> Database:
 async def _write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """One transaction per request, committed when the handler returns and before the
     response is sent (the dependency has function scope), rolled back if it raises."""
-    async with get_database(request).write_engine.connect() as conn:
-        await conn.begin()
+    async with get_database(request).transaction() as conn:
         yield conn
-        await conn.commit()
 
 
 async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:

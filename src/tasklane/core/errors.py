@@ -224,6 +224,13 @@ def install_error_handlers(app: FastAPI) -> None:
             ServiceUnavailable("The database could not complete the request; nothing was saved.")
         )
 
+    async def on_io_error(_request: Request, exc: Exception) -> Response:
+        # Some drivers let a refused or dropped connection surface as a plain OSError.
+        logger.error("I/O error reaching a backing service: %s", exc)
+        return _from_problem_error(
+            ServiceUnavailable("A backing service is unreachable; nothing was saved.")
+        )
+
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)
         return _from_problem_error(ProblemError("An unexpected error occurred."))
@@ -233,6 +240,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(sa_exc.TimeoutError, on_pool_timeout)
     app.add_exception_handler(sa_exc.DBAPIError, on_db_error)
+    app.add_exception_handler(OSError, on_io_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 

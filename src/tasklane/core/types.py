@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -47,6 +48,18 @@ class UUIDType(TypeDecorator[uuid.UUID]):
             return value
         return value.bytes
 
+    def literal_processor(self, dialect: Dialect) -> Callable[[Any], str]:
+        """SQL text of a value (to EXPLAIN a statement with its parameters inlined)."""
+
+        def render(value: uuid.UUID | None) -> str:
+            if value is None:
+                return "NULL"
+            if dialect.name == "postgresql":
+                return f"'{value}'::uuid"
+            return f"X'{value.hex}'"
+
+        return render
+
     def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
         if value is None or isinstance(value, uuid.UUID):
             return value
@@ -77,6 +90,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given to a UTC column")
         value = value.astimezone(UTC)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def literal_processor(self, dialect: Dialect) -> Callable[[Any], str]:
+        def render(value: datetime | None) -> str:
+            if value is None:
+                return "NULL"
+            bound = self.process_bind_param(value, dialect)
+            if dialect.name == "postgresql":
+                return f"'{bound.isoformat()}'::timestamptz"
+            return f"'{bound.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+
+        return render
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -183,7 +183,16 @@ def _after(keys: Sequence[SortKey], position: Sequence[Any]) -> ColumnElement[bo
             equal.append(key.expr == value)
         else:
             equal.append(key.expr.is_(None))
-    return or_(*disjuncts) if disjuncts else false()
+    if not disjuncts:
+        return false()
+    after = or_(*disjuncts)
+    first, first_value = keys[0], position[0]
+    if first_value is not None:
+        # Redundant with the OR above, but a plain range on the leading key lets every planner
+        # seek into the index instead of filtering from its start (PostgreSQL would otherwise).
+        bound = first.expr <= first_value if first.descending else first.expr >= first_value
+        after = and_(bound, after)
+    return after
 
 
 @dataclass
