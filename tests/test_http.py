@@ -184,3 +184,22 @@ async def test_task_routes_document_not_found_and_precondition(client: httpx.Asy
         assert "401" in item[method]["responses"]
     assert "412" in item["patch"]["responses"]
     assert "412" in item["delete"]["responses"]
+
+
+async def test_exhausted_pool_answers_503_quickly(settings: Settings) -> None:
+    """With every connection taken, a request waits at most the pool timeout, then gets a 503
+    problem with Retry-After; it does not hang."""
+    tight = settings.model_copy(
+        update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.3}
+    )
+    app = create_app(tight)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            user = await Api(c).user()
+            ctx = app.state.ctx
+            async with ctx.db.reader(), ctx.db.transaction():  # hold both pools' only connection
+                response = await c.get("/api/v1/tasks", headers=user.headers)
+                assert_problem(response, 503, "service-unavailable")
+                assert response.headers["retry-after"]
+            assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
