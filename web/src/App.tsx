@@ -1,0 +1,48 @@
+import { lazy, Suspense, type ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router";
+import { useAuth } from "./auth/auth-context";
+import { PageFallback } from "./components/States";
+
+const LoginPage = lazy(() => import("./routes/LoginPage"));
+const SignupPage = lazy(() => import("./routes/SignupPage"));
+const AppShell = lazy(() => import("./routes/AppShell"));
+const DashboardPage = lazy(() => import("./routes/DashboardPage"));
+const TasksPage = lazy(() => import("./routes/TasksPage"));
+const BoardPage = lazy(() => import("./routes/BoardPage"));
+const SettingsPage = lazy(() => import("./routes/SettingsPage"));
+const NotFoundPage = lazy(() => import("./routes/NotFoundPage"));
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { status } = useAuth();
+  const location = useLocation();
+  if (status === "loading") return <PageFallback />;
+  if (status === "anonymous") {
+    const next = location.pathname + location.search;
+    return <Navigate to={next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+export function App() {
+  return (
+    <Suspense fallback={<PageFallback />}>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/signup" element={<SignupPage />} />
+        <Route
+          element={
+            <RequireAuth>
+              <AppShell />
+            </RequireAuth>
+          }
+        >
+          <Route index element={<DashboardPage />} />
+          <Route path="tasks" element={<TasksPage />} />
+          <Route path="board" element={<BoardPage />} />
+          <Route path="settings" element={<SettingsPage />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}

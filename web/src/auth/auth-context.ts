@@ -1,0 +1,25 @@
+import { createContext, useContext } from "react";
+import type { User } from "../api/problem";
+
+export const ME_KEY = ["me"] as const;
+
+export type AuthStatus = "loading" | "authenticated" | "anonymous";
+
+export interface AuthApi {
+  status: AuthStatus;
+  user: User | undefined;
+  login: (email: string, password: string) => Promise<void>;
+  register: (name: string, email: string, password: string) => Promise<void>;
+  logout: () => Promise<void>;
+  logoutEverywhere: () => Promise<void>;
+  /** Forget the session locally (after the account is deleted). */
+  forget: () => void;
+}
+
+export const AuthContext = createContext<AuthApi | null>(null);
+
+export function useAuth(): AuthApi {
+  const auth = useContext(AuthContext);
+  if (!auth) throw new Error("useAuth outside AuthProvider");
+  return auth;
+}

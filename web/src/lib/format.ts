@@ -1,0 +1,48 @@
+import type { Priority, Status } from "../api/problem";
+
+export const STATUSES: Status[] = ["todo", "in_progress", "done"];
+export const PRIORITIES: Priority[] = ["low", "medium", "high", "urgent"];
+export const STATUS_LABEL: Record<Status, string> = {
+  todo: "To do",
+  in_progress: "In progress",
+  done: "Done",
+};
+export const PRIORITY_LABEL: Record<Priority, string> = {
+  low: "Low",
+  medium: "Medium",
+  high: "High",
+  urgent: "Urgent",
+};
+export const PRIORITY_CLASS: Record<Priority, string> = {
+  low: "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200",
+  medium: "bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-100",
+  high: "bg-amber-100 text-amber-900 dark:bg-amber-900 dark:text-amber-100",
+  urgent: "bg-rose-100 text-rose-800 dark:bg-rose-900 dark:text-rose-100",
+};
+
+export function formatDue(iso: string | null): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  return date.toLocaleString(undefined, {
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}
+
+export function isOverdue(iso: string | null, status: Status): boolean {
+  return !!iso && status !== "done" && new Date(iso).getTime() < Date.now();
+}
+
+/** "2025-03-04T10:00" for a datetime-local input, in local time. */
+export function toLocalInput(iso: string | null): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function fromLocalInput(value: string): string | null {
+  return value ? new Date(value).toISOString() : null;
+}

@@ -1,0 +1,149 @@
+import { useEffect, useState } from "react";
+import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { describeError } from "../api/problem";
+import { useAuth } from "../auth/auth-context";
+import { Dialog } from "../components/Dialog";
+import { useToast } from "../components/toast-context";
+import { isTyping } from "../lib/hooks";
+import { useTaskActions } from "../tasks/actions-context";
+import { TaskActionsProvider } from "../tasks/TaskActionsProvider";
+
+export const SEARCH_ID = "task-search";
+
+const NAV = [
+  { to: "/", label: "Dashboard", end: true },
+  { to: "/tasks", label: "Tasks", end: false },
+  { to: "/board", label: "Board", end: false },
+  { to: "/settings", label: "Settings", end: false },
+];
+
+const SHORTCUTS: [string, string][] = [
+  ["n", "New task"],
+  ["/", "Search tasks"],
+  ["?", "Show this help"],
+  ["Esc", "Close a dialog"],
+  ["← →", "Move a focused board card between columns"],
+];
+
+function Shortcuts({ onHelp }: { onHelp: () => void }) {
+  const { openEditor } = useTaskActions();
+  const navigate = useNavigate();
+  const location = useLocation();
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (isTyping(event.target) || document.querySelector('[aria-modal="true"]')) return;
+      if (event.key === "n") {
+        event.preventDefault();
+        openEditor();
+      } else if (event.key === "/") {
+        event.preventDefault();
+        const search = document.getElementById(SEARCH_ID);
+        if (search) search.focus();
+        else void navigate("/tasks?focus=search");
+      } else if (event.key === "?") {
+        event.preventDefault();
+        onHelp();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [openEditor, navigate, onHelp, location.pathname]);
+  return null;
+}
+
+export default function AppShell() {
+  const { user, logout } = useAuth();
+  const { toast } = useToast();
+  const navigate = useNavigate();
+  const [help, setHelp] = useState(false);
+
+  async function onLogout() {
+    try {
+      await logout();
+      void navigate("/login", { replace: true });
+    } catch (error) {
+      toast({ kind: "error", message: describeError(error) });
+    }
+  }
+
+  return (
+    <TaskActionsProvider>
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 dark:focus:bg-slate-900"
+      >
+        Skip to content
+      </a>
+      <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/95 backdrop-blur dark:border-slate-800 dark:bg-slate-950/95">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
+          <span className="text-lg font-bold text-indigo-700 dark:text-indigo-300">Tasklane</span>
+          <nav aria-label="Main" className="order-3 w-full overflow-x-auto sm:order-none sm:w-auto">
+            <ul className="flex gap-1">
+              {NAV.map((item) => (
+                <li key={item.to}>
+                  <NavLink
+                    to={item.to}
+                    end={item.end}
+                    className={({ isActive }) =>
+                      `block rounded-md px-3 py-2 text-sm font-medium ${
+                        isActive
+                          ? "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-50"
+                          : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+                      }`
+                    }
+                  >
+                    {item.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <div className="ml-auto flex items-center gap-2">
+            <NewTaskButton />
+            <button
+              type="button"
+              className="btn-secondary hidden sm:inline-flex"
+              onClick={() => setHelp(true)}
+              aria-label="Keyboard shortcuts"
+            >
+              ?
+            </button>
+            <span className="hidden max-w-40 truncate text-sm text-slate-600 md:inline dark:text-slate-400">
+              {user?.name}
+            </span>
+            <button type="button" className="btn-secondary" onClick={() => void onLogout()}>
+              Log out
+            </button>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="mx-auto max-w-6xl px-4 py-6">
+        <Outlet />
+      </main>
+      <Shortcuts onHelp={() => setHelp(true)} />
+      <Dialog open={help} title="Keyboard shortcuts" onClose={() => setHelp(false)}>
+        <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
+          {SHORTCUTS.map(([key, what]) => (
+            <div key={key} className="contents">
+              <dt>
+                <kbd className="rounded border border-slate-300 px-2 py-0.5 font-mono dark:border-slate-600">{key}</kbd>
+              </dt>
+              <dd>{what}</dd>
+            </div>
+          ))}
+        </dl>
+      </Dialog>
+    </TaskActionsProvider>
+  );
+}
+
+function NewTaskButton() {
+  const { openEditor } = useTaskActions();
+  return (
+    <button type="button" className="btn-primary" onClick={() => openEditor()}>
+      New task
+    </button>
+  );
+}

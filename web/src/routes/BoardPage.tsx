@@ -1,0 +1,160 @@
+import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
+import type { Status, Task } from "../api/problem";
+import { EmptyState, ErrorState, LoadingList } from "../components/States";
+import { formatDue, PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
+import { useTaskActions } from "../tasks/actions-context";
+import { findTask, useTaskList } from "../tasks/queries";
+import { useQueryClient } from "@tanstack/react-query";
+
+const DRAG_TYPE = "application/x-tasklane-task";
+
+function Card({ task, onKeyMove }: { task: Task; onKeyMove: (task: Task, delta: number) => void }) {
+  const { openEditor } = useTaskActions();
+  return (
+    <li>
+      <div
+        role="button"
+        tabIndex={0}
+        draggable
+        data-task-id={task.id}
+        aria-roledescription="Draggable task"
+        aria-describedby="board-help"
+        aria-label={`${task.title}, ${PRIORITY_LABEL[task.priority]} priority, ${STATUS_LABEL[task.status]}`}
+        onDragStart={(e) => {
+          e.dataTransfer.setData(DRAG_TYPE, task.id);
+          e.dataTransfer.setData("text/plain", task.id);
+          e.dataTransfer.effectAllowed = "move";
+        }}
+        onKeyDown={(e: KeyboardEvent) => {
+          if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+            e.preventDefault();
+            onKeyMove(task, e.key === "ArrowRight" ? 1 : -1);
+          } else if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            openEditor(task);
+          }
+        }}
+        onClick={() => openEditor(task)}
+        className="cursor-grab rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm hover:border-indigo-400 active:cursor-grabbing dark:border-slate-700 dark:bg-slate-800"
+      >
+        <p className="font-medium">{task.title}</p>
+        <div className="mt-2 flex flex-wrap gap-2 text-xs">
+          <span className={`rounded px-1.5 py-0.5 ${PRIORITY_CLASS[task.priority]}`}>{PRIORITY_LABEL[task.priority]}</span>
+          {task.due_at && <span className="text-slate-600 dark:text-slate-400">{formatDue(task.due_at)}</span>}
+        </div>
+      </div>
+    </li>
+  );
+}
+
+function Column({
+  status,
+  onDropTask,
+  onKeyMove,
+}: {
+  status: Status;
+  onDropTask: (id: string, status: Status) => void;
+  onKeyMove: (task: Task, delta: number) => void;
+}) {
+  const list = useTaskList({ status: [status], sort: "-priority", limit: 100 });
+  const [over, setOver] = useState(false);
+  const tasks = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const headingId = `column-${status}`;
+  return (
+    <section
+      aria-labelledby={headingId}
+      onDragOver={(e: DragEvent) => {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "move";
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e: DragEvent) => {
+        e.preventDefault();
+        setOver(false);
+        const id = e.dataTransfer.getData(DRAG_TYPE) || e.dataTransfer.getData("text/plain");
+        if (id) onDropTask(id, status);
+      }}
+      data-column={status}
+      className={`flex min-h-64 flex-col rounded-lg border-2 p-3 transition-colors ${
+        over ? "border-indigo-500 bg-indigo-50 dark:bg-indigo-950" : "border-transparent bg-slate-100 dark:bg-slate-900"
+      }`}
+    >
+      <h2 id={headingId} className="mb-3 flex items-center justify-between font-semibold">
+        {STATUS_LABEL[status]}
+        <span className="rounded-full bg-white px-2 text-sm dark:bg-slate-800">{tasks.length}{list.hasNextPage ? "+" : ""}</span>
+      </h2>
+      {list.isPending ? (
+        <LoadingList rows={3} label={`Loading ${STATUS_LABEL[status]}`} />
+      ) : list.isError ? (
+        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+      ) : tasks.length === 0 ? (
+        <EmptyState title="Nothing here">Drop a card here.</EmptyState>
+      ) : (
+        <ul className="space-y-2">
+          {tasks.map((t) => (
+            <Card key={t.id} task={t} onKeyMove={onKeyMove} />
+          ))}
+        </ul>
+      )}
+      {list.hasNextPage && (
+        <button type="button" className="btn-secondary mt-2" onClick={() => void list.fetchNextPage()}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}
+
+export default function BoardPage() {
+  const qc = useQueryClient();
+  const { update } = useTaskActions();
+  const [announcement, setAnnouncement] = useState("");
+  const refocus = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (!refocus.current) return;
+    const node = document.querySelector<HTMLElement>(`[data-task-id="${refocus.current}"]`);
+    if (node) {
+      node.focus();
+      refocus.current = null;
+    }
+  });
+
+  function move(task: Task, status: Status) {
+    if (task.status === status) return;
+    setAnnouncement(`Moved “${task.title}” to ${STATUS_LABEL[status]}.`);
+    void update(task, { status }).catch(() => undefined);
+  }
+
+  return (
+    <div className="space-y-4">
+      <h1 className="text-2xl font-semibold">Board</h1>
+      <p id="board-help" className="text-sm text-slate-600 dark:text-slate-400">
+        Drag a card to another column, or focus it and press ← or → to move it.
+      </p>
+      <p aria-live="polite" className="sr-only">
+        {announcement}
+      </p>
+      <div className="grid gap-4 md:grid-cols-3">
+        {STATUSES.map((status) => (
+          <Column
+            key={status}
+            status={status}
+            onDropTask={(id, to) => {
+              const task = findTask(qc, id);
+              if (task) move(task, to);
+            }}
+            onKeyMove={(task, delta) => {
+              const index = STATUSES.indexOf(task.status) + delta;
+              const to = STATUSES[index];
+              if (!to) return;
+              refocus.current = task.id;
+              move(task, to);
+            }}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}

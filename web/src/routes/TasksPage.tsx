@@ -1,0 +1,216 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useSearchParams } from "react-router";
+import type { Status, Task } from "../api/problem";
+import { EmptyState, ErrorState, LoadingList } from "../components/States";
+import {
+  formatDue,
+  isOverdue,
+  PRIORITY_CLASS,
+  PRIORITY_LABEL,
+  STATUS_LABEL,
+  STATUSES,
+} from "../lib/format";
+import { useTaskActions } from "../tasks/actions-context";
+import { FiltersBar } from "../tasks/FiltersBar";
+import { hasFilters, parseFilters, toListQuery } from "../tasks/filters";
+import { useTaskList } from "../tasks/queries";
+import { SEARCH_ID } from "./AppShell";
+
+function TaskRow({
+  task,
+  selected,
+  onSelect,
+}: {
+  task: Task;
+  selected: boolean;
+  onSelect: (checked: boolean) => void;
+}) {
+  const { update, remove, openEditor } = useTaskActions();
+  const overdue = isOverdue(task.due_at, task.status);
+  return (
+    <li className="flex flex-wrap items-center gap-3 px-3 py-3 sm:flex-nowrap">
+      <input
+        type="checkbox"
+        className="size-4 shrink-0"
+        checked={selected}
+        onChange={(e) => onSelect(e.target.checked)}
+        aria-label={`Select “${task.title}”`}
+      />
+      <div className="min-w-0 flex-1">
+        <button
+          type="button"
+          onClick={() => openEditor(task)}
+          className={`block max-w-full truncate text-left font-medium hover:underline ${
+            task.status === "done" ? "text-slate-500 line-through dark:text-slate-400" : ""
+          }`}
+        >
+          {task.title}
+        </button>
+        <div className="mt-1 flex flex-wrap items-center gap-2 text-xs">
+          <span className={`rounded px-1.5 py-0.5 font-medium ${PRIORITY_CLASS[task.priority]}`}>
+            {PRIORITY_LABEL[task.priority]}
+          </span>
+          {task.due_at && (
+            <span className={overdue ? "font-medium text-rose-700 dark:text-rose-300" : "text-slate-600 dark:text-slate-400"}>
+              {overdue ? "Overdue · " : "Due "}
+              {formatDue(task.due_at)}
+            </span>
+          )}
+          {task.tags.map((tag) => (
+            <span key={tag} className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+              #{tag}
+            </span>
+          ))}
+        </div>
+      </div>
+      <label className="sr-only" htmlFor={`status-${task.id}`}>
+        Status of “{task.title}”
+      </label>
+      <select
+        id={`status-${task.id}`}
+        className="input w-36 shrink-0 py-1"
+        value={task.status}
+        onChange={(e) => void update(task, { status: e.target.value as Status }).catch(() => undefined)}
+      >
+        {STATUSES.map((s) => (
+          <option key={s} value={s}>
+            {STATUS_LABEL[s]}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        className="btn-secondary shrink-0 px-2 py-1"
+        onClick={() => remove([task])}
+        aria-label={`Delete “${task.title}”`}
+      >
+        Delete
+      </button>
+    </li>
+  );
+}
+
+export default function TasksPage() {
+  const [params] = useSearchParams();
+  const filters = parseFilters(params);
+  // Query keys compare by value, so a fresh object per render is fine.
+  const query = toListQuery(filters);
+  const list = useTaskList(query);
+  const { remove, complete, openEditor } = useTaskActions();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const sentinel = useRef<HTMLDivElement>(null);
+
+  const tasks = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const chosen = tasks.filter((t) => selected.has(t.id));
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+
+  useEffect(() => {
+    const node = sentinel.current;
+    if (!node || !hasNextPage || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && !isFetchingNextPage) void fetchNextPage();
+    }, { rootMargin: "400px" });
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  const select = (id: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const allChosen = tasks.length > 0 && chosen.length === tasks.length;
+
+  return (
+    <div className="space-y-4">
+      <div className="flex items-center justify-between gap-3">
+        <h1 className="text-2xl font-semibold">Tasks</h1>
+      </div>
+      <FiltersBar searchId={SEARCH_ID} />
+      {chosen.length > 0 && (
+        <div
+          role="region"
+          aria-label="Selection"
+          className="sticky top-16 z-20 flex flex-wrap items-center gap-2 rounded-lg bg-indigo-50 p-3 text-sm dark:bg-indigo-950"
+        >
+          <span className="font-medium">{chosen.length} selected</span>
+          <button
+            type="button"
+            className="btn-primary"
+            onClick={() => {
+              void complete(chosen);
+              setSelected(new Set());
+            }}
+          >
+            Complete
+          </button>
+          <button
+            type="button"
+            className="btn-danger"
+            onClick={() => {
+              remove(chosen);
+              setSelected(new Set());
+            }}
+          >
+            Delete
+          </button>
+          <button type="button" className="btn-secondary" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </button>
+        </div>
+      )}
+      {list.isPending ? (
+        <LoadingList label="Loading tasks" />
+      ) : list.isError ? (
+        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+      ) : tasks.length === 0 ? (
+        hasFilters(filters) ? (
+          <EmptyState title="No task matches these filters">Try fewer filters or another search.</EmptyState>
+        ) : (
+          <EmptyState title="No tasks yet">
+            <button type="button" className="btn-primary mt-2" onClick={() => openEditor()}>
+              Create your first task
+            </button>
+          </EmptyState>
+        )
+      ) : (
+        <div className="card p-0">
+          <div className="flex items-center gap-3 border-b border-slate-200 px-3 py-2 text-sm dark:border-slate-800">
+            <input
+              type="checkbox"
+              className="size-4"
+              checked={allChosen}
+              onChange={(e) => setSelected(e.target.checked ? new Set(tasks.map((t) => t.id)) : new Set())}
+              aria-label="Select all loaded tasks"
+            />
+            <span className="text-slate-600 dark:text-slate-400">
+              {tasks.length} {tasks.length === 1 ? "task" : "tasks"}
+              {hasNextPage ? " loaded" : ""}
+            </span>
+          </div>
+          <ul aria-label="Tasks" className="divide-y divide-slate-200 dark:divide-slate-800">
+            {tasks.map((task) => (
+              <TaskRow key={task.id} task={task} selected={selected.has(task.id)} onSelect={(on) => select(task.id, on)} />
+            ))}
+          </ul>
+          <div ref={sentinel} className="p-3 text-center">
+            {hasNextPage ? (
+              <button
+                type="button"
+                className="btn-secondary"
+                disabled={isFetchingNextPage}
+                onClick={() => void fetchNextPage()}
+              >
+                {isFetchingNextPage ? "Loading…" : "Load more"}
+              </button>
+            ) : (
+              <span className="text-sm text-slate-500 dark:text-slate-400">That is all.</span>
+            )}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

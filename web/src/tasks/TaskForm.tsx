@@ -1,0 +1,146 @@
+import { useId, useState, type SyntheticEvent } from "react";
+import type { Priority, Status, Task, TaskCreate } from "../api/problem";
+import { Field } from "../components/Field";
+import { parseTags } from "../lib/validation";
+import {
+  fromLocalInput,
+  PRIORITIES,
+  PRIORITY_LABEL,
+  STATUS_LABEL,
+  STATUSES,
+  toLocalInput,
+} from "../lib/format";
+
+const TAG = /^[\p{L}\p{N}_][\p{L}\p{N}_ .\-/]*$/u;
+
+interface Props {
+  task?: Task | undefined;
+  busy?: boolean;
+  serverErrors?: Record<string, string>;
+  onSubmit: (body: TaskCreate) => void;
+  onCancel: () => void;
+}
+
+/** Create or edit a task. */
+export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: Props) {
+  const ids = useId();
+  const [title, setTitle] = useState(task?.title ?? "");
+  const [description, setDescription] = useState(task?.description ?? "");
+  const [status, setStatus] = useState<Status>(task?.status ?? "todo");
+  const [priority, setPriority] = useState<Priority>(task?.priority ?? "medium");
+  const [due, setDue] = useState(toLocalInput(task?.due_at ?? null));
+  const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const shown = { ...serverErrors, ...errors };
+
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    const found: Record<string, string> = {};
+    const cleanTitle = title.trim();
+    if (!cleanTitle) found.title = "Give the task a title.";
+    else if (cleanTitle.length > 200) found.title = "Use at most 200 characters.";
+    if (description.length > 10_000) found.description = "Use at most 10,000 characters.";
+    const tagList = parseTags(tags);
+    if (tagList.length > 20) found.tags = "Use at most 20 tags.";
+    else if (tagList.some((t) => t.length > 32 || !TAG.test(t)))
+      found.tags = "Tags are up to 32 letters, digits, spaces or . - / _";
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    onSubmit({
+      title: cleanTitle,
+      description: description.trim() ? description : null,
+      status,
+      priority,
+      due_at: fromLocalInput(due),
+      tags: tagList,
+    });
+  }
+
+  return (
+    <form noValidate onSubmit={submit} className="space-y-4">
+      <Field
+        label="Title"
+        name="title"
+        value={title}
+        autoFocus
+        onChange={(e) => setTitle(e.target.value)}
+        error={shown.title}
+      />
+      <div>
+        <label htmlFor={`${ids}-desc`} className="mb-1 block text-sm font-medium">
+          Description
+        </label>
+        <textarea
+          id={`${ids}-desc`}
+          className="input min-h-24"
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          aria-invalid={shown.description ? true : undefined}
+        />
+        {shown.description && (
+          <p className="mt-1 text-sm text-rose-700 dark:text-rose-300">{shown.description}</p>
+        )}
+      </div>
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
+        <div>
+          <label htmlFor={`${ids}-status`} className="mb-1 block text-sm font-medium">
+            Status
+          </label>
+          <select
+            id={`${ids}-status`}
+            className="input"
+            value={status}
+            onChange={(e) => setStatus(e.target.value as Status)}
+          >
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor={`${ids}-priority`} className="mb-1 block text-sm font-medium">
+            Priority
+          </label>
+          <select
+            id={`${ids}-priority`}
+            className="input"
+            value={priority}
+            onChange={(e) => setPriority(e.target.value as Priority)}
+          >
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {PRIORITY_LABEL[p]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <Field
+          label="Due"
+          type="datetime-local"
+          name="due_at"
+          value={due}
+          onChange={(e) => setDue(e.target.value)}
+          error={shown.due_at}
+        />
+        <Field
+          label="Tags"
+          name="tags"
+          hint="Separate with commas"
+          value={tags}
+          onChange={(e) => setTags(e.target.value)}
+          error={shown.tags}
+        />
+      </div>
+      <div className="flex justify-end gap-2 pt-2">
+        <button type="button" className="btn-secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn-primary" disabled={busy}>
+          {task ? "Save changes" : "Create task"}
+        </button>
+      </div>
+    </form>
+  );
+}
