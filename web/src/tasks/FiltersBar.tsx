@@ -24,8 +24,12 @@ export function FiltersBar({ searchId }: { searchId: string }) {
     setParams(filtersToParams({ ...parseFilters(params), ...patch }), { replace: true });
   };
 
-  // The search box writes to the URL after the user pauses typing.
+  // The search box writes to the URL after the user pauses typing (only when the debounced
+  // text itself changed: other URL changes must not bring back an old search).
+  const lastQ = useRef(debouncedQ);
   useEffect(() => {
+    if (lastQ.current === debouncedQ) return;
+    lastQ.current = debouncedQ;
     setParams(
       (current) => {
         const next = parseFilters(current);

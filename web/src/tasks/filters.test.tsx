@@ -1,0 +1,80 @@
+import { act, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MemoryRouter } from "react-router";
+import { LocationProbe } from "../test/render";
+import { FiltersBar, SEARCH_DEBOUNCE_MS } from "./FiltersBar";
+import { filtersToParams, parseFilters, toListQuery } from "./filters";
+
+function renderBar(route = "/tasks") {
+  return render(
+    <MemoryRouter initialEntries={[route]}>
+      <FiltersBar searchId="search" />
+      <LocationProbe />
+    </MemoryRouter>,
+  );
+}
+const url = () => screen.getByTestId("location").textContent;
+
+afterEach(() => vi.useRealTimers());
+
+describe("filters in the URL", () => {
+  it("reads the initial view from the URL", () => {
+    renderBar("/tasks?q=report&status=todo&priority=high&overdue=1&sort=due_at&tag=work");
+    expect(screen.getByLabelText("Search tasks")).toHaveValue("report");
+    expect(screen.getByRole("button", { name: "To do" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByRole("button", { name: "Done" })).toHaveAttribute("aria-pressed", "false");
+    expect(screen.getByRole("button", { name: "High" })).toHaveAttribute("aria-pressed", "true");
+    expect(screen.getByLabelText("Overdue only")).toBeChecked();
+    expect(screen.getByLabelText("Sort")).toHaveValue("due_at");
+    expect(screen.getByLabelText("Tag")).toHaveValue("work");
+  });
+
+  it("writes filter changes to the URL", () => {
+    renderBar();
+    fireEvent.click(screen.getByRole("button", { name: "In progress" }));
+    fireEvent.click(screen.getByRole("button", { name: "Urgent" }));
+    fireEvent.change(screen.getByLabelText("Sort"), { target: { value: "-priority" } });
+    fireEvent.click(screen.getByLabelText("Overdue only"));
+    fireEvent.change(screen.getByLabelText("Due from"), { target: { value: "2030-01-02" } });
+    expect(url()).toBe(
+      "/tasks?status=in_progress&priority=urgent&due_from=2030-01-02&overdue=1&sort=-priority",
+    );
+    fireEvent.click(screen.getByRole("button", { name: "In progress" }));
+    expect(url()).not.toContain("status=");
+  });
+
+  it("debounces the search before it reaches the URL", () => {
+    vi.useFakeTimers();
+    renderBar();
+    fireEvent.change(screen.getByLabelText("Search tasks"), { target: { value: "qua" } });
+    fireEvent.change(screen.getByLabelText("Search tasks"), { target: { value: "quarterly" } });
+    expect(url()).toBe("/tasks");
+    act(() => {
+      vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS + 10);
+    });
+    expect(url()).toBe("/tasks?q=quarterly");
+  });
+
+  it("clears every filter but keeps the sort", () => {
+    renderBar("/tasks?q=x&status=done&sort=title");
+    fireEvent.click(screen.getByRole("button", { name: "Clear filters" }));
+    expect(url()).toBe("/tasks?sort=title");
+    expect(screen.getByLabelText("Search tasks")).toHaveValue("");
+  });
+
+  it("ignores values the API would refuse", () => {
+    const f = parseFilters(new URLSearchParams("status=nope&priority=high&sort=bogus&due_from=tomorrow"));
+    expect(f.status).toEqual([]);
+    expect(f.priority).toEqual(["high"]);
+    expect(f.sort).toBe("-created_at");
+    expect(f.dueFrom).toBe("");
+    expect(filtersToParams(f).toString()).toBe("priority=high");
+  });
+
+  it("turns the due range into whole local days for the API", () => {
+    const q = toListQuery(parseFilters(new URLSearchParams("due_from=2030-01-02&due_to=2030-01-02&tag=Work")));
+    expect(q.due_after).toBe(new Date(2030, 0, 2).toISOString());
+    expect(q.due_before).toBe(new Date(2030, 0, 3).toISOString());
+    expect(q.tag).toEqual(["work"]);
+  });
+});
