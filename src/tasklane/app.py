@@ -17,6 +17,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import BodyGuardMiddleware, SecurityHeadersMiddleware
 from tasklane.settings import Settings, get_settings
+from tasklane.spa import mount_spa
 from tasklane.tasks.router import router as tasks_router
 from tasklane.users.router import router as users_router
 
@@ -83,4 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_PREFIX)
+    # The web app answers the GET paths no router claims (API 404s stay problem+json).
+    mount_spa(app, settings)
     return app

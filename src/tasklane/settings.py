@@ -78,6 +78,32 @@ class Settings(BaseSettings):
     #: (the first attempt's process died).
     idempotency_lock_seconds: int = Field(default=60, ge=1)
 
+    # --- web app ----------------------------------------------------------------------------
+    #: The built single-page app served at ``/``. Unset: the source tree's ``web/dist`` when it
+    #: has been built (outside tests); otherwise no app is served.
+    web_dist_dir: Path | None = None
+    #: Origin (optionally with a path) that serves the app's ``/assets``, e.g. a CDN. The page
+    #: points its scripts and styles there and the Content-Security-Policy allows it.
+    asset_base_url: str | None = None
+
+    @field_validator("asset_base_url")
+    @classmethod
+    def _check_asset_base(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")) or any(c in value for c in " '\";,"):
+            raise ValueError(f"not a base URL: {value!r} (expected https://host[/path])")
+        return value.rstrip("/")
+
+    def resolved_web_dist(self) -> Path | None:
+        """Where the built app is, or None when there is none to serve."""
+        if self.web_dist_dir is not None:
+            return self.web_dist_dir
+        if self.environment == "test":
+            return None
+        candidate = Path(__file__).resolve().parents[2] / "web" / "dist"
+        return candidate if (candidate / "index.html").is_file() else None
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _parse_origins(cls, value: object) -> object:
