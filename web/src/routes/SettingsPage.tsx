@@ -72,14 +72,17 @@ function ProfileForm({ user }: { user: User }) {
 function ThemePicker({ user }: { user: User }) {
   const qc = useQueryClient();
   const { toast } = useToast();
-  const current = user.preferences.theme ?? "system";
+  const saved = user.preferences.theme ?? "system";
+  const [current, setCurrent] = useState<Theme>(saved);
   async function choose(theme: Theme) {
+    setCurrent(theme);
     applyTheme(theme);
     try {
       const fresh = unwrap(await api.PATCH("/api/v1/users/me", { body: { preferences: { theme } } }));
       qc.setQueryData(ME_KEY, fresh);
     } catch (error) {
-      applyTheme(current);
+      setCurrent(saved);
+      applyTheme(saved);
       toast({ kind: "error", message: `Theme not saved: ${describeError(error)}` });
     }
   }
