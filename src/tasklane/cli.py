@@ -27,18 +27,17 @@ def migrate(settings: Settings, revision: str = "head") -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
-    import uvicorn  # noqa: PLC0415
+    from tasklane.server import serve  # noqa: PLC0415
 
-    workers = args.workers or (os.cpu_count() or 1 if settings.environment == "production" else 1)
-    uvicorn.run(
-        "tasklane.app:create_app",
-        factory=True,
+    if args.forwarded_allow_ips is not None:
+        # The workers read their settings from the environment.
+        os.environ["TASKLANE_TRUSTED_PROXIES"] = args.forwarded_allow_ips
+        settings = get_settings()
+    serve(
+        settings,
         host=args.host,
         port=args.port,
-        workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-        log_level="info",
+        workers=args.workers,
         access_log=args.access_log,
     )
 
@@ -76,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--workers", type=int, default=0, help="0: 1 in development, CPUs in production"
     )
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        help="proxies whose X-Forwarded-* headers are believed (default: TASKLANE_TRUSTED_PROXIES)",
+    )
     serve.add_argument("--access-log", action="store_true")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     mig = sub.add_parser("migrate", help="apply database migrations")

@@ -1,4 +1,4 @@
-"""/livez (the process answers) and /readyz (it can reach its database)."""
+"""/livez (the process answers) and /readyz (it can reach its database and is not stopping)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from tasklane.core.context import Ctx
 from tasklane.core.errors import ServiceUnavailable, problem_responses
+from tasklane.server import draining
 
 logger = logging.getLogger("tasklane.health")
 router = APIRouter(tags=["health"])
@@ -20,6 +21,9 @@ async def livez() -> dict[str, str]:
 
 @router.get("/readyz", responses=problem_responses(503), summary="Ready to serve traffic")
 async def readyz(ctx: Ctx, response: Response) -> dict[str, str]:
+    if draining():
+        # SIGTERM received: leave the rotation while requests are still served (tasklane.server).
+        raise ServiceUnavailable("The instance is shutting down.")
     try:
         await ctx.db.ping()
     except Exception as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
@@ -85,6 +86,34 @@ class Settings(BaseSettings):
     #: Origin (optionally with a path) that serves the app's ``/assets``, e.g. a CDN. The page
     #: points its scripts and styles there and the Content-Security-Policy allows it.
     asset_base_url: str | None = None
+
+    # --- serving (tasklane serve) -------------------------------------------------------------
+    #: After SIGTERM, /readyz answers 503 for this long while everything else is still served,
+    #: so a load balancer or orchestrator polling it takes the instance out of rotation first.
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=600)
+    #: Then the instance stops accepting connections and requests in flight get this long to
+    #: finish (lifespan shutdown included) before the worker processes are killed.
+    shutdown_grace_seconds: int = Field(default=30, ge=1, le=1800)
+    #: Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+    #: comma-separated; ``*`` trusts everyone). Anyone else's are ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as error:
+                raise ValueError(f"not an address or network: {entry!r}") from error
+        return value
 
     @field_validator("asset_base_url")
     @classmethod
