@@ -35,6 +35,7 @@ export default tseslint.config(
   {
     files: ["*.{js,mjs,ts}", "scripts/**/*.mjs", "e2e/**/*.mjs"],
     extends: [js.configs.recommended],
-    languageOptions: { globals: globals.node },
+    // e2e code also has callbacks that run in the page.
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

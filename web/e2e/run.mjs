@@ -2,7 +2,7 @@
 // Debian's chromium through playwright-core, checks each screen with axe-core, and saves
 // screenshots under test-artifacts/. Run `npm run build` first.
 import AxeBuilder from "@axe-core/playwright";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ const WEB = resolve(import.meta.dirname, "..");
 const ROOT = resolve(WEB, "..");
 const ARTIFACTS = resolve(WEB, "test-artifacts");
 const TASKLANE = process.env.TASKLANE_BIN ?? join(ROOT, ".venv", "bin", "tasklane");
+const PYTHON = process.env.TASKLANE_PYTHON ?? join(ROOT, ".venv", "bin", "python");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let passed = 0;
@@ -34,17 +35,21 @@ async function startApi() {
   if (!existsSync(join(WEB, "dist", "index.html"))) throw new Error("no build: run `npm run build` first");
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tasklane-e2e-"));
-  const child = spawn(TASKLANE, ["serve", "--port", String(port)], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      TASKLANE_DATABASE_URL: `sqlite+aiosqlite:///${join(dir, "e2e.db")}`,
-      TASKLANE_VAR_DIR: join(dir, "var"),
-      TASKLANE_WEB_DIST_DIR: join(WEB, "dist"),
-      TASKLANE_REFRESH_COOKIE_SECURE: "true",
-    },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const env = {
+    ...process.env,
+    TASKLANE_DATABASE_URL: `sqlite+aiosqlite:///${join(dir, "e2e.db")}`,
+    TASKLANE_VAR_DIR: join(dir, "var"),
+    TASKLANE_WEB_DIST_DIR: join(WEB, "dist"),
+    TASKLANE_REFRESH_COOKIE_SECURE: "true",
+  };
+  const migrate = spawnSync(TASKLANE, ["migrate"], { cwd: dir, env, encoding: "utf8" });
+  if (migrate.status !== 0) throw new Error(`migrate failed:\n${migrate.stderr}`);
+  // One in-process uvicorn worker: the app factory, as `tasklane serve` runs it.
+  const child = spawn(
+    PYTHON,
+    ["-m", "uvicorn", "tasklane.app:create_app", "--factory", "--host", "127.0.0.1", "--port", String(port)],
+    { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] },
+  );
   let log = "";
   child.stderr.on("data", (d) => (log += d));
   const base = `http://127.0.0.1:${port}`;

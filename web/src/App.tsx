@@ -13,12 +13,13 @@ const SettingsPage = lazy(() => import("./routes/SettingsPage"));
 const NotFoundPage = lazy(() => import("./routes/NotFoundPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
+  const { status, signedOut } = useAuth();
   const location = useLocation();
   if (status === "loading") return <PageFallback />;
   if (status === "anonymous") {
     const next = location.pathname + location.search;
-    return <Navigate to={next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />;
+    const plain = signedOut || next === "/";
+    return <Navigate to={plain ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />;
   }
   return <>{children}</>;
 }

@@ -9,6 +9,7 @@ import { getAccessToken, refreshAccessToken, setAccessToken, subscribe } from ".
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<AuthStatus>(getAccessToken() ? "authenticated" : "loading");
+  const [signedOut, setSignedOut] = useState(false);
 
   useEffect(() => {
     const unsubscribe = subscribe((token) => {
@@ -38,6 +39,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const data = unwrap(
       await api.POST("/api/v1/auth/login", { body: { email, password } }),
     );
+    setSignedOut(false);
     setAccessToken(data.access_token);
   }, []);
 
@@ -50,6 +52,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const forget = useCallback(() => {
+    setSignedOut(true);
     setAccessToken(null);
     queryClient.clear();
   }, [queryClient]);
@@ -68,8 +71,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [forget]);
 
   const value = useMemo<AuthApi>(
-    () => ({ status, user: me.data, login, register, logout, logoutEverywhere, forget }),
-    [status, me.data, login, register, logout, logoutEverywhere, forget],
+    () => ({ status, signedOut, user: me.data, login, register, logout, logoutEverywhere, forget }),
+    [status, signedOut, me.data, login, register, logout, logoutEverywhere, forget],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

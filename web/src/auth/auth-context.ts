@@ -7,6 +7,8 @@ export type AuthStatus = "loading" | "authenticated" | "anonymous";
 
 export interface AuthApi {
   status: AuthStatus;
+  /** The user signed out here (not an expired session): no "come back to" page. */
+  signedOut: boolean;
   user: User | undefined;
   login: (email: string, password: string) => Promise<void>;
   register: (name: string, email: string, password: string) => Promise<void>;
