@@ -59,6 +59,11 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url,
         var_dir=tmp_path_factory.mktemp("var"),
         allowed_origins=["https://app.example.com"],
+        # The suite makes many calls from one address; tests/test_ratelimit.py sets tight ones.
+        rate_limit_anonymous="100000/minute",
+        rate_limit_user="100000/minute",
+        rate_limit_auth_address="100000/minute",
+        rate_limit_auth_account="100000/minute",
     )
     migrate(settings)
     return settings

@@ -16,6 +16,8 @@ from tasklane.auth.router import router as auth_router
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import BodyGuardMiddleware, SecurityHeadersMiddleware
+from tasklane.core.ratelimit import RateLimitMiddleware
+from tasklane.core.routing import RequestRoutingMiddleware
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
 from tasklane.tasks.router import router as tasks_router
@@ -62,11 +64,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
 
     # Outermost last.
+    if settings.database_replica_urls:
+        # Innermost: tells core.db which request (method, user) a read belongs to.
+        app.add_middleware(RequestRoutingMiddleware)
     app.add_middleware(
         BodyGuardMiddleware,
         max_bytes=settings.max_body_bytes,
         form_paths=[f"{AUTH_PATH}/login"],
     )
+    # Outside the body guard (a refused client is not read), inside CORS (a browser can read
+    # the 429) and the security headers.
+    app.add_middleware(RateLimitMiddleware)
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -80,7 +88,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Idempotency-Key",
                 "X-Requested-With",
             ],
-            expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Retry-After",
+                "Idempotent-Replayed",
+                "RateLimit",
+                "RateLimit-Policy",
+            ],
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_PREFIX)

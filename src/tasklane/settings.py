@@ -20,6 +20,11 @@ def _split_list(value: object) -> object:
     return value
 
 
+def _dialect_of(url: str) -> str:
+    name = url.split(":", 1)[0].split("+", 1)[0]
+    return "mysql" if name == "mariadb" else name
+
+
 class Settings(BaseSettings):
     """Every knob of the service. Defaults suit the embedded single-process set-up."""
 
@@ -41,6 +46,19 @@ class Settings(BaseSettings):
     db_pool_recycle: int = Field(default=1800, ge=-1)
     db_pool_pre_ping: bool = True
     db_echo: bool = False
+
+    # --- read replicas ----------------------------------------------------------------------
+    #: Replicas of the primary (comma-separated URLs, same dialect). Empty: every read goes to
+    #: the primary. Each replica gets its own autocommit engine and pool (same pool settings).
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: After a user's write commits, that user's reads go to the primary for this long, so
+    #: nobody sees their own change vanish behind replication lag. 0 turns it off.
+    read_your_writes_seconds: float = Field(default=5.0, ge=0, le=3600)
+    #: A replica that failed to give a connection is skipped (reads go to the primary) for this
+    #: long, then tried again.
+    database_replica_retry_seconds: float = Field(default=5.0, gt=0, le=600)
+    #: Seconds to wait for a new connection to a replica before skipping it.
+    database_replica_connect_timeout: float = Field(default=2.0, gt=0, le=60)
 
     # --- tokens ---------------------------------------------------------------------------
     #: PEM of the Ed25519 private key that signs access tokens. In development and tests a key
@@ -79,6 +97,27 @@ class Settings(BaseSettings):
     #: (the first attempt's process died).
     idempotency_lock_seconds: int = Field(default=60, ge=1)
 
+    # --- shared cache and rate limits ------------------------------------------------------
+    #: Redis for the shared cache, session revocations and rate limits across instances
+    #: (``redis://127.0.0.1:6379/0``). Unset: everything stays in-process (one instance).
+    redis_url: str | None = None
+    #: Every Redis call gives up after this long; a failure opens the circuit breaker.
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
+    #: After a Redis failure, Redis is not called again for this long (cache bypassed,
+    #: rate limits per instance); then one trial call decides whether it is back.
+    redis_breaker_seconds: float = Field(default=5.0, ge=0.1, le=300)
+    cache_profile_ttl_seconds: int = Field(default=300, ge=1)
+    cache_stats_ttl_seconds: int = Field(default=60, ge=1)
+    #: Rate-limit policies, in the ``limits`` syntax ("20/minute", "10 per 10 minutes", several
+    #: separated by ";"). Anonymous requests count per client address, authenticated ones per
+    #: user; the auth endpoints (login, registration, refresh, password change) count per
+    #: address *and* per target account, so many addresses cannot share one brute force.
+    rate_limit_enabled: bool = True
+    rate_limit_anonymous: str = "300/minute"
+    rate_limit_user: str = "1200/minute"
+    rate_limit_auth_address: str = "20/minute;200/hour"
+    rate_limit_auth_account: str = "10 per 15 minutes;50/day"
+
     # --- web app ----------------------------------------------------------------------------
     #: The built single-page app served at ``/``. Unset: the source tree's ``web/dist`` when it
     #: has been built (outside tests); otherwise no app is served.
@@ -115,6 +154,22 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an address or network: {entry!r}") from error
         return value
 
+    @field_validator(
+        "rate_limit_anonymous",
+        "rate_limit_user",
+        "rate_limit_auth_address",
+        "rate_limit_auth_account",
+    )
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from limits import parse_many  # noqa: PLC0415 - validation only
+
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"not a rate-limit policy: {value!r} ({error})") from error
+        return value
+
     @field_validator("asset_base_url")
     @classmethod
     def _check_asset_base(cls, value: str | None) -> str | None:
@@ -132,6 +187,21 @@ class Settings(BaseSettings):
             return None
         candidate = Path(__file__).resolve().parents[2] / "web" / "dist"
         return candidate if (candidate / "index.html").is_file() else None
+
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _parse_replica_urls(cls, value: object) -> object:
+        return _split_list(value)
+
+    @model_validator(mode="after")
+    def _check_replicas(self) -> Self:
+        for url in self.database_replica_urls:
+            if _dialect_of(url) != self.dialect or self.dialect == "sqlite":
+                raise ValueError(
+                    "a read replica must be a server database of the primary's kind "
+                    f"({self.dialect}): {url.split('@')[-1]!r}"
+                )
+        return self
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -158,9 +228,7 @@ class Settings(BaseSettings):
     @cached_property
     def dialect(self) -> str:
         """``sqlite``, ``mysql`` (MariaDB too) or ``postgresql``."""
-        scheme = self.database_url.split(":", 1)[0]
-        name = scheme.split("+", 1)[0]
-        return "mysql" if name == "mariadb" else name
+        return _dialect_of(self.database_url)
 
 
 def get_settings() -> Settings:

@@ -6,12 +6,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from tasklane.auth.service import session_is_valid
-from tasklane.core.context import Ctx
+from tasklane.core.context import AppContext, Ctx
 from tasklane.core.errors import Unauthorized
+from tasklane.core.ratelimit import account_key, client_address
 from tasklane.core.security import InvalidToken
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
@@ -36,3 +37,12 @@ async def current_principal(ctx: Ctx, token: Annotated[str | None, Depends(_bear
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+async def limit_auth(request: Request, ctx: AppContext, account: str | None = None) -> None:
+    """The stricter policy of the auth endpoints: per client address, and per target account
+    so that a brute force spread over many addresses is stopped too. Checked before any
+    password is hashed."""
+    await ctx.limiter.enforce(ctx.limiter.auth_address, client_address(request.scope))
+    if account is not None:
+        await ctx.limiter.enforce(ctx.limiter.auth_account, account_key(account))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
 from tasklane.auth import service
-from tasklane.auth.deps import CurrentUser
+from tasklane.auth.deps import CurrentUser, limit_auth
 from tasklane.auth.schemas import LoginIn, RegisterIn, TokenOut
 from tasklane.core.context import AppContext, Ctx
 from tasklane.core.errors import Forbidden, Unauthorized, problem_responses, validation_problem
@@ -64,10 +64,11 @@ def require_same_site(request: Request, ctx: AppContext) -> None:
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserOut,
-    responses=problem_responses(409),
+    responses=problem_responses(409, 429),
     summary="Create an account",
 )
-async def register(body: RegisterIn, ctx: Ctx) -> UserOut:
+async def register(body: RegisterIn, request: Request, ctx: Ctx) -> UserOut:
+    await limit_auth(request, ctx, account=body.email)
     return await service.register(ctx, email=body.email, password=body.password, name=body.name)
 
 
@@ -107,12 +108,13 @@ async def _login_body(request: Request) -> LoginIn:
 @router.post(
     "/login",
     response_model=TokenOut,
-    responses=problem_responses(401),
+    responses=problem_responses(401, 429),
     openapi_extra=_LOGIN_BODY,
     summary="Log in; the refresh token is set as an HttpOnly cookie",
 )
 async def login(request: Request, response: Response, ctx: Ctx) -> TokenOut:
     body = await _login_body(request)
+    await limit_auth(request, ctx, account=body.email)
     issued = await service.login(
         ctx,
         email=body.email,
@@ -126,11 +128,12 @@ async def login(request: Request, response: Response, ctx: Ctx) -> TokenOut:
 @router.post(
     "/refresh",
     response_model=TokenOut,
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 429),
     summary="Rotate the refresh cookie and get a new access token",
 )
 async def refresh(request: Request, response: Response, ctx: Ctx) -> TokenOut:
     require_same_site(request, ctx)
+    await limit_auth(request, ctx)
     token = _refresh_cookie(request, ctx)
     if not token:
         raise Unauthorized("No session; log in.")

@@ -14,6 +14,7 @@ from tasklane.auth import repository as repo
 from tasklane.core.context import AppContext
 from tasklane.core.errors import InvalidCredentials, Unauthorized
 from tasklane.core.security import AccessClaims, hash_refresh_token, new_refresh_token
+from tasklane.core.shared import key as shared_key
 from tasklane.core.types import utcnow, uuid7
 from tasklane.users import service as users
 from tasklane.users.schemas import UserOut
@@ -110,7 +111,7 @@ async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
                 await repo.revoke_session(conn, row.session_id, now)
     if reused:
         # Committed above: the revocation stands although the request fails.
-        ctx.session_validity.set(row.session_id, False, ctx.settings.session_check_ttl_seconds)
+        await _forget(ctx, [row.session_id])
         logger.warning("refresh token reuse; session %s revoked", row.session_id)
         raise Unauthorized("The session has ended; log in again.")
     access, ttl = ctx.tokens.issue_access_token(row.user_id, row.session_id)
@@ -123,7 +124,7 @@ async def logout(ctx: AppContext, token: str) -> None:
         if row is None:
             return
         await repo.revoke_session(conn, row.session_id, utcnow())
-    _forget(ctx, [row.session_id])
+    await _forget(ctx, [row.session_id])
 
 
 async def end_sessions(
@@ -131,27 +132,39 @@ async def end_sessions(
 ) -> None:
     """Revoke every session of the user (but ``keep``): their refresh tokens stop at once,
     their access tokens at the next session check."""
-    _forget(ctx, await repo.revoke_user_sessions(conn, user_id, utcnow(), keep))
+    await _forget(ctx, await repo.revoke_user_sessions(conn, user_id, utcnow(), keep))
 
 
-def _forget(ctx: AppContext, session_ids: list[uuid.UUID]) -> None:
+def _session_key(session_id: uuid.UUID) -> str:
+    return shared_key("session", session_id)
+
+
+async def _forget(ctx: AppContext, session_ids: list[uuid.UUID]) -> None:
+    """Make revoked sessions fail the session check at once: in this process, and through
+    the shared cache in every other instance. Remembered for an access token's lifetime."""
+    ttl = ctx.settings.access_token_ttl_seconds + 60
     for session_id in session_ids:
-        ctx.session_validity.set(session_id, False, ctx.settings.session_check_ttl_seconds)
+        ctx.session_validity.set(session_id, False, ttl)
+        await ctx.cache.set(_session_key(session_id), b"0", ttl)
 
 
 async def session_is_valid(ctx: AppContext, claims: AccessClaims) -> bool:
     """Whether the token's session is still live. Cached for ``session_check_ttl_seconds``,
     so most requests are authenticated without a database round trip."""
-    cached = ctx.session_validity.get(claims.session_id)
+    if ctx.session_validity.get(claims.session_id) is False:
+        return False
+    # The cache holds the session's state (its owner while live), not this token's answer: a
+    # token naming another account with the same session id neither rides on it nor spoils it.
+    caller = str(claims.user_id).encode()
+    cached = await ctx.cache.get(_session_key(claims.session_id))
     if cached is not None:
-        return cached
-    async with ctx.db.reader() as conn:
+        return cached == caller
+    # The primary: a lagging replica must not bring a revoked session back.
+    async with ctx.db.primary_reader() as conn:
         row = await repo.session_state(conn, claims.session_id)
-    valid = (
-        row is not None
-        and row.user_id == claims.user_id
-        and row.revoked_at is None
-        and row.expires_at > utcnow()
-    )
-    ctx.session_validity.set(claims.session_id, valid, ctx.settings.session_check_ttl_seconds)
-    return valid
+    owner = b"0"
+    if row is not None and row.revoked_at is None and row.expires_at > utcnow():
+        owner = str(row.user_id).encode()
+    ttl = ctx.settings.session_check_ttl_seconds
+    await ctx.cache.set(_session_key(claims.session_id), owner, ttl)
+    return owner == caller

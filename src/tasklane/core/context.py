@@ -10,7 +10,9 @@ from fastapi import Depends, Request
 
 from tasklane.core.cache import TTLCache
 from tasklane.core.db import Database
+from tasklane.core.ratelimit import RateLimiter
 from tasklane.core.security import PasswordHasher, TokenService
+from tasklane.core.shared import RedisCache, SharedCache, create_shared_cache
 from tasklane.settings import Settings
 
 
@@ -20,22 +22,30 @@ class AppContext:
     db: Database
     hasher: PasswordHasher
     tokens: TokenService
-    #: session id -> still valid? (see auth.service.session_is_valid)
+    #: Redis when configured, in-process otherwise: profiles, stats, session checks.
+    cache: SharedCache
+    limiter: RateLimiter
+    #: Sessions this process revoked: refused at once even while Redis is down.
     session_validity: TTLCache[uuid.UUID, bool] = field(
         default_factory=lambda: TTLCache(max_entries=100_000)
     )
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
+        cache = create_shared_cache(settings)
+        breaker = cache.breaker if isinstance(cache, RedisCache) else None
         return cls(
             settings=settings,
             db=Database(settings),
             hasher=PasswordHasher(settings),
             tokens=TokenService(settings),
+            cache=cache,
+            limiter=RateLimiter(settings, breaker),
         )
 
     async def close(self) -> None:
         self.hasher.close()
+        await self.cache.close()
         await self.db.dispose()
 
 

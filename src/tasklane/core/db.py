@@ -2,24 +2,43 @@
 
 Two engines per process: a *write* engine whose connections run one transaction per request,
 and an *autocommit read* engine, so a GET never pays for an implicit transaction (BEGIN and
-ROLLBACK round trips) on MariaDB/MySQL or PostgreSQL. Read replicas plug in behind the read
-engine later without touching the repositories.
+ROLLBACK round trips) on MariaDB/MySQL or PostgreSQL.
+
+Read replicas (``database_replica_urls``) each get one more autocommit engine. ``reader()``
+(and the ``DbRead`` dependency) picks one of the healthy replicas in turn when the read may be
+stale by a little: a GET whose user has not written lately (see ``core.routing``). Writes,
+reads within a write request and reads of a user who just wrote use the primary, and so does
+``primary_reader()`` always. A replica that cannot give a connection is skipped for
+``database_replica_retry_seconds`` and the primary serves instead. Without replicas every read
+goes to the primary's read engine, as before.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from tasklane.core.routing import LocalWriteTracker, WriteTracker, current_route
 from tasklane.settings import Settings
+
+logger = logging.getLogger("tasklane.db")
+
+#: What a replica that is down, unreachable or refusing us raises when asked for a connection
+#: (drivers report a refused or timed-out connect as a DBAPIError or a bare OSError).
+_CONNECT_ERRORS = (DBAPIError, OSError)
 
 
 def _engine_kwargs(settings: Settings) -> dict[str, Any]:
@@ -33,11 +52,34 @@ def _engine_kwargs(settings: Settings) -> dict[str, Any]:
     }
 
 
-def database_url(settings: Settings) -> str:
-    url = make_url(settings.database_url)
+def database_url(settings: Settings, raw: str | None = None) -> str:
+    """The URL of the primary (or of ``raw``, a replica of it) as the engine gets it."""
+    url = make_url(raw or settings.database_url)
     if settings.dialect == "mysql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
     return url.render_as_string(hide_password=False)
+
+
+def _replica_connect_args(settings: Settings) -> dict[str, Any]:
+    timeout = settings.database_replica_connect_timeout
+    if settings.dialect == "mysql":
+        return {"connect_timeout": timeout}
+    if settings.dialect == "postgresql":
+        return {"timeout": timeout}
+    return {}
+
+
+@dataclass(eq=False)
+class Replica:
+    """One read replica: its engine (and pool) and whether it is being skipped."""
+
+    name: str  # host:port/database, no credentials: safe to log
+    engine: AsyncEngine
+    down_until: float = 0.0
+
+    @property
+    def healthy(self) -> bool:
+        return self.down_until <= time.monotonic()
 
 
 @lru_cache(maxsize=1024)
@@ -78,7 +120,7 @@ def _configure_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
 class Database:
     """The engines of one process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, write_tracker: WriteTracker | None = None) -> None:
         self.settings = settings
         self.dialect = settings.dialect
         url = database_url(settings)
@@ -90,15 +132,66 @@ class Database:
         if self.dialect == "sqlite":
             _configure_sqlite(self.write_engine, writer=True)
             _configure_sqlite(self.read_engine, writer=False)
+        # Replicas: a pool each; pre-ping always, so a dead replica is found at checkout (and
+        # skipped) rather than by the request's first query.
+        replica_kwargs = {**kwargs, "pool_pre_ping": True}
+        self.replicas = [
+            Replica(
+                name=make_url(raw).render_as_string(hide_password=True).split("@")[-1],
+                engine=create_async_engine(
+                    database_url(settings, raw),
+                    isolation_level="AUTOCOMMIT",
+                    skip_autocommit_rollback=True,
+                    connect_args=_replica_connect_args(settings),
+                    **replica_kwargs,
+                ),
+            )
+            for raw in settings.database_replica_urls
+        ]
+        self._turn = itertools.count()
+        #: Who wrote lately (read-your-writes); in-process unless a shared one is plugged in.
+        self.write_tracker: WriteTracker = write_tracker or LocalWriteTracker(
+            settings.read_your_writes_seconds
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction, committed when the block exits normally."""
+        """A write transaction, committed when the block exits normally. With replicas, the
+        request's user is then remembered as a writer (read-your-writes) before the block
+        returns, so before any response tells the client the write is done."""
         async with self.write_engine.begin() as conn:
             yield conn
+        if self.replicas:
+            await self._note_write()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncConnection]:
+        """Autocommit reads that may be a little stale: a replica when one is configured,
+        healthy and allowed for this request (see the module docstring), else the primary."""
+        if self.replicas and await self._replica_allowed():
+            for replica in self._in_turn():
+                conn = replica.engine.connect()
+                try:
+                    await conn.start()
+                except _CONNECT_ERRORS as error:
+                    self._mark_down(replica, error)
+                    continue
+                try:
+                    yield conn
+                except DBAPIError as error:
+                    if error.connection_invalidated:  # it went away during the request
+                        self._mark_down(replica, error)
+                    raise
+                finally:
+                    await conn.close()
+                return
+        async with self.read_engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def primary_reader(self) -> AsyncIterator[AsyncConnection]:
+        """Autocommit reads that must see the latest commit (cache fills, session checks):
+        always the primary, never a replica."""
         async with self.read_engine.connect() as conn:
             yield conn
 
@@ -109,6 +202,54 @@ class Database:
     async def dispose(self) -> None:
         await self.write_engine.dispose()
         await self.read_engine.dispose()
+        for replica in self.replicas:
+            await replica.engine.dispose()
+
+    # --- replica routing --------------------------------------------------------------------
+
+    async def _replica_allowed(self) -> bool:
+        route = current_route()
+        if route is None:  # outside a request: a plain read
+            return True
+        if not route.safe:  # the reads of a write request see what it is changing
+            return False
+        user_id = route.user_id()
+        if user_id is None:
+            return True
+        try:
+            return not await self.write_tracker.recently_wrote(user_id)
+        except Exception as error:  # no answer: the primary is never wrong
+            logger.warning("read-your-writes lookup failed, reading from the primary: %s", error)
+            return False
+
+    async def _note_write(self) -> None:
+        route = current_route()
+        if route is None or route.marked:
+            return
+        user_id = route.user_id()
+        if user_id is None:
+            return
+        route.marked = True
+        try:
+            await self.write_tracker.mark_write(user_id)
+        except Exception as error:  # committed already: the request must not fail now
+            logger.warning("could not record a write for read-your-writes: %s", error)
+
+    def _in_turn(self) -> list[Replica]:
+        """The healthy replicas, starting with the next one in round-robin order."""
+        start = next(self._turn) % len(self.replicas)
+        ordered = self.replicas[start:] + self.replicas[:start]
+        return [replica for replica in ordered if replica.healthy]
+
+    def _mark_down(self, replica: Replica, error: Exception) -> None:
+        if replica.healthy:
+            logger.warning(
+                "read replica %s failed (%s); reading from the primary for %.0f s",
+                replica.name,
+                error,
+                self.settings.database_replica_retry_seconds,
+            )
+        replica.down_until = time.monotonic() + self.settings.database_replica_retry_seconds
 
 
 def get_database(request: Request) -> Database:
@@ -119,12 +260,23 @@ def get_database(request: Request) -> Database:
 async def _write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """One transaction per request, committed when the handler returns and before the
     response is sent (the dependency has function scope), rolled back if it raises."""
+    hooks: list[Callable[[], Awaitable[None]]] = []
+    request.state.after_commit = hooks
     async with get_database(request).transaction() as conn:
         yield conn
+    for hook in hooks:  # committed; still before the response is sent
+        await hook()
+
+
+def after_commit(request: Request, hook: Callable[[], Awaitable[None]]) -> None:
+    """Run ``hook`` once the request's write transaction has committed (cache invalidation:
+    done before the commit, a concurrent reader could cache the old value again)."""
+    hooks: list[Callable[[], Awaitable[None]]] = request.state.after_commit
+    hooks.append(hook)
 
 
 async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    async with get_database(request).read_engine.connect() as conn:
+    async with get_database(request).reader() as conn:
         yield conn
 
 

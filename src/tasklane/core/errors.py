@@ -188,7 +188,6 @@ _STATUS_CODES = {
     409: "conflict",
     413: "payload-too-large",
     415: "unsupported-media-type",
-    429: "too-many-requests",
 }
 
 
@@ -258,10 +257,12 @@ def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     ref = {"$ref": "#/components/schemas/Problem"}
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for method, operation in path_item.items():
             responses = operation.setdefault("responses", {})
             common = [500, 503]
+            if path.startswith("/api/"):
+                common.append(429)  # the rate limits apply to every API route
             if method in ("post", "put", "patch", "delete") and "requestBody" in operation:
                 common += [400, 413, 415, 422]
             if operation.get("parameters"):

@@ -6,13 +6,13 @@ import uuid
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth.deps import CurrentUser
-from tasklane.core.context import Ctx
-from tasklane.core.db import DbRead, DbWrite
+from tasklane.core.context import AppContext, Ctx
+from tasklane.core.db import DbRead, DbWrite, after_commit
 from tasklane.core.errors import problem_responses
 from tasklane.core.idempotency import request_fingerprint, run_idempotent
 from tasklane.core.pagination import Cursor, Limit
@@ -88,15 +88,18 @@ async def create_task(
 
     if idempotency_key is None:
         async with ctx.db.transaction() as conn:
-            return await run(conn)
-    return await run_idempotent(
-        ctx,
-        user_id=principal.user_id,
-        route=f"POST {PREFIX}",
-        key=idempotency_key,
-        fingerprint=request_fingerprint(body.model_dump(mode="json")),
-        handler=run,
-    )
+            response = await run(conn)
+    else:
+        response = await run_idempotent(
+            ctx,
+            user_id=principal.user_id,
+            route=f"POST {PREFIX}",
+            key=idempotency_key,
+            fingerprint=request_fingerprint(body.model_dump(mode="json")),
+            handler=run,
+        )
+    await service.forget_stats(ctx, principal.user_id)  # committed above
+    return response
 
 
 @router.get("", response_model=TaskPage, summary="List, filter, search and sort tasks")
@@ -148,9 +151,16 @@ async def list_tasks(
 
 
 @router.get("/stats", response_model=TaskStats, summary="Counts for the dashboard")
-async def task_stats(principal: CurrentUser, conn: DbRead) -> Response:
-    profile = await users.get_profile(conn, principal.user_id)
-    return _json(await service.stats(conn, principal.user_id, profile.timezone))
+async def task_stats(principal: CurrentUser, ctx: Ctx) -> Response:
+    profile = await users.cached_profile(ctx, principal.user_id)
+    return Response(
+        await service.cached_stats(ctx, principal.user_id, profile.timezone),
+        media_type="application/json",
+    )
+
+
+def _forget_stats(request: Request, ctx: AppContext, user_id: uuid.UUID) -> None:
+    after_commit(request, lambda: service.forget_stats(ctx, user_id))
 
 
 @router.post(
@@ -159,7 +169,10 @@ async def task_stats(principal: CurrentUser, conn: DbRead) -> Response:
     responses=problem_responses(404),
     summary="Change the status of, or delete, up to 100 tasks at once (all or nothing)",
 )
-async def bulk(body: BulkOperation, principal: CurrentUser, conn: DbWrite) -> Response:
+async def bulk(
+    body: BulkOperation, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+) -> Response:
+    _forget_stats(request, ctx, principal.user_id)
     items = await service.bulk(conn, principal.user_id, body)
     count = len(items) if body.action == "set_status" else len(set(body.ids))
     return _json({"action": body.action, "count": count, "items": items})
@@ -184,10 +197,13 @@ async def read_task(task_id: uuid.UUID, principal: CurrentUser, conn: DbRead) ->
 async def update_task(
     task_id: uuid.UUID,
     body: TaskUpdate,
+    request: Request,
     principal: CurrentUser,
+    ctx: Ctx,
     conn: DbWrite,
     if_match: IfMatch = None,
 ) -> Response:
+    _forget_stats(request, ctx, principal.user_id)
     task = await service.update(conn, principal.user_id, task_id, body, if_match)
     return _task_response(task)
 
@@ -199,7 +215,13 @@ async def update_task(
     summary="Delete a task",
 )
 async def delete_task(
-    task_id: uuid.UUID, principal: CurrentUser, conn: DbWrite, if_match: IfMatch = None
+    task_id: uuid.UUID,
+    request: Request,
+    principal: CurrentUser,
+    ctx: Ctx,
+    conn: DbWrite,
+    if_match: IfMatch = None,
 ) -> Response:
+    _forget_stats(request, ctx, principal.user_id)
     await service.delete(conn, principal.user_id, task_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

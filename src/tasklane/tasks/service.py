@@ -5,14 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tasklane.core.context import AppContext
 from tasklane.core.errors import NotFound, PreconditionFailed, ValidationProblem
 from tasklane.core.pagination import decode_cursor, encode_cursor
+from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.tasks import repository as repo
 from tasklane.tasks.schemas import (
@@ -33,7 +36,8 @@ STATS_DAYS = 14
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """In UTC whatever offset the value came with (a just-written ``due_at`` keeps the client's)."""
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 def task_from_row(row: Any) -> Task:
@@ -127,6 +131,9 @@ class ListParams:
     cursor: str | None
 
 
+_SMALLINT_MAX = 32767
+
+
 def _decode_position(sort_field: str, raw: list[Any]) -> list[Any]:
     """Turn a cursor's JSON values back into the sort keys' Python types."""
     kinds = {
@@ -142,17 +149,25 @@ def _decode_position(sort_field: str, raw: list[Any]) -> list[Any]:
     for kind, value in zip(kinds, raw, strict=True):
         if value is None:
             decoded.append(None)
+        elif kind == "int":
+            # Ranks and flags: anything else would overflow the SMALLINT column (500/503).
+            if type(value) is not int or not 0 <= value <= _SMALLINT_MAX:
+                raise ValueError("not a rank")
+            decoded.append(value)
+        elif not isinstance(value, str):
+            raise TypeError("expected a string")
         elif kind == "dt":
             parsed = datetime.fromisoformat(value)
             if parsed.tzinfo is None:
                 raise ValueError("naive timestamp")
-            decoded.append(parsed)
+            try:
+                decoded.append(parsed.astimezone(UTC))
+            except OverflowError as error:  # e.g. year 1 with a positive offset
+                raise ValueError("timestamp out of range") from error
         elif kind == "id":
             decoded.append(uuid.UUID(value))
-        elif kind == "int":
-            decoded.append(int(value))
         else:
-            decoded.append(str(value))
+            decoded.append(value)
     return decoded
 
 
@@ -290,6 +305,29 @@ async def bulk(
             )
         changed.append(task_from_row(_RowLike(values)))
     return changed
+
+
+def _stats_key(user_id: uuid.UUID) -> str:
+    return shared_key("stats", user_id)
+
+
+async def cached_stats(ctx: AppContext, user_id: uuid.UUID, timezone: str) -> bytes:
+    """The dashboard counts as JSON, through the shared cache. Filled from the primary;
+    dropped by every task write of the user; kept at most ``cache_stats_ttl_seconds`` (which
+    also bounds how late a task shows as overdue)."""
+    today = utcnow().astimezone(ZoneInfo(timezone)).date().isoformat()
+    stamp = f"{timezone}|{today}|".encode()
+    raw = await ctx.cache.get(_stats_key(user_id))
+    if raw is not None and raw.startswith(stamp):
+        return raw[len(stamp) :]
+    async with ctx.db.primary_reader() as conn:
+        payload = orjson.dumps(await stats(conn, user_id, timezone))
+    await ctx.cache.set(_stats_key(user_id), stamp + payload, ctx.settings.cache_stats_ttl_seconds)
+    return payload
+
+
+async def forget_stats(ctx: AppContext, user_id: uuid.UUID) -> None:
+    await ctx.cache.delete(_stats_key(user_id))
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from tasklane.auth import service as auth
-from tasklane.auth.deps import CurrentUser
-from tasklane.core.context import Ctx
-from tasklane.core.db import DbRead, DbWrite
+from tasklane.auth.deps import CurrentUser, limit_auth
+from tasklane.core.context import AppContext, Ctx
+from tasklane.core.db import DbRead, DbWrite, after_commit
 from tasklane.core.errors import Conflict, problem_responses
 from tasklane.core.pagination import Cursor, Limit
 from tasklane.users import service
@@ -26,13 +26,21 @@ from tasklane.users.schemas import (
 router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=problem_responses(401))
 
 
+def _refresh_cache(request: Request, ctx: AppContext, user_id: uuid.UUID) -> None:
+    """The cached profile goes once the change is committed."""
+    after_commit(request, lambda: service.forget_profile(ctx, user_id))
+
+
 @router.get("/me", response_model=UserOut, summary="Your profile")
-async def read_me(principal: CurrentUser, conn: DbRead) -> UserOut:
-    return await service.get_profile(conn, principal.user_id)
+async def read_me(principal: CurrentUser, ctx: Ctx) -> UserOut:
+    return await service.cached_profile(ctx, principal.user_id)
 
 
 @router.patch("/me", response_model=UserOut, summary="Update name, time zone or preferences")
-async def update_me(body: ProfileUpdate, principal: CurrentUser, conn: DbWrite) -> UserOut:
+async def update_me(
+    body: ProfileUpdate, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+) -> UserOut:
+    _refresh_cache(request, ctx, principal.user_id)
     return await service.update_profile(conn, principal.user_id, body)
 
 
@@ -42,8 +50,10 @@ async def update_me(body: ProfileUpdate, principal: CurrentUser, conn: DbWrite) 
     summary="Change the password; every other session ends",
 )
 async def change_password(
-    body: PasswordChange, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+    body: PasswordChange, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
 ) -> Response:
+    await limit_auth(request, ctx, account=str(principal.user_id))
+    _refresh_cache(request, ctx, principal.user_id)
     await service.change_password(
         ctx, conn, principal.user_id, body.current_password, body.new_password
     )
@@ -58,8 +68,9 @@ async def change_password(
     summary="Change the email address (needs the password)",
 )
 async def change_email(
-    body: EmailChange, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+    body: EmailChange, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
 ) -> UserOut:
+    _refresh_cache(request, ctx, principal.user_id)
     return await service.change_email(ctx, conn, principal.user_id, body.new_email, body.password)
 
 
@@ -69,10 +80,14 @@ async def change_email(
     summary="Delete the account and all its tasks (needs the password)",
 )
 async def delete_me(
-    body: AccountDelete, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+    body: AccountDelete, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
 ) -> Response:
+    _refresh_cache(request, ctx, principal.user_id)
+    # The password first: ending the sessions marks them invalid in this process at once, which
+    # a refused attempt (rolled back) must not do.
+    await service.confirm_password(ctx, conn, principal.user_id, body.password)
     await auth.end_sessions(ctx, conn, principal.user_id)
-    await service.delete_account(ctx, conn, principal.user_id, body.password)
+    await service.delete_account(conn, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -96,8 +111,9 @@ async def list_users(
     summary="Deactivate an account and end its sessions (administrators)",
 )
 async def deactivate(
-    user_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+    user_id: uuid.UUID, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
 ) -> AdminUserOut:
+    _refresh_cache(request, ctx, user_id)
     await service.require_admin(conn, principal.user_id)
     if user_id == principal.user_id:
         raise Conflict("Administrators cannot deactivate their own account.")
@@ -112,6 +128,9 @@ async def deactivate(
     responses=problem_responses(403, 404),
     summary="Reactivate an account (administrators)",
 )
-async def activate(user_id: uuid.UUID, principal: CurrentUser, conn: DbWrite) -> AdminUserOut:
+async def activate(
+    user_id: uuid.UUID, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
+) -> AdminUserOut:
+    _refresh_cache(request, ctx, user_id)
     await service.require_admin(conn, principal.user_id)
     return await service.set_active(conn, user_id, active=True)

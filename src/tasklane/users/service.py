@@ -13,6 +13,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationProblem
 from tasklane.core.pagination import decode_cursor, encode_cursor
 from tasklane.core.security import password_problem
+from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.users import repository as repo
 from tasklane.users.schemas import (
@@ -101,6 +102,27 @@ async def get_profile(conn: AsyncConnection, user_id: uuid.UUID) -> UserOut:
     return _user_out(row)
 
 
+def _profile_key(user_id: uuid.UUID) -> str:
+    return shared_key("profile", user_id)
+
+
+async def cached_profile(ctx: AppContext, user_id: uuid.UUID) -> UserOut:
+    """The profile through the shared cache, filled from the primary (a lagging replica must
+    not put an old profile in the cache)."""
+    raw = await ctx.cache.get(_profile_key(user_id))
+    if raw is not None:
+        return UserOut.model_validate_json(raw)
+    async with ctx.db.primary_reader() as conn:
+        profile = await get_profile(conn, user_id)
+    ttl = ctx.settings.cache_profile_ttl_seconds
+    await ctx.cache.set(_profile_key(user_id), profile.model_dump_json().encode(), ttl)
+    return profile
+
+
+async def forget_profile(ctx: AppContext, user_id: uuid.UUID) -> None:
+    await ctx.cache.delete(_profile_key(user_id))
+
+
 async def update_profile(
     conn: AsyncConnection, user_id: uuid.UUID, change: ProfileUpdate
 ) -> UserOut:
@@ -154,11 +176,16 @@ async def change_email(
     return await get_profile(conn, user_id)
 
 
-async def delete_account(
+async def confirm_password(
     ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, password: str
 ) -> None:
+    """A 422 on ``password`` unless it is the account's current password."""
     await get_profile(conn, user_id)
     await _verify_password(ctx, conn, user_id, password, "password")
+
+
+async def delete_account(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+    """Delete the account; the caller has checked the password (``confirm_password``)."""
     # Sessions, refresh tokens, tasks and idempotency records go with it (ON DELETE CASCADE).
     await repo.delete_user(conn, user_id)
 

@@ -1,0 +1,181 @@
+"""Rate limits with the ``limits`` library: shared through Redis, per instance without it.
+
+Counting uses the sliding-window-counter strategy (two counters per key and window: cheap and
+without the burst a fixed window allows at its edge). When Redis fails, the limiter falls back
+to in-memory counting for the breaker's cool-down: limits become per instance, never absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import RedisError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tasklane.core.errors import ProblemError, problem_response
+from tasklane.core.security import InvalidToken
+from tasklane.core.shared import CircuitBreaker
+from tasklane.settings import Settings
+
+logger = logging.getLogger("tasklane.ratelimit")
+
+
+class TooManyRequests(ProblemError):
+    status, code, title = 429, "too-many-requests", "Too many requests"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A named set of limits (e.g. 20 a minute and 200 an hour) applied to one kind of key."""
+
+    name: str
+    items: tuple[RateLimitItem, ...]
+
+    @classmethod
+    def parse(cls, name: str, text: str) -> Policy:
+        return cls(name, tuple(parse_many(text)))
+
+    def header(self) -> str:
+        """``RateLimit-Policy`` (draft-ietf-httpapi-ratelimit-headers): one entry a limit."""
+        return ", ".join(
+            f'"{self.name}-{i}";q={item.amount};w={item.get_expiry()}'
+            for i, item in enumerate(self.items)
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    policy: Policy
+    item_index: int = 0
+    remaining: int = 0
+    reset_after: int = 0
+
+    def headers(self) -> dict[str, str]:
+        name = f"{self.policy.name}-{self.item_index}"
+        return {
+            "RateLimit-Policy": self.policy.header(),
+            "RateLimit": f'"{name}";r={self.remaining};t={self.reset_after}',
+            "Retry-After": str(max(1, self.reset_after)),
+        }
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings, breaker: CircuitBreaker | None) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self.anonymous = Policy.parse("anonymous", settings.rate_limit_anonymous)
+        self.user = Policy.parse("user", settings.rate_limit_user)
+        self.auth_address = Policy.parse("auth-address", settings.rate_limit_auth_address)
+        self.auth_account = Policy.parse("auth-account", settings.rate_limit_auth_account)
+        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._shared: SlidingWindowCounterRateLimiter | None = None
+        self._breaker = breaker or CircuitBreaker(settings.redis_breaker_seconds)
+        if settings.redis_url:
+            storage = RedisStorage(
+                settings.redis_url.replace("redis://", "async+redis://", 1)
+                if settings.redis_url.startswith("redis://")
+                else settings.redis_url,
+                implementation="redispy",
+                wrap_exceptions=False,
+                key_prefix="tl:v1:rl",
+                socket_timeout=settings.redis_timeout_seconds,
+                socket_connect_timeout=settings.redis_timeout_seconds,
+            )
+            self._shared = SlidingWindowCounterRateLimiter(storage)
+
+    def _strategy(self) -> SlidingWindowCounterRateLimiter | None:
+        if self._shared is not None and not self._breaker.is_open:
+            return self._shared
+        return None
+
+    async def hit(self, policy: Policy, *identity: str) -> Verdict:
+        """Count one request against every limit of ``policy`` for ``identity``."""
+        if not self.enabled:
+            return Verdict(True, policy)
+        shared = self._strategy()
+        if shared is not None:
+            try:
+                verdict = await self._hit(shared, policy, identity)
+            except (RedisError, OSError) as error:
+                logger.warning("redis unavailable, rate limits per instance: %s", error)
+                self._breaker.failure()
+            else:
+                self._breaker.success()
+                return verdict
+        return await self._hit(self._memory, policy, identity)
+
+    @staticmethod
+    async def _hit(
+        strategy: SlidingWindowCounterRateLimiter, policy: Policy, identity: tuple[str, ...]
+    ) -> Verdict:
+        for index, item in enumerate(policy.items):
+            if not await strategy.hit(item, policy.name, *identity):
+                stats = await strategy.get_window_stats(item, policy.name, *identity)
+                reset_after = max(1, math.ceil(stats.reset_time - time.time()))
+                return Verdict(False, policy, index, stats.remaining, reset_after)
+        return Verdict(True, policy)
+
+    async def enforce(self, policy: Policy, *identity: str) -> None:
+        verdict = await self.hit(policy, *identity)
+        if not verdict.allowed:
+            raise TooManyRequests(
+                "Too many requests; wait before trying again.", headers=verdict.headers()
+            )
+
+
+class RateLimitMiddleware:
+    """Counts every API request: per user when it carries a valid access token, per client
+    address otherwise. Health checks and the web app's files are not counted."""
+
+    def __init__(self, app: ASGIApp, *, prefixes: tuple[str, ...] = ("/api/",)) -> None:
+        self.app = app
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        ctx = scope["app"].state.ctx
+        limiter: RateLimiter = ctx.limiter
+        if not limiter.enabled:
+            await self.app(scope, receive, send)
+            return
+        policy, identity = limiter.anonymous, client_address(scope)
+        authorization = Headers(scope=scope).get("authorization", "")
+        if authorization[:7].lower() == "bearer ":
+            try:
+                claims = ctx.tokens.verify_access_token(authorization[7:].strip())
+            except InvalidToken:
+                pass
+            else:
+                policy, identity = limiter.user, str(claims.user_id)
+        verdict = await limiter.hit(policy, identity)
+        if verdict.allowed:
+            await self.app(scope, receive, send)
+            return
+        response = problem_response(
+            429,
+            TooManyRequests.code,
+            TooManyRequests.title,
+            "Too many requests; wait before trying again.",
+            headers=verdict.headers(),
+        )
+        await response(scope, receive, send)
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def account_key(email: str) -> str:
+    """Accounts are counted by a hash of the normalised address, not the address itself."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]

@@ -1,0 +1,131 @@
+"""The shared key-value cache: Redis when ``TASKLANE_REDIS_URL`` is set, in-process otherwise.
+
+Redis is an optimisation, never a dependency of correctness: every call has a short timeout,
+and a circuit breaker stops calling a Redis that failed for ``redis_breaker_seconds``, so a
+dead Redis costs one timeout, not one per request. While it is down, reads miss and writes are
+skipped (the database answers); when it comes back the breaker lets a call through and caching
+resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from tasklane.core.cache import TTLCache
+from tasklane.settings import Settings
+
+logger = logging.getLogger("tasklane.redis")
+
+T = TypeVar("T")
+
+#: Bumped when the shape of a cached value changes, so old entries are simply never read.
+KEY_VERSION = "v1"
+
+
+def key(*parts: object) -> str:
+    return ":".join(("tl", KEY_VERSION, *(str(p) for p in parts)))
+
+
+class CircuitBreaker:
+    """Closed while calls succeed; open for ``cooldown`` seconds after a failure, then one
+    trial call decides whether it closes again."""
+
+    def __init__(self, cooldown: float) -> None:
+        self.cooldown = cooldown
+        self._open_until = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def success(self) -> None:
+        self._open_until = 0.0
+
+    def failure(self) -> None:
+        self._open_until = time.monotonic() + self.cooldown
+
+
+class SharedCache(Protocol):
+    async def get(self, name: str) -> bytes | None: ...
+
+    async def set(self, name: str, value: bytes, ttl: float) -> None: ...
+
+    async def delete(self, *names: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class LocalCache:
+    """The single-instance default: the same interface over an in-process TTL cache."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._data: TTLCache[str, bytes] = TTLCache(max_entries)
+
+    async def get(self, name: str) -> bytes | None:
+        return self._data.get(name)
+
+    async def set(self, name: str, value: bytes, ttl: float) -> None:
+        self._data.set(name, value, ttl)
+
+    async def delete(self, *names: str) -> None:
+        for name in names:
+            self._data.delete(name)
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+class RedisCache:
+    def __init__(self, url: str, *, timeout: float, cooldown: float) -> None:
+        self.client: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry_on_timeout=False,
+            retry=None,
+            health_check_interval=0,
+        )
+        self.breaker = CircuitBreaker(cooldown)
+
+    async def _call(self, operation: Callable[[aioredis.Redis], Awaitable[T]]) -> T | None:
+        if self.breaker.is_open:
+            return None
+        try:
+            result = await operation(self.client)
+        except (RedisError, OSError) as error:
+            if not self.breaker.is_open:
+                logger.warning("redis unavailable, bypassing the cache: %s", error)
+            self.breaker.failure()
+            return None
+        self.breaker.success()
+        return result
+
+    async def get(self, name: str) -> bytes | None:
+        value = await self._call(lambda r: r.get(name))
+        return value if isinstance(value, bytes) else None
+
+    async def set(self, name: str, value: bytes, ttl: float) -> None:
+        await self._call(lambda r: r.set(name, value, px=max(1, int(ttl * 1000))))
+
+    async def delete(self, *names: str) -> None:
+        if names:
+            await self._call(lambda r: r.delete(*names))
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def create_shared_cache(settings: Settings) -> SharedCache:
+    if settings.redis_url:
+        return RedisCache(
+            settings.redis_url,
+            timeout=settings.redis_timeout_seconds,
+            cooldown=settings.redis_breaker_seconds,
+        )
+    return LocalCache()

@@ -1,0 +1,103 @@
+"""Throw-away servers the tests start and stop themselves, on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from tasklane.app import create_app
+from tasklane.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A private redis-server (no persistence) that a test can stop and start again on the
+    same port, to show what happens when Redis goes away and comes back."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (Debian package redis-server)")
+        self.binary = binary
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings,
+) -> AsyncIterator[tuple[FastAPI, Callable[..., httpx.AsyncClient]]]:
+    """An app with its own settings, and a factory of clients (optionally from a given client
+    address, as a request behind a trusted proxy would appear)."""
+    app = create_app(settings)
+    clients: list[httpx.AsyncClient] = []
+
+    def client(address: str = "127.0.0.1") -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(
+            app=app, raise_app_exceptions=False, client=(address, 50000)
+        )
+        made = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        clients.append(made)
+        return made
+
+    async with app.router.lifespan_context(app):
+        try:
+            yield app, client
+        finally:
+            for made in clients:
+                await made.aclose()
