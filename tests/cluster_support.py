@@ -1,0 +1,70 @@
+"""For the process-level tests (test_cluster.py, test_graceful.py): real `tasklane serve`
+instances and nginx, started through scripts/cluster.py, on 127.0.0.1 only.
+
+They need nginx and openssl on the machine (`apt-get install -y nginx openssl`). Without them
+the tests fail with that message: a cluster test that silently skipped would prove nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery staple"
+
+
+def cluster_module() -> ModuleType:
+    """scripts/cluster.py, imported as a module."""
+    name = "tasklane_cluster_script"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "cluster.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def require_tools(*tools: str) -> None:
+    missing = [
+        tool
+        for tool in tools
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()
+    ]
+    if missing:
+        pytest.fail(
+            f"{', '.join(missing)} not installed: these tests run real processes. "
+            f"Install with: apt-get install -y {' '.join(missing)}",
+            pytrace=False,
+        )
+
+
+def instance_env(database_url: str, **extra: str) -> dict[str, str]:
+    """Settings of the served instances. Rate limits are off: every client here is
+    127.0.0.1, and the tests count failed requests, not refused ones."""
+    return {
+        "TASKLANE_ENVIRONMENT": "test",
+        "TASKLANE_DATABASE_URL": database_url,
+        "TASKLANE_RATE_LIMIT_ENABLED": "false",
+        "TASKLANE_ACCESS_TOKEN_TTL_SECONDS": "900",
+        # A short drain keeps the teardown quick (the drain itself is test_graceful's).
+        "TASKLANE_SHUTDOWN_DRAIN_SECONDS": "0.2",
+        "TASKLANE_SHUTDOWN_GRACE_SECONDS": "20",
+        **extra,
+    }
+
+
+def new_cluster(root: Path, database_url: str, **kwargs: Any) -> Any:
+    """A ``Cluster`` of scripts/cluster.py (nothing started yet)."""
+    require_tools("openssl")
+    env = instance_env(database_url, **kwargs.pop("env", {}))
+    return cluster_module().Cluster.create(root, env=env, **kwargs)
