@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from tasklane import health
 from tasklane.auth.router import AUTH_PATH, jwks_router
 from tasklane.auth.router import router as auth_router
+from tasklane.auth.schemas import LoginIn
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import BodyGuardMiddleware, SecurityHeadersMiddleware
@@ -58,7 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problem_openapi(FastAPI.openapi(app))
+            schema = problem_openapi(FastAPI.openapi(app))
+            # The login body is parsed by hand (JSON or form); register its JSON model.
+            schema["components"]["schemas"]["LoginIn"] = LoginIn.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
@@ -39,15 +40,21 @@ Sort = Literal[
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=10_000)]
 # Tags are matched case-insensitively, so they are stored in lower case.
+_TAG = re.compile(r"^\w[\w .\-/]*$")
+
+
+def _check_tag(value: str) -> str:
+    if not _TAG.match(value):
+        raise ValueError(
+            "Use letters, digits, spaces and . - / _ only, starting with a letter or digit."
+        )
+    return value
+
+
 Tag = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
-        to_lower=True,
-        min_length=1,
-        max_length=32,
-        pattern=r"^[\w][\w .\-/]*$",
-    ),
+    StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=32),
+    AfterValidator(_check_tag),
 ]
 
 

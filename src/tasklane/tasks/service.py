@@ -36,8 +36,11 @@ STATS_DAYS = 14
 
 
 def _iso(value: datetime | None) -> str | None:
-    """In UTC whatever offset the value came with (a just-written ``due_at`` keeps the client's)."""
-    return value.astimezone(UTC).isoformat() if value is not None else None
+    """RFC 3339 in UTC with a ``Z``, as every other timestamp of the API, whatever offset the
+    value came with (a just-written ``due_at`` keeps the client's)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def task_from_row(row: Any) -> Task:
