@@ -1,16 +1,23 @@
-# Tasklane: `make run` serves the API on SQLite; `make test` runs everything CI runs.
+# Tasklane: `make run` builds the web app and serves it with the API on SQLite;
+# `make test` runs everything CI runs.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WEB_STAMP := web/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 MARIADB_URL ?= mysql+asyncmy://root@127.0.0.1:3306/test
 POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run install migrate test lint typecheck test-sqlite test-mariadb test-postgresql coverage openapi check-openapi clean
+# Debian packages the test suite drives as real servers or tools.
+SYSTEM_PACKAGES := chromium nginx wrk
+SYSTEM_COMMANDS := /usr/bin/chromium /usr/sbin/nginx /usr/bin/wrk
+
+.PHONY: run install migrate test lint typecheck test-sqlite test-mariadb test-postgresql \
+	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e
 
 $(STAMP): pyproject.toml requirements/main.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,15 +28,33 @@ $(STAMP): pyproject.toml requirements/main.txt requirements/dev.txt
 
 install: $(STAMP)
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web-install: $(WEB_STAMP)
+
+web-build: web-install
+	cd web && npm run build
+
 migrate: install
 	$(BIN)/tasklane migrate
 
-run: install
+run: install web-build
 	$(BIN)/tasklane serve --host $(HOST) --port $(PORT)
 
+# Installs what is missing (as root, from Debian's packages); otherwise says what is.
+system-deps:
+	@missing=""; for c in $(SYSTEM_COMMANDS); do [ -x "$$c" ] || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	  else echo "missing:$$missing (install: apt-get install $(SYSTEM_PACKAGES))"; exit 1; fi; \
+	fi
+
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
 	$(BIN)/mypy src
@@ -57,11 +82,23 @@ check-openapi: install
 
 openapi: install
 	$(BIN)/tasklane openapi > openapi.json
+	cd web && npm run gen:api
 
-test: lint typecheck check-openapi
+# The web app: generated client up to date, types, lint, component tests, build, bundle budget.
+web-check: web-install
+	cd web && npm run check:api && npm run typecheck && npm run lint && npm test && \
+	  npm run build && npm run budget
+
+# Browser tests: Debian's chromium driven by playwright-core against the built app.
+e2e: install web-build system-deps
+	cd web && npm run e2e
+
+test: system-deps lint typecheck check-openapi web-check
 	rm -f .coverage .coverage.*
 	$(MAKE) test-sqlite test-mariadb test-postgresql
 	$(MAKE) coverage
+	$(MAKE) e2e
 
 clean:
-	rm -rf $(VENV) var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache \
+	  web/node_modules web/dist

@@ -34,10 +34,12 @@ from tasklane.app import create_app
 from tasklane.cli import migrate
 from tasklane.core.context import AppContext
 from tasklane.core.routing import LocalWriteTracker
+from tasklane.core.shared import SharedWriteTracker
 from tasklane.settings import Settings
 from tasklane.tasks import service as tasks
 from tasklane.tasks.schemas import TaskCreate
 from tests.helpers import SAME_SITE, Api, User
+from tests.servers import RedisServer
 
 KIND = os.environ.get("TASKLANE_TEST_DATABASE", "sqlite")
 pytestmark = pytest.mark.skipif(
@@ -365,3 +367,34 @@ async def test_c_dead_replica_falls_back_to_the_primary(
 
 def db_replica(instance: Instance) -> Any:
     return instance.ctx.db.replicas[0]
+
+
+async def test_read_your_writes_across_instances_through_redis(
+    pair: Pair, replica_settings: Settings, tmp_path: Path
+) -> None:
+    """With Redis, a write taken by one instance sends the writer's reads on every instance
+    to the primary: no instance shows them their own change missing."""
+    redis = RedisServer(tmp_path)
+    redis.start()
+    try:
+        shared = replica_settings.model_copy(update={"redis_url": redis.url})
+        async for first in _instance(shared):
+            async for second in _instance(shared):
+                writer = await first.api.user()
+                bystander = await first.api.user()
+                pair.sync()
+                pair.run("delay", "30")
+                try:
+                    created = await first.api.create_task(writer, title="seen everywhere")
+                    response = await get_task(second, writer, created["id"])
+                    assert response.status_code == 200, response.text
+                    assert created["id"] in await listed(second, writer)
+                    # Others still read from the (lagging) replica.
+                    assert isinstance(second.ctx.db.write_tracker, SharedWriteTracker)
+                    assert not await second.ctx.db.write_tracker.recently_wrote(
+                        uuid.UUID(bystander.id)
+                    )
+                finally:
+                    pair.run("delay", "0")
+    finally:
+        redis.stop()

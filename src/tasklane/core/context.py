@@ -12,7 +12,12 @@ from tasklane.core.cache import TTLCache
 from tasklane.core.db import Database
 from tasklane.core.ratelimit import RateLimiter
 from tasklane.core.security import PasswordHasher, TokenService
-from tasklane.core.shared import RedisCache, SharedCache, create_shared_cache
+from tasklane.core.shared import (
+    RedisCache,
+    SharedCache,
+    SharedWriteTracker,
+    create_shared_cache,
+)
 from tasklane.settings import Settings
 
 
@@ -34,9 +39,12 @@ class AppContext:
     def create(cls, settings: Settings) -> AppContext:
         cache = create_shared_cache(settings)
         breaker = cache.breaker if isinstance(cache, RedisCache) else None
+        tracker = None
+        if settings.redis_url and settings.database_replica_urls:
+            tracker = SharedWriteTracker(cache, settings.read_your_writes_seconds)
         return cls(
             settings=settings,
-            db=Database(settings),
+            db=Database(settings, write_tracker=tracker),
             hasher=PasswordHasher(settings),
             tokens=TokenService(settings),
             cache=cache,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
@@ -129,3 +130,23 @@ def create_shared_cache(settings: Settings) -> SharedCache:
             cooldown=settings.redis_breaker_seconds,
         )
     return LocalCache()
+
+
+class SharedWriteTracker:
+    """Read-your-writes across instances: who wrote recently, in the shared cache, so a write
+    on one instance sends that user's next reads on *any* instance to the primary. Also kept
+    in-process, so the instance that took the write still knows while Redis is down."""
+
+    def __init__(self, cache: SharedCache, window_seconds: float) -> None:
+        self.cache = cache
+        self.window_seconds = window_seconds
+        self._local: TTLCache[uuid.UUID, bool] = TTLCache(max_entries=100_000)
+
+    async def mark_write(self, user_id: uuid.UUID) -> None:
+        self._local.set(user_id, True, self.window_seconds)
+        await self.cache.set(key("wrote", user_id), b"1", self.window_seconds)
+
+    async def recently_wrote(self, user_id: uuid.UUID) -> bool:
+        if self._local.get(user_id) is not None:
+            return True
+        return await self.cache.get(key("wrote", user_id)) is not None
