@@ -56,6 +56,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench import profile
 from bench.mariadb import HOST, MariaDBError, PrivateMariaDB, free_port
 from tasklane.core.pagination import encode_cursor
 from tasklane.seed import SEED_PASSWORD
@@ -759,6 +760,7 @@ class Bench:
         self.urls: dict[str, str] = {}
         self.runs: list[dict[str, Any]] = []
         self.hash_rates: list[float] = []
+        self.profiles: dict[str, Any] = {}
         self.meta: dict[str, Any] = {}
         self.tokens_at = 0.0
         self.env: dict[str, str] = {}
@@ -992,9 +994,45 @@ class Bench:
             for workload in workloads:
                 for server in order:
                     self.runs.append(self.measure(server, workload, round_no))
+        if self.args.profile:
+            self.profile_pass(self.args.profile)
         self.meta["wall_seconds"] = round(time.monotonic() - started, 1)
         self.meta["machine"]["load_after"] = os.getloadavg()
         return self.report()
+
+    def profile_pass(self, workloads: list[str]) -> None:
+        """One more run of each workload per server under py-spy (not in the figures)."""
+        out: Path = self.args.out / "profiles"
+        out.mkdir(parents=True, exist_ok=True)
+        seconds = max(self.seconds, 5)
+        for workload in workloads:
+            for server in SERVERS:
+                data = self.data_file(workload)
+                raw = out / f"{self.args.scale}-{workload}-{server}.txt"
+                raw.unlink(missing_ok=True)
+                spy = profile.record(self.procs.started[server].pid, seconds + 2, raw)
+                time.sleep(1.0)  # py-spy attached to every worker
+                command = wrk_command(
+                    self.urls[server],
+                    workload,
+                    data,
+                    seconds,
+                    self.args.connections,
+                    self.args.threads,
+                    self.scale.pool,
+                )
+                result = run_wrk(command, seconds + 60)
+                spy.wait(timeout=60)
+                summary = profile.summarise(raw) if raw.exists() else {"samples": 0}
+                summary["rps_while_sampled"] = result["rps"]
+                self.profiles[f"{workload}/{server}"] = summary
+                (out / f"{self.args.scale}-{workload}-{server}.summary.txt").write_text(
+                    profile.render(summary)
+                )
+                log(
+                    f"profile {workload} {server}: {summary.get('samples', 0)} samples, "
+                    f"{result['rps']:.0f}/s -> {raw}"
+                )
 
     def report(self) -> int:
         summary = summarise(self.runs)
@@ -1011,6 +1049,7 @@ class Bench:
                 {k: v for k, v in r.items() if k not in ("raw", "storm_raw")} for r in self.runs
             ],
             "errors": errors,
+            "profiles": self.profiles,
         }
         print_table(summary, checks, hash_rate)
         out: Path = self.args.out
@@ -1072,6 +1111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--keep-data", action="store_true", help="keep var/bench/run-*/")
     parser.add_argument("--ignore-contract", action="store_true")
+    parser.add_argument(
+        "--profile",
+        nargs="*",
+        choices=WORKLOADS[:-1],
+        help="after the rounds, run these again under py-spy (bench/profile.py)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGHUP, _raise_interrupt)
