@@ -165,6 +165,8 @@ async def session_is_valid(ctx: AppContext, claims: AccessClaims) -> bool:
     owner = b"0"
     if row is not None and row.revoked_at is None and row.expires_at > utcnow():
         owner = str(row.user_id).encode()
+    # Only if nothing is there: a logout that committed after the read above has stored "0",
+    # which this (older) answer must not overwrite.
     ttl = ctx.settings.session_check_ttl_seconds
-    await ctx.cache.set(_session_key(claims.session_id), owner, ttl)
+    await ctx.cache.add(_session_key(claims.session_id), owner, ttl)
     return owner == caller

@@ -57,6 +57,9 @@ class SharedCache(Protocol):
 
     async def set(self, name: str, value: bytes, ttl: float) -> None: ...
 
+    async def add(self, name: str, value: bytes, ttl: float) -> None:
+        """Set ``name`` only if it holds nothing (a fill never overwrites a newer write)."""
+
     async def delete(self, *names: str) -> None: ...
 
     async def close(self) -> None: ...
@@ -73,6 +76,10 @@ class LocalCache:
 
     async def set(self, name: str, value: bytes, ttl: float) -> None:
         self._data.set(name, value, ttl)
+
+    async def add(self, name: str, value: bytes, ttl: float) -> None:
+        if self._data.get(name) is None:
+            self._data.set(name, value, ttl)
 
     async def delete(self, *names: str) -> None:
         for name in names:
@@ -113,6 +120,9 @@ class RedisCache:
 
     async def set(self, name: str, value: bytes, ttl: float) -> None:
         await self._call(lambda r: r.set(name, value, px=max(1, int(ttl * 1000))))
+
+    async def add(self, name: str, value: bytes, ttl: float) -> None:
+        await self._call(lambda r: r.set(name, value, px=max(1, int(ttl * 1000)), nx=True))
 
     async def delete(self, *names: str) -> None:
         if names:
