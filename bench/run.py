@@ -274,20 +274,28 @@ async def _versions(url: str, ids: list[bytes]) -> dict[bytes, int]:
     return versions
 
 
-async def _login_all(base_url: str, users: list[User]) -> None:
+async def _login_all(base_url: str, users: list[User]) -> list[str]:
+    """Log every user in (8 at a time); a 5xx is retried twice and reported."""
     limit = asyncio.Semaphore(8)
+    retried: list[str] = []
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
 
         async def one(user: User) -> None:
-            async with limit:
-                answer = await client.post(
-                    "/api/v1/auth/login", json={"email": user.email, "password": SEED_PASSWORD}
-                )
+            for attempt in range(3):
+                async with limit:
+                    answer = await client.post(
+                        "/api/v1/auth/login",
+                        json={"email": user.email, "password": SEED_PASSWORD},
+                    )
+                if answer.status_code < 500 or attempt == 2:
+                    break
+                retried.append(f"{user.email}: {answer.status_code} {answer.text[:200]}")
             if answer.status_code != 200:
                 raise HarnessError(f"login of {user.email}: {answer.status_code} {answer.text}")
             user.token = answer.json()["access_token"]
 
         await asyncio.gather(*(one(u) for u in users))
+    return retried
 
 
 def write_data_file(path: Path, users: list[User], versions: dict[bytes, int]) -> None:
@@ -506,6 +514,49 @@ def run_wrk(command: list[str], timeout: float) -> dict[str, Any]:
     return result
 
 
+# --- the web app's first load ---------------------------------------------------------------
+
+
+def login_page_weight(base_url: str, dist: Path = ROOT / "web" / "dist") -> dict[str, Any]:
+    """Bytes a browser transfers for a first visit to /login, as Tasklane serves the built app
+    (brotli twins when accepted): the page, the favicon, the entry chunk and its CSS, and the
+    login route's lazy chunk with everything it imports (from Vite's manifest). API calls the
+    page makes are not counted. Without a build (web/dist), nothing is measured."""
+    manifest_path = dist / ".vite" / "manifest.json"
+    if not manifest_path.exists():
+        return {"measured": False, "why": "no web/dist build"}
+    manifest = json.loads(manifest_path.read_text())
+    route = next((k for k in manifest if k.endswith("LoginPage.tsx")), None)
+    if route is None:
+        return {"measured": False, "why": "no LoginPage chunk in the manifest"}
+    files: list[str] = []
+    todo = ["index.html", route]
+    while todo:
+        key = todo.pop()
+        chunk = manifest.get(key, {})
+        for name in (chunk.get("file"), *chunk.get("css", [])):
+            if name and name not in files:
+                files.append(name)
+        todo += [
+            i for i in chunk.get("imports", []) if manifest.get(i, {}).get("file") not in files
+        ]
+    paths = ["/login", "/favicon.svg", *(f"/{f}" for f in files)]
+    sizes: dict[str, int] = {}
+    headers = {"Accept-Encoding": "br, gzip", "Accept": "*/*"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=headers) as client:
+        for path in paths:
+            answer = client.get(path)
+            answer.raise_for_status()
+            head = sum(len(k) + len(v) + 4 for k, v in answer.headers.raw) + 17
+            sizes[path] = answer.num_bytes_downloaded + head
+    return {
+        "measured": True,
+        "bytes": sum(sizes.values()),
+        "kib": round(sum(sizes.values()) / 1024, 1),
+        "resources": sizes,
+    }
+
+
 # --- bare Argon2id rate -----------------------------------------------------------------------
 
 
@@ -605,7 +656,9 @@ def targets(summary: dict[str, Any], hash_rate: float) -> dict[str, Any]:
     return out
 
 
-def print_table(summary: dict[str, Any], checks: dict[str, Any], hash_rate: float) -> None:
+def print_table(
+    summary: dict[str, Any], checks: dict[str, Any], hash_rate: float, page: dict[str, Any]
+) -> None:
     head = (
         f"{'workload':<9} {'Tasklane/s':>10} {'floor/s':>9} {'ratio':>6} "
         f"{'T p50':>8} {'F p50':>8} {'T p99':>8} {'F p99':>8} {'p99 x':>6} {'errors':>6}"
@@ -623,6 +676,9 @@ def print_table(summary: dict[str, Any], checks: dict[str, Any], hash_rate: floa
             f"{b['p99_ms']:>6.1f}ms {entry['p99_ratio']:>6.2f} {a['errors'] + b['errors']:>6}"
         )
     print(f"\nbare Argon2id verifications/s (same parameters, all cores): {hash_rate:.0f}")
+    if page.get("measured"):
+        count = len(page["resources"])
+        print(f"first load of /login (web app, brotli): {page['kib']} KiB in {count} files")
     print("storm = the get workload while a login storm runs against the same server\n")
     for name, check in checks.items():
         print(f"  {check['verdict']:<8} {name}: {check['value']}")
@@ -868,6 +924,9 @@ class Bench:
                 raise HarnessError(f"{len(problems)} contract differences (see above)")
         else:
             log("contract check passed")
+        self.meta["login_page"] = login_page_weight(self.urls["tasklane"])
+        if self.meta["login_page"]["measured"]:
+            log(f"first load of /login: {self.meta['login_page']['kib']} KiB")
 
     def _tasklane_cli(self, args: list[str]) -> str:
         done = subprocess.run(
@@ -884,7 +943,10 @@ class Bench:
 
     def login(self) -> None:
         log(f"logging {len(self.users)} users in through Tasklane's API")
-        asyncio.run(_login_all(self.urls["tasklane"], self.users))
+        retried = asyncio.run(_login_all(self.urls["tasklane"], self.users))
+        for failure in retried:
+            log(f"LOGIN ANSWERED 5xx (retried): {failure}")
+        self.meta.setdefault("login_5xx_retried", []).extend(retried)
         self.tokens_at = time.monotonic()
 
     def data_file(self, workload: str = "") -> Path:
@@ -1051,7 +1113,13 @@ class Bench:
             "errors": errors,
             "profiles": self.profiles,
         }
-        print_table(summary, checks, hash_rate)
+        page = self.meta.get("login_page", {})
+        if page.get("measured"):
+            checks["web app: first load of /login <= 150 KB"] = {
+                "value": page["bytes"],
+                "verdict": "met" if page["bytes"] <= 150_000 else "not met",
+            }
+        print_table(summary, checks, hash_rate, page)
         out: Path = self.args.out
         out.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -1085,6 +1153,14 @@ class Bench:
             log(f"FAILED: {errors} failed requests; runs without requests: {empty or 'none'}")
             return 1
         return 0
+
+    def show_logs(self, lines: int = 40) -> None:
+        """The servers' own words, before their directory goes."""
+        for name in ("tasklane.log", "floor.log"):
+            path = self.work / name
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-lines:]
+                log(f"--- last lines of {name}:\n" + "\n".join(tail))
 
     def close(self) -> None:
         self.procs.stop_all()
@@ -1125,6 +1201,7 @@ def main(argv: list[str] | None = None) -> int:
         return bench.run()
     except (HarnessError, MariaDBError) as error:
         log(f"FAILED: {error}")
+        bench.show_logs()
         return 2
     except KeyboardInterrupt:
         log("interrupted")
