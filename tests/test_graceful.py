@@ -30,9 +30,13 @@ BURST = 40
 def make_instance(settings: Settings, tmp_path: Path) -> Iterator[Any]:
     started: list[Any] = []
 
-    def make(**env: str) -> Any:
+    def make(workers: int = 2, **env: str) -> Any:
         cluster = support.new_cluster(
-            tmp_path / f"run{len(started)}", settings.database_url, instances=1, workers=2, env=env
+            tmp_path / f"run{len(started)}",
+            settings.database_url,
+            instances=1,
+            workers=workers,
+            env=env,
         )
         started.append(cluster)
         cluster.start_instance(0)
@@ -155,7 +159,7 @@ def test_sigterm_drains_then_lets_requests_in_flight_finish(make_instance: Any) 
 def test_forwarded_headers_are_ignored_from_untrusted_peers(make_instance: Any) -> None:
     """X-Forwarded-Proto decides the scheme the same-origin check compares with, but only
     from TASKLANE_TRUSTED_PROXIES: here not 127.0.0.1, the address the test connects from."""
-    cluster = make_instance(TASKLANE_TRUSTED_PROXIES="127.0.0.2")
+    cluster = make_instance(workers=1, TASKLANE_TRUSTED_PROXIES="127.0.0.2")
     url = cluster.instances[0].url
     netloc = url.removeprefix("http://")
     headers = {"X-Requested-With": "XMLHttpRequest", "X-Forwarded-Proto": "https"}
