@@ -528,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  instance {instance.index}: {instance.url} (pid {instance.pid})")
             print(f"  nginx pid {cluster.nginx_pid}; logs in {cluster.root / 'logs'}")
             if args.command == "start":
-                print(f"stop with: {sys.executable} {Path(__file__).name} stop --dir {args.dir}")
+                print(f"stop with: {sys.executable} {Path(__file__)} stop --dir {args.dir}")
                 return 0
             stop_now: list[int] = []
             for signum in (signal.SIGINT, signal.SIGTERM):
