@@ -163,7 +163,7 @@ class PrivateMariaDB:
         )
         return self
 
-    def sql(self, statement: str, timeout: float = 120.0) -> str:
+    def sql(self, statement: str, timeout: float = 120.0, *, raw: bool = False) -> str:
         result = subprocess.run(
             [
                 binary("mariadb"),
@@ -173,6 +173,7 @@ class PrivateMariaDB:
                 "--user=root",
                 "--batch",
                 "--skip-column-names",
+                *(["--raw"] if raw else []),
                 "--execute",
                 statement,
             ],

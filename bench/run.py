@@ -514,6 +514,109 @@ def run_wrk(command: list[str], timeout: float) -> dict[str, Any]:
     return result
 
 
+# --- database counters ----------------------------------------------------------------------
+
+STATUS_COUNTERS = {
+    "statements": "Questions",
+    "pings": "Com_admin_commands",
+    "connections_opened": "Connections",
+    "commits": "Com_commit",
+    "rollbacks": "Com_rollback",
+}
+
+
+def db_status(db: PrivateMariaDB) -> dict[str, int]:
+    names = ", ".join(f"'{n}'" for n in STATUS_COUNTERS.values())
+    out = db.sql(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({names})")
+    values = dict(line.split("\t") for line in out.splitlines())
+    return {key: int(values.get(name, 0)) for key, name in STATUS_COUNTERS.items()}
+
+
+def per_request(before: dict[str, int], after: dict[str, int], requests: int) -> dict[str, float]:
+    """What the database saw per completed request (the harness's own status queries, 2 a
+    run, are negligible)."""
+    if not requests:
+        return {}
+    return {key: round((after[key] - before[key]) / requests, 2) for key in STATUS_COUNTERS}
+
+
+# --- query plans ----------------------------------------------------------------------------
+
+COLUMNS_SQL = (
+    "id, title, description, status, priority, due_at, completed_at, tags, version, "
+    "created_at, updated_at"
+)
+
+
+def _plan_queries(user: User, page_position: tuple[str, str] | None) -> dict[str, str]:
+    """The statements behind the read workloads, as both servers send them, with one user's
+    values inlined (the floor writes the same SQL as Tasklane's repository compiles)."""
+    uid = f"X'{user.id.hex()}'"
+    base = f"SELECT {COLUMNS_SQL} FROM tasks WHERE tasks.user_id = {uid}"
+    order = "ORDER BY tasks.created_at DESC, tasks.id DESC"
+    queries = {
+        "get": f"{base} AND tasks.id = X'{user.tasks[0].hex()}'",
+        "list": f"{base} AND tasks.status = 'todo' {order} LIMIT 21",
+        "search": (
+            f"{base} AND MATCH (tasks.title, tasks.description) AGAINST ('+repo*' IN BOOLEAN MODE)"
+            f" {order} LIMIT 21"
+        ),
+        "page1": f"{base} {order} LIMIT {PAGE_LIMIT + 1}",
+    }
+    if page_position:
+        at, task_hex = page_position
+        queries["page50"] = (
+            f"{base} AND tasks.created_at <= '{at}' AND (tasks.created_at < '{at}' OR "
+            f"tasks.created_at = '{at}' AND tasks.id < X'{task_hex}') {order} "
+            f"LIMIT {PAGE_LIMIT + 1}"
+        )
+    return queries
+
+
+_PLAN_KEYS = ("table_name", "access_type", "key", "rows", "r_rows", "r_filtered", "r_total_time_ms")
+
+
+def _plan_tables(node: Any) -> list[dict[str, Any]]:
+    """Every table access in an ANALYZE FORMAT=JSON tree."""
+    found = []
+    if isinstance(node, dict):
+        if "table_name" in node:
+            found.append({k: node.get(k) for k in _PLAN_KEYS})
+        for value in node.values():
+            found += _plan_tables(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _plan_tables(value)
+    return found
+
+
+def query_plans(db: PrivateMariaDB, user: User) -> dict[str, Any]:
+    """``ANALYZE FORMAT=JSON`` of each read statement (run twice; the warm one is kept): the
+    index chosen, the rows the server read, and its time, to tell the database's share of a
+    workload from the application's."""
+    position = None
+    if user.cursor:
+        raw = base64.urlsafe_b64decode(user.cursor + "=" * (-len(user.cursor) % 4))
+        at_text, task_text = json.loads(raw)["p"]
+        at = datetime.fromisoformat(at_text).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        position = (at, uuid.UUID(task_text).hex)
+    plans: dict[str, Any] = {}
+    for name, sql in _plan_queries(user, position).items():
+        out = ""
+        for _ in range(2):
+            out = db.sql(f"USE tasklane; ANALYZE FORMAT=JSON {sql}", raw=True)
+        try:
+            block = json.loads(out)["query_block"]
+        except (ValueError, KeyError):
+            plans[name] = {"raw": out[:2000]}
+            continue
+        plans[name] = {
+            "r_total_time_ms": block.get("r_total_time_ms"),
+            "tables": _plan_tables(block),
+        }
+    return plans
+
+
 # --- the web app's first load ---------------------------------------------------------------
 
 
@@ -602,6 +705,11 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 "errors": sum(r["errors"] for r in series),
                 "rounds": len(series),
             }
+            db = [r["db_per_request"] for r in series if r.get("db_per_request")]
+            if db:
+                entry[server]["db_per_request"] = {
+                    key: round(statistics.median(d[key] for d in db), 2) for key in db[0]
+                }
         if len(entry) == 2:
             a, b = entry["tasklane"], entry["floor"]
             entry["rps_ratio"] = round(a["rps"] / b["rps"], 3) if b["rps"] else None
@@ -675,6 +783,17 @@ def print_table(
             f"{a['p50_ms']:>7.1f}ms {b['p50_ms']:>6.1f}ms {a['p99_ms']:>6.1f}ms "
             f"{b['p99_ms']:>6.1f}ms {entry['p99_ratio']:>6.2f} {a['errors'] + b['errors']:>6}"
         )
+    print("\nper request, as the database saw it (Tasklane / floor):")
+    print(f"{'workload':<9} {'statements':>12} {'pings':>11} {'new conns':>11}")
+    for workload, entry in summary.items():
+        a = entry.get("tasklane", {}).get("db_per_request")
+        b = entry.get("floor", {}).get("db_per_request")
+        if a and b:
+            print(
+                f"{workload:<9} {a['statements']:>5} / {b['statements']:<5}"
+                f" {a['pings']:>4} / {b['pings']:<4} {a['connections_opened']:>4} / "
+                f"{b['connections_opened']:<4}"
+            )
     print(f"\nbare Argon2id verifications/s (same parameters, all cores): {hash_rate:.0f}")
     if page.get("measured"):
         count = len(page["resources"])
@@ -924,6 +1043,17 @@ class Bench:
                 raise HarnessError(f"{len(problems)} contract differences (see above)")
         else:
             log("contract check passed")
+        deep = next((u for u in self.users if u.cursor), self.users[0])
+        self.meta["query_plans"] = query_plans(self.db, deep)
+        for name, plan in self.meta["query_plans"].items():
+            tables = plan.get("tables") or [{}]
+            log(
+                f"plan {name}: {plan.get('r_total_time_ms')} ms, "
+                + "; ".join(
+                    f"{t.get('access_type')} on {t.get('key')}, read {t.get('r_rows')} rows"
+                    for t in tables
+                )
+            )
         self.meta["login_page"] = login_page_weight(self.urls["tasklane"])
         if self.meta["login_page"]["measured"]:
             log(f"first load of /login: {self.meta['login_page']['kib']} KiB")
@@ -978,6 +1108,7 @@ class Bench:
         time.sleep(self.scale.settle)
         args, pool = self.args, self.scale.pool
         url = self.urls[server]
+        before = db_status(self.db)
         if workload == "storm":
             get = wrk_command(url, "get", data, self.seconds, args.connections, args.threads, pool)
             lead = min(1.0, self.seconds / 2)
@@ -995,6 +1126,7 @@ class Bench:
                 url, workload, data, self.seconds, args.connections, args.threads, pool
             )
             result = run_wrk(command, self.seconds + 60)
+        result["db_per_request"] = per_request(before, db_status(self.db), result["requests"])
         statuses = result.get("statuses") or {}
         bad = {s: n for s, n in statuses.items() if not s.startswith("2")}
         if bad:
@@ -1060,6 +1192,9 @@ class Bench:
             self.profile_pass(self.args.profile)
         self.meta["wall_seconds"] = round(time.monotonic() - started, 1)
         self.meta["machine"]["load_after"] = os.getloadavg()
+        self.meta["server_log_errors"] = self.server_errors()
+        for line in self.meta["server_log_errors"]:
+            log(f"server log: {line}")
         return self.report()
 
     def profile_pass(self, workloads: list[str]) -> None:
@@ -1153,6 +1288,17 @@ class Bench:
             log(f"FAILED: {errors} failed requests; runs without requests: {empty or 'none'}")
             return 1
         return 0
+
+    def server_errors(self) -> list[str]:
+        """Lines the servers logged at WARNING or above during the run."""
+        found = []
+        for name in ("tasklane.log", "floor.log"):
+            path = self.work / name
+            if path.exists():
+                for line in path.read_text(errors="replace").splitlines():
+                    if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback", "[ERROR")):
+                        found.append(f"{name}: {line[:300]}")
+        return found[:50]
 
     def show_logs(self, lines: int = 40) -> None:
         """The servers' own words, before their directory goes."""
