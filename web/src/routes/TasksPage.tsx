@@ -36,7 +36,8 @@ function TaskRow({
         onChange={(e) => onSelect(e.target.checked)}
         aria-label={`Select “${task.title}”`}
       />
-      <div className="min-w-0 flex-1">
+      {/* On a phone the title takes the first line and the controls wrap below it. */}
+      <div className="min-w-0 flex-1 basis-[calc(100%-1.75rem)] sm:basis-0">
         <button
           type="button"
           onClick={() => openEditor(task)}
@@ -68,7 +69,7 @@ function TaskRow({
       </label>
       <select
         id={`status-${task.id}`}
-        className="input w-36 shrink-0 py-1"
+        className="input ml-7 w-36 shrink-0 py-1 sm:ml-0"
         value={task.status}
         onChange={(e) => void update(task, { status: e.target.value as Status }).catch(() => undefined)}
       >
