@@ -2,68 +2,15 @@
 // Debian's chromium through playwright-core, checks each screen with axe-core, and saves
 // screenshots under test-artifacts/. Run `npm run build` first.
 import AxeBuilder from "@axe-core/playwright";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { launchBrowser, startApi, WEB } from "./server.mjs";
 
-const WEB = resolve(import.meta.dirname, "..");
-const ROOT = resolve(WEB, "..");
-const ARTIFACTS = resolve(WEB, "test-artifacts");
-const TASKLANE = process.env.TASKLANE_BIN ?? join(ROOT, ".venv", "bin", "tasklane");
-const PYTHON = process.env.TASKLANE_PYTHON ?? join(ROOT, ".venv", "bin", "python");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = join(WEB, "test-artifacts");
 
 let passed = 0;
 let failed = 0;
 const axeProblems = [];
-
-async function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
-
-async function startApi() {
-  if (!existsSync(join(WEB, "dist", "index.html"))) throw new Error("no build: run `npm run build` first");
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "tasklane-e2e-"));
-  const env = {
-    ...process.env,
-    TASKLANE_DATABASE_URL: `sqlite+aiosqlite:///${join(dir, "e2e.db")}`,
-    TASKLANE_VAR_DIR: join(dir, "var"),
-    TASKLANE_WEB_DIST_DIR: join(WEB, "dist"),
-    TASKLANE_REFRESH_COOKIE_SECURE: "true",
-  };
-  const migrate = spawnSync(TASKLANE, ["migrate"], { cwd: dir, env, encoding: "utf8" });
-  if (migrate.status !== 0) throw new Error(`migrate failed:\n${migrate.stderr}`);
-  // One in-process uvicorn worker: the app factory, as `tasklane serve` runs it.
-  const child = spawn(
-    PYTHON,
-    ["-m", "uvicorn", "tasklane.app:create_app", "--factory", "--host", "127.0.0.1", "--port", String(port)],
-    { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let log = "";
-  child.stderr.on("data", (d) => (log += d));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 120; i += 1) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return { base, child, dir };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill();
-  throw new Error(`API did not start:\n${log}`);
-}
 
 async function step(name, fn) {
   const started = Date.now();
@@ -263,10 +210,7 @@ async function phone(browser, base, account) {
 
 mkdirSync(ARTIFACTS, { recursive: true });
 const api = await startApi();
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
+const browser = await launchBrowser();
 const account = { email: `e2e-${Date.now()}@example.com`, password: "correct horse battery" };
 try {
   await desktop(browser, api.base, account);
@@ -275,8 +219,7 @@ try {
   // reported by step()
 } finally {
   await browser.close();
-  api.child.kill();
-  rmSync(api.dir, { recursive: true, force: true });
+  api.stop();
 }
 for (const p of axeProblems) console.log(`axe: ${p}`);
 console.log(`${passed} passed, ${failed} failed`);
