@@ -479,6 +479,10 @@ class Cluster:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(max(0.0, deadline - time.monotonic()))
         left = wait_gone(groups, max(0.0, deadline - time.monotonic()))
+        # A group outlives its leader by a moment (e.g. multiprocessing's resource tracker
+        # exits once the supervisor has): wait for the groups, not only their leaders.
+        while any(self._group_alive(pgid) for pgid in groups) and time.monotonic() < deadline:
+            time.sleep(0.05)
         killed = []
         for pgid in groups:
             # Stragglers, and workers orphaned by a supervisor that did not stop them.
