@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+INSTANCES ?= 3
+WORKERS ?= 1
 
 MARIADB_URL ?= mysql+asyncmy://root@127.0.0.1:3306/test
 POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -17,7 +19,8 @@ SYSTEM_PACKAGES := chromium nginx wrk
 SYSTEM_COMMANDS := /usr/bin/chromium /usr/sbin/nginx /usr/bin/wrk
 
 .PHONY: run install migrate test lint typecheck test-sqlite test-mariadb test-postgresql \
-	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e
+	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e \
+	cluster cluster-stop bench bench-smoke
 
 $(STAMP): pyproject.toml requirements/main.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +45,13 @@ migrate: install
 
 run: install web-build
 	$(BIN)/tasklane serve --host $(HOST) --port $(PORT)
+
+# A real local deployment: INSTANCES API processes behind nginx (TLS on https://localhost:8443).
+cluster: install web-build system-deps
+	$(BIN)/python scripts/cluster.py start --instances $(INSTANCES) --workers $(WORKERS)
+
+cluster-stop:
+	$(BIN)/python scripts/cluster.py stop
 
 # Installs what is missing (as root, from Debian's packages); otherwise says what is.
 system-deps:
