@@ -4,7 +4,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, startApi, WEB } from "./server.mjs";
+import { ApiClient, launchBrowser, startApi, WEB } from "./server.mjs";
 
 const ARTIFACTS = join(WEB, "test-artifacts");
 
@@ -40,6 +40,19 @@ async function shot(page, name) {
 }
 
 const row = (page, title) => page.getByRole("list", { name: "Tasks" }).getByRole("listitem").filter({ hasText: title });
+const patched = (page, status) =>
+  page.waitForResponse((r) => r.url().includes("/api/v1/tasks/") && r.request().method() === "PATCH" && r.status() === status);
+
+/** Waits until the element's class list does (or does not) contain `name`. */
+async function hasClass(locator, name, wanted = true) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const classes = ((await locator.getAttribute("class")) ?? "").split(/\s+/);
+    if (classes.includes(name) === wanted) return;
+    if (Date.now() > deadline) throw new Error(`class ${name} ${wanted ? "never appeared" : "stayed"}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 async function desktop(browser, base, account) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -122,6 +135,71 @@ async function desktop(browser, base, account) {
     await row(page, "Write the quarterly report").waitFor();
     await page.reload();
     await row(page, "Write the quarterly report").waitFor();
+  });
+
+  const api = await new ApiClient(base).login(account.email, account.password);
+
+  await step("412 conflict: the newer version is shown and the change re-applied", async () => {
+    await api.call("POST", "/api/v1/tasks", { title: "Call the plumber", tags: ["home"] });
+    await api.call("POST", "/api/v1/tasks", { title: "Renew the car insurance" });
+    await page.reload();
+    await row(page, "Call the plumber").waitFor();
+    // Behind the UI's back: the list still holds version 1.
+    const task = await api.findTask("Call the plumber");
+    await api.call("PATCH", `/api/v1/tasks/${task.id}`, { priority: "urgent" });
+    await page.getByRole("button", { name: "Call the plumber", exact: true }).click();
+    const editor = page.getByRole("dialog", { name: "Edit task" });
+    await editor.getByLabel("Title").fill("Call the plumber about the leak");
+    const refused = patched(page, 412);
+    await editor.getByRole("button", { name: "Save changes" }).click();
+    await refused;
+    const conflict = page.getByRole("dialog", { name: "Someone changed this task" });
+    await conflict.getByText("Urgent", { exact: true }).waitFor();
+    await conflict.getByText("Title → Call the plumber about the leak").waitFor();
+    await row(page, "Call the plumber").getByText("Urgent").waitFor();
+    await audit(page, "conflict dialog");
+    await shot(page, "conflict");
+    const applied = patched(page, 200);
+    await conflict.getByRole("button", { name: "Re-apply my change" }).click();
+    await applied;
+    await page.getByText("Your change was applied").waitFor();
+    await row(page, "Call the plumber about the leak").getByText("Urgent").waitFor();
+    const fresh = await api.call("GET", `/api/v1/tasks/${task.id}`);
+    if (fresh.title !== "Call the plumber about the leak" || fresh.priority !== "urgent" || fresh.version !== 3) {
+      throw new Error(`server holds ${JSON.stringify({ title: fresh.title, priority: fresh.priority, version: fresh.version })}`);
+    }
+  });
+
+  await step("optimistic status change rolled back when the API refuses it", async () => {
+    const task = await api.findTask("Renew the car insurance");
+    await api.call("DELETE", `/api/v1/tasks/${task.id}`);
+    // The PATCH goes to the real API (a 404 now); its answer is held until the optimistic state
+    // has been seen.
+    let release;
+    const gate = new Promise((r) => (release = r));
+    const hold = async (route) => {
+      if (route.request().method() !== "PATCH") return route.fallback();
+      const response = await route.fetch();
+      await gate;
+      return route.fulfill({ response });
+    };
+    await page.route("**/api/v1/tasks/*", hold);
+    try {
+      const title = page.getByRole("button", { name: "Renew the car insurance", exact: true });
+      const status = page.getByLabel("Status of “Renew the car insurance”");
+      const refused = patched(page, 404);
+      await status.selectOption("done");
+      await hasClass(title, "line-through");
+      release();
+      await refused;
+      await page.getByRole("alert").filter({ hasText: "Not saved" }).waitFor();
+      await hasClass(title, "line-through", false);
+      const value = await status.inputValue();
+      if (value !== "todo") throw new Error(`status shows ${value} after the rollback`);
+    } finally {
+      release();
+      await page.unroute("**/api/v1/tasks/*", hold);
+    }
   });
 
   await step("board drag and keyboard move", async () => {
@@ -209,7 +287,12 @@ async function phone(browser, base, account) {
 }
 
 mkdirSync(ARTIFACTS, { recursive: true });
-const api = await startApi();
+// Every browser context logs in from the same loopback address within a minute or so: the
+// auth limits are raised here (the Python suite tests the real ones).
+const api = await startApi({
+  TASKLANE_RATE_LIMIT_AUTH_ADDRESS: "600/minute",
+  TASKLANE_RATE_LIMIT_AUTH_ACCOUNT: "100/minute",
+});
 const browser = await launchBrowser();
 const account = { email: `e2e-${Date.now()}@example.com`, password: "correct horse battery" };
 try {
