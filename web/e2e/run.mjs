@@ -40,8 +40,15 @@ async function shot(page, name) {
 }
 
 const row = (page, title) => page.getByRole("list", { name: "Tasks" }).getByRole("listitem").filter({ hasText: title });
+const nav = (page, name) =>
+  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 const patched = (page, status) =>
   page.waitForResponse((r) => r.url().includes("/api/v1/tasks/") && r.request().method() === "PATCH" && r.status() === status);
+
+/** No skeleton or loading placeholder left on the page. */
+async function loaded(page) {
+  await page.waitForFunction(() => !document.querySelector('.animate-pulse, [role="status"][aria-label^="Loading"]'));
+}
 
 /** Waits until the element's class list does (or does not) contain `name`. */
 async function hasClass(locator, name, wanted = true) {
@@ -234,6 +241,10 @@ async function desktop(browser, base, account) {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings", exact: true }).click();
     await page.getByLabel("Light").check();
     await page.waitForFunction(() => !document.documentElement.classList.contains("dark"));
+    // The dark pass below relies on the account following the system.
+    const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/users/me") && r.request().method() === "PATCH");
+    await page.getByLabel("Follow the system").check();
+    await saved;
   });
 
   await step("help, 404 and log out", async () => {
@@ -286,6 +297,104 @@ async function phone(browser, base, account) {
   await context.close();
 }
 
+/**
+ * Visits every screen, calling `check(name)` on each once it has loaded: log in and sign up,
+ * then (logged in) dashboard, shortcuts help, tasks, new-task and edit dialogs, board,
+ * settings and the 404 page.
+ */
+async function everyScreen(page, base, account, check) {
+  await page.goto(`${base}/login`);
+  await page.getByRole("heading", { name: "Log in" }).waitFor();
+  await check("login");
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await page.getByLabel("Name").waitFor();
+  await check("signup");
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByText("All tasks").waitFor();
+  await loaded(page);
+  await check("dashboard");
+  await page.keyboard.press("?");
+  await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+  await check("shortcuts help");
+  await page.keyboard.press("Escape");
+  await nav(page, "Tasks");
+  await page.getByRole("list", { name: "Tasks" }).waitFor();
+  await loaded(page);
+  await check("tasks");
+  await page.keyboard.press("n");
+  await page.getByRole("dialog", { name: "New task" }).waitFor();
+  await check("new task dialog");
+  await page.keyboard.press("Escape");
+  await page.getByRole("list", { name: "Tasks" }).getByRole("listitem").first().getByRole("button").first().click();
+  await page.getByRole("dialog", { name: "Edit task" }).waitFor();
+  await check("edit dialog");
+  await page.keyboard.press("Escape");
+  await nav(page, "Board");
+  await page.locator('[data-column="done"]').waitFor();
+  await loaded(page);
+  await check("board");
+  await nav(page, "Settings");
+  await page.getByRole("heading", { name: "Profile" }).waitFor();
+  await check("settings");
+  await page.goto(`${base}/no/such/page`);
+  await page.getByRole("heading", { name: "This page does not exist" }).waitFor();
+  await check("404");
+}
+
+async function dark(browser, base, account) {
+  // The account follows the system, and the system prefers dark.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(8000);
+  await step("dark theme: axe on every screen", async () => {
+    await everyScreen(page, base, account, async (screen) => {
+      const isDark = await page.evaluate(() => document.documentElement.classList.contains("dark"));
+      if (!isDark) throw new Error(`${screen} is not dark`);
+      await audit(page, `${screen} (dark)`);
+    });
+  });
+  await step("dark theme: conflict dialog, keep the newer version", async () => {
+    const api = await new ApiClient(base).login(account.email, account.password);
+    await nav(page, "Tasks");
+    await row(page, "Plan sprint 12").waitFor();
+    const task = await api.findTask("Plan sprint 12");
+    await api.call("PATCH", `/api/v1/tasks/${task.id}`, { tags: ["work", "planning", "q4"] });
+    const refused = patched(page, 412);
+    await page.getByLabel("Status of “Plan sprint 12”").selectOption("in_progress");
+    await refused;
+    const conflict = page.getByRole("dialog", { name: "Someone changed this task" });
+    await conflict.getByText("work, planning, q4").waitFor();
+    await audit(page, "conflict dialog (dark)");
+    await shot(page, "conflict-dark");
+    await conflict.getByRole("button", { name: "Keep the newer version" }).click();
+    await row(page, "Plan sprint 12").getByText("#q4").waitFor();
+    const value = await page.getByLabel("Status of “Plan sprint 12”").inputValue();
+    if (value !== task.status) throw new Error(`status shows ${value}, the server has ${task.status}`);
+  });
+  await context.close();
+}
+
+async function narrow(browser, base, account) {
+  const width = 360;
+  const context = await browser.newContext({ viewport: { width, height: 740 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(8000);
+  await step("360 px: no sideways scrolling on any screen", async () => {
+    const wide = [];
+    await everyScreen(page, base, account, async (screen) => {
+      // Compared with the device width: a mobile browser widens its layout viewport to fit.
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (scrollWidth > width) wide.push(`${screen} (${scrollWidth} px)`);
+    });
+    await shot(page, "narrow-404");
+    if (wide.length) throw new Error(`wider than ${width} px: ${wide.join(", ")}`);
+  });
+  await context.close();
+}
+
 mkdirSync(ARTIFACTS, { recursive: true });
 // Every browser context logs in from the same loopback address within a minute or so: the
 // auth limits are raised here (the Python suite tests the real ones).
@@ -298,6 +407,8 @@ const account = { email: `e2e-${Date.now()}@example.com`, password: "correct hor
 try {
   await desktop(browser, api.base, account);
   await phone(browser, api.base, account);
+  await dark(browser, api.base, account);
+  await narrow(browser, api.base, account);
 } catch {
   // reported by step()
 } finally {
