@@ -705,6 +705,9 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 "errors": sum(r["errors"] for r in series),
                 "rounds": len(series),
             }
+            adjacent = [r["login_to_bare"] for r in series if r.get("login_to_bare")]
+            if adjacent:
+                entry[server]["login_to_bare"] = round(statistics.median(adjacent), 3)
             db = [r["db_per_request"] for r in series if r.get("db_per_request")]
             if db:
                 entry[server]["db_per_request"] = {
@@ -748,9 +751,9 @@ def targets(summary: dict[str, Any], hash_rate: float) -> dict[str, Any]:
                 "value": round(ratio, 3),
                 "verdict": verdict(ratio <= 1.2),
             }
-    if "login" in summary and hash_rate:
-        ratio = summary["login"]["tasklane"]["rps"] / hash_rate
-        out["login: throughput >= 0.9x bare Argon2id rate"] = {
+    if "login" in summary and summary["login"]["tasklane"].get("login_to_bare"):
+        ratio = summary["login"]["tasklane"]["login_to_bare"]
+        out["login: throughput >= 0.9x bare Argon2id rate (measured just before)"] = {
             "value": round(ratio, 3),
             "verdict": verdict(ratio >= 0.9),
         }
@@ -1108,6 +1111,11 @@ class Bench:
         time.sleep(self.scale.settle)
         args, pool = self.args, self.scale.pool
         url = self.urls[server]
+        bare = None
+        if workload == "login":
+            # The ceiling for logins, measured right before them: on a busy machine a rate
+            # taken minutes apart says little.
+            bare = argon2_rate(min(self.scale.hash_seconds, 3.0), os.cpu_count() or 2)
         before = db_status(self.db)
         if workload == "storm":
             get = wrk_command(url, "get", data, self.seconds, args.connections, args.threads, pool)
@@ -1127,6 +1135,9 @@ class Bench:
             )
             result = run_wrk(command, self.seconds + 60)
         result["db_per_request"] = per_request(before, db_status(self.db), result["requests"])
+        if bare:
+            result["bare_argon2_rate"] = round(bare, 1)
+            result["login_to_bare"] = round(result["rps"] / bare, 3)
         statuses = result.get("statuses") or {}
         bad = {s: n for s, n in statuses.items() if not s.startswith("2")}
         if bad:
