@@ -203,3 +203,34 @@ async def test_exhausted_pool_answers_503_quickly(settings: Settings) -> None:
                 assert_problem(response, 503, "service-unavailable")
                 assert response.headers["retry-after"]
             assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
+
+
+async def test_each_engine_has_its_own_pool_size(settings: Settings) -> None:
+    """A read pool of one connection, taken: reads get a fast 503 while writes, from their own
+    larger pool, still go through."""
+    split = settings.model_copy(
+        update={
+            "db_pool_size": 3,
+            "db_max_overflow": 0,
+            "db_read_pool_size": 1,
+            "db_read_max_overflow": 0,
+            "db_pool_timeout": 0.3,
+            "session_check_ttl_seconds": 60.0,
+        }
+    )
+    app = create_app(split)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            api = Api(c)
+            user = await api.user()
+            assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
+            ctx = app.state.ctx
+            assert ctx.db.read_engine.pool.size() == 1
+            assert ctx.db.write_engine.pool.size() == 3
+            async with ctx.db.reader():  # the read pool's only connection
+                assert_problem(await c.get("/api/v1/tasks", headers=user.headers), 503)
+                created = await c.post(
+                    "/api/v1/tasks", json={"title": "still writable"}, headers=user.headers
+                )
+                assert created.status_code == 201, created.text

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=5.0, gt=0, le=120)
     #: Seconds after which a pooled connection is replaced (below MySQL's wait_timeout).
     db_pool_recycle: int = Field(default=1800, ge=-1)
+    #: Per-engine overrides (unset: the values above). The read engine serves the primary's
+    #: autocommit reads (GETs without replicas, cache fills, session checks); each replica
+    #: has a pool of the replica size.
+    db_read_pool_size: int | None = Field(default=None, ge=1, le=200)
+    db_read_max_overflow: int | None = Field(default=None, ge=0, le=200)
+    db_replica_pool_size: int | None = Field(default=None, ge=1, le=200)
+    db_replica_max_overflow: int | None = Field(default=None, ge=0, le=200)
     db_pool_pre_ping: bool = True
     db_echo: bool = False
 

@@ -41,10 +41,25 @@ logger = logging.getLogger("tasklane.db")
 _CONNECT_ERRORS = (DBAPIError, OSError)
 
 
-def _engine_kwargs(settings: Settings) -> dict[str, Any]:
+def _engine_kwargs(settings: Settings, engine: str = "write") -> dict[str, Any]:
+    """Pool settings of one engine: ``write``, ``read`` (the primary's autocommit reads) or
+    ``replica``; the read and replica pools fall back to the write pool's sizes."""
+    size, overflow = settings.db_pool_size, settings.db_max_overflow
+    if engine == "read":
+        size = settings.db_read_pool_size or size
+        overflow = (
+            overflow if settings.db_read_max_overflow is None else settings.db_read_max_overflow
+        )
+    elif engine == "replica":
+        size = settings.db_replica_pool_size or size
+        overflow = (
+            overflow
+            if settings.db_replica_max_overflow is None
+            else settings.db_replica_max_overflow
+        )
     return {
-        "pool_size": settings.db_pool_size,
-        "max_overflow": settings.db_max_overflow,
+        "pool_size": size,
+        "max_overflow": overflow,
         "pool_timeout": settings.db_pool_timeout,
         "pool_recycle": settings.db_pool_recycle,
         "pool_pre_ping": settings.db_pool_pre_ping,
@@ -124,17 +139,19 @@ class Database:
         self.settings = settings
         self.dialect = settings.dialect
         url = database_url(settings)
-        kwargs = _engine_kwargs(settings)
-        self.write_engine = create_async_engine(url, **kwargs)
+        self.write_engine = create_async_engine(url, **_engine_kwargs(settings, "write"))
         self.read_engine = create_async_engine(
-            url, isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True, **kwargs
+            url,
+            isolation_level="AUTOCOMMIT",
+            skip_autocommit_rollback=True,
+            **_engine_kwargs(settings, "read"),
         )
         if self.dialect == "sqlite":
             _configure_sqlite(self.write_engine, writer=True)
             _configure_sqlite(self.read_engine, writer=False)
         # Replicas: a pool each; pre-ping always, so a dead replica is found at checkout (and
         # skipped) rather than by the request's first query.
-        replica_kwargs = {**kwargs, "pool_pre_ping": True}
+        replica_kwargs = {**_engine_kwargs(settings, "replica"), "pool_pre_ping": True}
         self.replicas = [
             Replica(
                 name=make_url(raw).render_as_string(hide_password=True).split("@")[-1],
