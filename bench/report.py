@@ -35,8 +35,8 @@ def figures(result: dict[str, Any]) -> str:
 
 def database(result: dict[str, Any]) -> str:
     lines = [
-        "| workload | statements | pings | new connections | commits |",
-        "|---|---:|---:|---:|---:|",
+        "| workload | statements | pings | new connections | commits | rollbacks |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for workload, entry in result["summary"].items():
         a = entry["tasklane"].get("db_per_request")
@@ -46,7 +46,7 @@ def database(result: dict[str, Any]) -> str:
         lines.append(
             f"| {workload} | {a['statements']} / {b['statements']} | {a['pings']} / {b['pings']} "
             f"| {a['connections_opened']} / {b['connections_opened']} "
-            f"| {a['commits']} / {b['commits']} |"
+            f"| {a['commits']} / {b['commits']} | {a['rollbacks']} / {b['rollbacks']} |"
         )
     return "\n".join(lines)
 
