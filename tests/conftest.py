@@ -7,7 +7,6 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from tasklane.cli import migrate
 from tasklane.core.context import AppContext
 from tasklane.settings import Settings
 from tests.helpers import Api
+from tests.servers import RedisServer
 
 KIND = os.environ.get("TASKLANE_TEST_DATABASE", "sqlite")
 SERVER_URLS = {
@@ -94,6 +94,17 @@ def api(client: httpx.AsyncClient) -> Api:
     return Api(client)
 
 
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private Redis for this test module (see tests/servers.py)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def dialect() -> str:
     return {"sqlite": "sqlite", "mariadb": "mysql", "postgresql": "postgresql"}[KIND]
@@ -102,5 +113,3 @@ def dialect() -> str:
 def pytest_report_header() -> str:
     return f"tasklane database: {KIND}"
 
-
-_ = Path  # keep import for type hints in helpers

@@ -25,7 +25,9 @@ def free_port() -> int:
 
 class RedisServer:
     """A private redis-server (no persistence) that a test can stop and start again on the
-    same port, to show what happens when Redis goes away and comes back."""
+    same port, to show what happens when Redis goes away and comes back. The
+    ``redis_server`` fixture (conftest) gives each test module one, empty; a test that stops
+    it has it started again for the next."""
 
     def __init__(self, workdir: Path) -> None:
         binary = shutil.which("redis-server")

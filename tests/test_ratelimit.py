@@ -4,9 +4,6 @@ none) when Redis is down."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import redis.asyncio as aioredis
 
@@ -15,16 +12,6 @@ from tests.helpers import PASSWORD, Api, assert_problem, unique_email
 from tests.servers import RedisServer, serving
 
 GENEROUS = "100000/minute"
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(Path(tmp_path_factory.mktemp("redis-rl")))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
