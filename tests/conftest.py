@@ -112,4 +112,3 @@ def dialect() -> str:
 
 def pytest_report_header() -> str:
     return f"tasklane database: {KIND}"
-
