@@ -565,10 +565,10 @@ async def list_tasks(scope: Scope, send: Send) -> None:
 def _title(value: Any) -> str:
     if not isinstance(value, str):
         raise invalid("title", "Input should be a valid string")
-    value = value.strip()
-    if not 1 <= len(value) <= 200:
+    title = value.strip()
+    if not 1 <= len(title) <= 200:
         raise invalid("title", "String should have between 1 and 200 characters")
-    return value
+    return title
 
 
 def _description(value: Any) -> str | None:
