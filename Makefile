@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
+BENCH_ARGS ?= --plot docs/bench.png
 HOST ?= 127.0.0.1
 PORT ?= 8000
 INSTANCES ?= 3
@@ -52,6 +54,20 @@ cluster: install web-build system-deps
 
 cluster-stop:
 	$(BIN)/python scripts/cluster.py stop
+
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
+	touch $(BENCH_STAMP)
+
+# Tasklane against the bare-ASGI floor with wrk on a private mariadbd (docs/benchmarks.md):
+# 100k tasks over 200 users; make bench BENCH_ARGS="--scale 1m --plot docs/bench-1m.png" for 1M.
+bench: $(BENCH_STAMP) system-deps
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The same harness at a tiny scale in under a minute: fails on any error or contract
+# difference, never on a speed figure.
+bench-smoke: $(BENCH_STAMP) system-deps
+	$(BIN)/python -m bench.run --scale smoke --out var/bench-smoke
 
 # Installs what is missing (as root, from Debian's packages); otherwise says what is.
 system-deps:

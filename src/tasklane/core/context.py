@@ -57,7 +57,8 @@ class AppContext:
         await self.db.dispose()
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    """``async`` so FastAPI calls it on the event loop, not through its thread pool."""
     ctx: AppContext = request.app.state.ctx
     return ctx
 
