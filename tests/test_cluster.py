@@ -107,7 +107,7 @@ def cluster(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
     try:
         yield cluster
     finally:
-        killed = cluster.stop(timeout=30, quiet=True)
+        killed = cluster.stop(quiet=True)  # within drain + grace (+5 s), as documented
     assert killed == [], "a process did not stop after SIGTERM (drain, then graceful stop)"
 
 
