@@ -26,6 +26,11 @@ async function step(name, fn) {
 }
 
 async function audit(page, screen) {
+  // Colours fade (transition-colors) after a theme switch or a hover: judge the settled page,
+  // not a frame in between.
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined))),
+  );
   const result = await new AxeBuilder({ page }).analyze();
   const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   for (const v of bad) {
