@@ -96,3 +96,23 @@ async def test_registration_whose_commit_fails_leaves_no_account(api: Api, ctx: 
         response = await api.register(email)
     assert_problem(response, 503)
     assert (await api.register(email)).status_code == 201
+
+
+async def test_a_revocation_whose_commit_fails_locks_no_session_out(
+    api: Api, ctx: AppContext
+) -> None:
+    """Sessions are announced as ended only after the revocation commits: a password change
+    that fails to commit leaves the other devices logged in."""
+    user = await api.user()
+    other = await api.login(user.email)
+    other_headers = {"Authorization": f"Bearer {other.json()['access_token']}"}
+    assert (await api.client.get("/api/v1/tasks", headers=other_headers)).status_code == 200
+    with failing_commits(ctx):
+        response = await api.client.post(
+            "/api/v1/users/me/password",
+            json={"current_password": user.password, "new_password": "a brand new passphrase"},
+            headers=user.headers,
+        )
+    assert_problem(response, 503)
+    assert (await api.client.get("/api/v1/tasks", headers=other_headers)).status_code == 200
+    assert (await api.login(user.email)).status_code == 200  # the old password still holds

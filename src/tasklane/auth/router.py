@@ -167,7 +167,8 @@ async def logout(request: Request, ctx: Ctx) -> Response:
 async def logout_all(request: Request, ctx: Ctx, principal: CurrentUser) -> Response:
     require_same_site(request, ctx)
     async with ctx.db.transaction() as conn:
-        await service.end_sessions(ctx, conn, principal.user_id)
+        ended = await service.end_sessions(conn, principal.user_id)
+    await service.forget_sessions(ctx, ended)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_refresh_cookie(response, ctx)
     return response

@@ -111,7 +111,7 @@ async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
                 await repo.revoke_session(conn, row.session_id, now)
     if reused:
         # Committed above: the revocation stands although the request fails.
-        await _forget(ctx, [row.session_id])
+        await forget_sessions(ctx, [row.session_id])
         logger.warning("refresh token reuse; session %s revoked", row.session_id)
         raise Unauthorized("The session has ended; log in again.")
     access, ttl = ctx.tokens.issue_access_token(row.user_id, row.session_id)
@@ -124,22 +124,23 @@ async def logout(ctx: AppContext, token: str) -> None:
         if row is None:
             return
         await repo.revoke_session(conn, row.session_id, utcnow())
-    await _forget(ctx, [row.session_id])
+    await forget_sessions(ctx, [row.session_id])
 
 
 async def end_sessions(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, keep: uuid.UUID | None = None
-) -> None:
-    """Revoke every session of the user (but ``keep``): their refresh tokens stop at once,
-    their access tokens at the next session check."""
-    await _forget(ctx, await repo.revoke_user_sessions(conn, user_id, utcnow(), keep))
+    conn: AsyncConnection, user_id: uuid.UUID, keep: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Revoke every session of the user (but ``keep``) in ``conn``'s transaction. Pass the ids
+    it returns to :func:`forget_sessions` once that transaction has committed: announced
+    earlier, a rolled-back revocation would still lock the sessions out."""
+    return await repo.revoke_user_sessions(conn, user_id, utcnow(), keep)
 
 
 def _session_key(session_id: uuid.UUID) -> str:
     return shared_key("session", session_id)
 
 
-async def _forget(ctx: AppContext, session_ids: list[uuid.UUID]) -> None:
+async def forget_sessions(ctx: AppContext, session_ids: list[uuid.UUID]) -> None:
     """Make revoked sessions fail the session check at once: in this process, and through
     the shared cache in every other instance. Remembered for an access token's lifetime."""
     ttl = ctx.settings.access_token_ttl_seconds + 60

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth import service as auth
 from tasklane.auth.deps import CurrentUser, limit_auth
@@ -24,6 +25,18 @@ from tasklane.users.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"], responses=problem_responses(401))
+
+
+async def _end_sessions(
+    request: Request,
+    ctx: AppContext,
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    keep: uuid.UUID | None = None,
+) -> None:
+    """Revoke the user's sessions in this request's transaction; announce it once committed."""
+    ended = await auth.end_sessions(conn, user_id, keep)
+    after_commit(request, lambda: auth.forget_sessions(ctx, ended))
 
 
 def _refresh_cache(request: Request, ctx: AppContext, user_id: uuid.UUID) -> None:
@@ -57,7 +70,7 @@ async def change_password(
     await service.change_password(
         ctx, conn, principal.user_id, body.current_password, body.new_password
     )
-    await auth.end_sessions(ctx, conn, principal.user_id, keep=principal.session_id)
+    await _end_sessions(request, ctx, conn, principal.user_id, keep=principal.session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -83,10 +96,8 @@ async def delete_me(
     body: AccountDelete, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
 ) -> Response:
     _refresh_cache(request, ctx, principal.user_id)
-    # The password first: ending the sessions marks them invalid in this process at once, which
-    # a refused attempt (rolled back) must not do.
     await service.confirm_password(ctx, conn, principal.user_id, body.password)
-    await auth.end_sessions(ctx, conn, principal.user_id)
+    await _end_sessions(request, ctx, conn, principal.user_id)
     await service.delete_account(conn, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -118,7 +129,7 @@ async def deactivate(
     if user_id == principal.user_id:
         raise Conflict("Administrators cannot deactivate their own account.")
     user = await service.set_active(conn, user_id, active=False)
-    await auth.end_sessions(ctx, conn, user_id)
+    await _end_sessions(request, ctx, conn, user_id)
     return user
 
 
