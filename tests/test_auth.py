@@ -544,3 +544,33 @@ async def test_logout_all_needs_a_token_and_a_same_site_request(api: Api) -> Non
     cross = await logout_all(api, user, Origin="https://evil.example")
     assert_problem(cross, 403, "forbidden")
     await assert_accepted(api.client, user.access_token, user.email)
+
+
+async def test_a_hash_with_outdated_parameters_is_upgraded_at_login(
+    api: Api, ctx: AppContext
+) -> None:
+    """Stored hashes made with other Argon2 parameters are replaced on the next login."""
+    user = await api.user()
+    old = argon2.PasswordHasher(time_cost=3, memory_cost=19456, parallelism=1).hash(PASSWORD)
+    async with ctx.db.transaction() as conn:
+        await conn.execute(
+            update(users).where(users.c.email == user.email).values(password_hash=old)
+        )
+    assert (await api.login(user.email)).status_code == 200
+    async with ctx.db.reader() as conn:
+        stored = (
+            await conn.execute(select(users.c.password_hash).where(users.c.email == user.email))
+        ).scalar_one()
+    assert stored != old
+    assert not ctx.hasher.needs_rehash(stored)
+    assert (await api.login(user.email)).status_code == 200
+
+
+async def test_validation_errors_never_echo_the_password(api: Api) -> None:
+    secret = "correct horse battery staple " * 40  # over the 1,024-character bound
+    response = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": unique_email(), "password": secret, "name": "X"},
+    )
+    assert response.status_code == 422
+    assert "correct horse" not in response.text

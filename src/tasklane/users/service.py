@@ -127,20 +127,17 @@ async def update_profile(
     conn: AsyncConnection, user_id: uuid.UUID, change: ProfileUpdate
 ) -> UserOut:
     current = await get_profile(conn, user_id)
-    values: dict[str, Any] = {}
-    if change.name is not None:
-        values["name"] = change.name
-    if change.timezone is not None:
-        values["timezone"] = change.timezone
+    changed: dict[str, Any] = change.model_dump(include={"name", "timezone"}, exclude_none=True)
     if change.preferences is not None:
-        merged = current.preferences.model_copy(
+        changed["preferences"] = current.preferences.model_copy(
             update=change.preferences.model_dump(exclude_none=True)
         )
-        values["preferences"] = Preferences.model_validate(merged.model_dump()).model_dump()
-    if values:
-        values["updated_at"] = utcnow()
-        await repo.update_fields(conn, user_id, values)
-    return await get_profile(conn, user_id)
+    if not changed:
+        return current
+    changed["updated_at"] = utcnow()
+    stored = {k: v.model_dump() if k == "preferences" else v for k, v in changed.items()}
+    await repo.update_fields(conn, user_id, stored)
+    return current.model_copy(update=changed)
 
 
 async def _verify_password(
