@@ -149,7 +149,8 @@ def problem_response(
     )
 
 
-def _from_problem_error(error: ProblemError) -> Response:
+def render_problem(error: ProblemError) -> Response:
+    """The problem+json response of a typed error (also for middleware outside the handlers)."""
     extra = dict(error.extra)
     if isinstance(error, ValidationProblem):
         extra["errors"] = [e.model_dump() for e in error.errors]
@@ -194,11 +195,11 @@ _STATUS_CODES = {
 def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
-        return _from_problem_error(exc)
+        return render_problem(exc)
 
     async def on_validation(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return _from_problem_error(validation_problem(exc.errors()))
+        return render_problem(validation_problem(exc.errors()))
 
     async def on_http(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -212,27 +213,27 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_pool_timeout(_request: Request, _exc: Exception) -> Response:
         logger.warning("database pool exhausted")
-        return _from_problem_error(ServiceUnavailable("The database is busy; try again shortly."))
+        return render_problem(ServiceUnavailable("The database is busy; try again shortly."))
 
     async def on_db_error(_request: Request, exc: Exception) -> Response:
         if isinstance(exc, sa_exc.IntegrityError):
             logger.warning("integrity error reached the boundary: %s", exc.orig)
-            return _from_problem_error(Conflict("The change conflicts with the stored data."))
+            return render_problem(Conflict("The change conflicts with the stored data."))
         logger.error("database error: %s", exc)
-        return _from_problem_error(
+        return render_problem(
             ServiceUnavailable("The database could not complete the request; nothing was saved.")
         )
 
     async def on_io_error(_request: Request, exc: Exception) -> Response:
         # Some drivers let a refused or dropped connection surface as a plain OSError.
         logger.error("I/O error reaching a backing service: %s", exc)
-        return _from_problem_error(
+        return render_problem(
             ServiceUnavailable("A backing service is unreachable; nothing was saved.")
         )
 
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)
-        return _from_problem_error(ProblemError("An unexpected error occurred."))
+        return render_problem(ProblemError("An unexpected error occurred."))
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -12,7 +12,12 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tasklane.core.errors import problem_response
+from tasklane.core.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    render_problem,
+)
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -46,20 +51,15 @@ class BodyGuardMiddleware:
         try:
             length = int(length_header) if length_header is not None else None
         except ValueError:
-            await problem_response(400, "bad-request", "Bad request", "Invalid Content-Length.")(
-                scope, receive, send
-            )
+            await render_problem(BadRequest("Invalid Content-Length."))(scope, receive, send)
             return
         if length is not None and length > self.max_bytes:
-            await self._too_large(scope, receive, send)
+            too_large = PayloadTooLarge(f"The body exceeds {self.max_bytes} bytes.")
+            await render_problem(too_large)(scope, receive, send)
             return
         if (length or chunked) and not self._acceptable(scope["path"], headers):
-            await problem_response(
-                415,
-                "unsupported-media-type",
-                "Unsupported media type",
-                "Send the body as application/json.",
-            )(scope, receive, send)
+            unsupported = UnsupportedMediaType("Send the body as application/json.")
+            await render_problem(unsupported)(scope, receive, send)
             return
 
         received = 0
@@ -82,14 +82,6 @@ class BodyGuardMiddleware:
             return True
         media = content_type.split(";", 1)[0].strip().lower()
         return path in self.form_paths and media == "application/x-www-form-urlencoded"
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await problem_response(
-            413,
-            "payload-too-large",
-            "Payload too large",
-            f"The body exceeds {self.max_bytes} bytes.",
-        )(scope, receive, send)
 
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tasklane.core.errors import ProblemError, problem_response
+from tasklane.core.errors import ProblemError, render_problem
 from tasklane.core.security import InvalidToken
 from tasklane.core.shared import CircuitBreaker
 from tasklane.settings import Settings
@@ -58,6 +58,11 @@ class Verdict:
     item_index: int = 0
     remaining: int = 0
     reset_after: int = 0
+
+    def refusal(self) -> TooManyRequests:
+        return TooManyRequests(
+            "Too many requests; wait before trying again.", headers=self.headers()
+        )
 
     def headers(self) -> dict[str, str]:
         name = f"{self.policy.name}-{self.item_index}"
@@ -126,9 +131,7 @@ class RateLimiter:
     async def enforce(self, policy: Policy, *identity: str) -> None:
         verdict = await self.hit(policy, *identity)
         if not verdict.allowed:
-            raise TooManyRequests(
-                "Too many requests; wait before trying again.", headers=verdict.headers()
-            )
+            raise verdict.refusal()
 
 
 class RateLimitMiddleware:
@@ -161,14 +164,7 @@ class RateLimitMiddleware:
         if verdict.allowed:
             await self.app(scope, receive, send)
             return
-        response = problem_response(
-            429,
-            TooManyRequests.code,
-            TooManyRequests.title,
-            "Too many requests; wait before trying again.",
-            headers=verdict.headers(),
-        )
-        await response(scope, receive, send)
+        await render_problem(verdict.refusal())(scope, receive, send)
 
 
 def client_address(scope: Scope) -> str:
