@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tasklane.app import create_app
 from tasklane.settings import Settings
 from tests.helpers import Api, assert_problem
+from tests.servers import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,18 +135,16 @@ async def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings
         }
     )
     broken.__dict__.pop("dialect", None)
-    app = create_app(broken)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            assert (await c.get("/livez")).status_code == 200
-            assert_problem(await c.get("/readyz"), 503, "service-unavailable")
-            # A request that needs the database fails cleanly too, and says to retry.
-            response = await c.post(
-                "/api/v1/auth/login", json={"email": "a@example.com", "password": "whatever1"}
-            )
-            assert_problem(response, 503)
-            assert response.headers["retry-after"]
+    async with serving(broken) as (_, client):
+        c = client()
+        assert (await c.get("/livez")).status_code == 200
+        assert_problem(await c.get("/readyz"), 503, "service-unavailable")
+        # A request that needs the database fails cleanly too, and says to retry.
+        response = await c.post(
+            "/api/v1/auth/login", json={"email": "a@example.com", "password": "whatever1"}
+        )
+        assert_problem(response, 503)
+        assert response.headers["retry-after"]
 
 
 async def test_served_schema_matches_the_committed_one(client: httpx.AsyncClient) -> None:
@@ -192,17 +190,15 @@ async def test_exhausted_pool_answers_503_quickly(settings: Settings) -> None:
     tight = settings.model_copy(
         update={"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 0.3}
     )
-    app = create_app(tight)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            user = await Api(c).user()
-            ctx = app.state.ctx
-            async with ctx.db.reader(), ctx.db.transaction():  # hold both pools' only connection
-                response = await c.get("/api/v1/tasks", headers=user.headers)
-                assert_problem(response, 503, "service-unavailable")
-                assert response.headers["retry-after"]
-            assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
+    async with serving(tight) as (app, client):
+        c = client()
+        user = await Api(c).user()
+        ctx = app.state.ctx
+        async with ctx.db.reader(), ctx.db.transaction():  # hold both pools' only connection
+            response = await c.get("/api/v1/tasks", headers=user.headers)
+            assert_problem(response, 503, "service-unavailable")
+            assert response.headers["retry-after"]
+        assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
 
 
 async def test_each_engine_has_its_own_pool_size(settings: Settings) -> None:
@@ -218,19 +214,17 @@ async def test_each_engine_has_its_own_pool_size(settings: Settings) -> None:
             "session_check_ttl_seconds": 60.0,
         }
     )
-    app = create_app(split)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            api = Api(c)
-            user = await api.user()
-            assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
-            ctx = app.state.ctx
-            assert ctx.db.read_engine.pool.size() == 1
-            assert ctx.db.write_engine.pool.size() == 3
-            async with ctx.db.reader():  # the read pool's only connection
-                assert_problem(await c.get("/api/v1/tasks", headers=user.headers), 503)
-                created = await c.post(
-                    "/api/v1/tasks", json={"title": "still writable"}, headers=user.headers
-                )
-                assert created.status_code == 201, created.text
+    async with serving(split) as (app, client):
+        c = client()
+        api = Api(c)
+        user = await api.user()
+        assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
+        ctx = app.state.ctx
+        assert ctx.db.read_engine.pool.size() == 1
+        assert ctx.db.write_engine.pool.size() == 3
+        async with ctx.db.reader():  # the read pool's only connection
+            assert_problem(await c.get("/api/v1/tasks", headers=user.headers), 503)
+            created = await c.post(
+                "/api/v1/tasks", json={"title": "still writable"}, headers=user.headers
+            )
+            assert created.status_code == 201, created.text
