@@ -38,8 +38,11 @@ class Settings(BaseSettings):
     #: Connections kept open per engine and process. Two engines exist per process (a write
     #: engine and an autocommit read engine), so a process holds at most
     #: 2 * (pool_size + max_overflow) connections.
-    db_pool_size: int = Field(default=5, ge=1, le=200)
-    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    #: Overflow connections are closed when returned to a full pool: under a steady load above
+    #: ``pool_size`` every overflow checkout is a new connection. Size ``pool_size`` for the
+    #: load and keep the overflow for bursts (0 by default: requests queue for a connection).
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
     #: Seconds a request waits for a free connection before it gets a 503.
     db_pool_timeout: float = Field(default=5.0, gt=0, le=120)
     #: Seconds after which a pooled connection is replaced (below MySQL's wait_timeout).
@@ -51,7 +54,10 @@ class Settings(BaseSettings):
     db_read_max_overflow: int | None = Field(default=None, ge=0, le=200)
     db_replica_pool_size: int | None = Field(default=None, ge=1, le=200)
     db_replica_max_overflow: int | None = Field(default=None, ge=0, le=200)
-    db_pool_pre_ping: bool = True
+    #: A pooled connection that sat idle longer than this is pinged before use and replaced
+    #: if the server has gone away; one in steady use is not (a ping is a round trip). 0: ping
+    #: at every checkout.
+    db_pool_ping_after_idle: float = Field(default=1.0, ge=0, le=3600)
     db_echo: bool = False
 
     # --- read replicas ----------------------------------------------------------------------

@@ -26,10 +26,11 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolResetState
 
 from tasklane.core.routing import LocalWriteTracker, WriteTracker, current_route
 from tasklane.settings import Settings
@@ -62,9 +63,54 @@ def _engine_kwargs(settings: Settings, engine: str = "write") -> dict[str, Any]:
         "max_overflow": overflow,
         "pool_timeout": settings.db_pool_timeout,
         "pool_recycle": settings.db_pool_recycle,
-        "pool_pre_ping": settings.db_pool_pre_ping,
         "echo": settings.db_echo,
     }
+
+
+#: ``connection_record.info`` keys: when the connection was last returned to the pool, and
+#: that the transaction it ran was committed (nothing left to roll back).
+_IDLE_SINCE = "tasklane_idle_since"
+_COMMITTED = "tasklane_committed"
+
+
+def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection at checkout only when it sat idle longer than ``idle_seconds``
+    (SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one more round trip a request).
+    A connection in steady use is not pinged; one that idled (through a database restart, a
+    proxy's idle cut-off) is, and a failed ping replaces it and every older pooled connection
+    before the request sees an error."""
+    sync_engine = engine.sync_engine
+    dialect = sync_engine.dialect
+
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since <= idle_seconds:
+            return  # new, or in steady use
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # gone: the pool reconnects and retries the checkout
+            raise exc.InvalidatePoolError(f"ping after idle failed: {error}") from error
+
+
+def _rollback_only_if_needed(engine: AsyncEngine) -> None:
+    """The pool's reset-on-return sends ROLLBACK on every connection returned, even right after
+    a COMMIT: a round trip per write for nothing. ``transaction()`` marks a connection whose
+    transaction committed; every other connection (an error, a cancelled request, a failed
+    COMMIT) is still rolled back before anyone else gets it. The custom reset scheme of
+    SQLAlchemy's pooling documentation (``reset_on_return=None`` and a ``reset`` listener)."""
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        committed = record.info.pop(_COMMITTED, False) if record is not None else False
+        if committed or state.transaction_was_reset or state.terminate_only:
+            return
+        if state.asyncio_safe:
+            dbapi_connection.rollback()
 
 
 def database_url(settings: Settings, raw: str | None = None) -> str:
@@ -139,13 +185,18 @@ class Database:
         self.settings = settings
         self.dialect = settings.dialect
         url = database_url(settings)
-        self.write_engine = create_async_engine(url, **_engine_kwargs(settings, "write"))
+        self.write_engine = create_async_engine(
+            url, pool_reset_on_return=None, **_engine_kwargs(settings, "write")
+        )
+        _rollback_only_if_needed(self.write_engine)
         self.read_engine = create_async_engine(
             url,
             isolation_level="AUTOCOMMIT",
             skip_autocommit_rollback=True,
             **_engine_kwargs(settings, "read"),
         )
+        for engine in (self.write_engine, self.read_engine):
+            _ping_after_idle(engine, settings.db_pool_ping_after_idle)
         if self.dialect == "sqlite":
             _configure_sqlite(self.write_engine, writer=True)
             _configure_sqlite(self.read_engine, writer=False)
@@ -176,8 +227,10 @@ class Database:
         """A write transaction, committed when the block exits normally. With replicas, the
         request's user is then remembered as a writer (read-your-writes) before the block
         returns, so before any response tells the client the write is done."""
-        async with self.write_engine.begin() as conn:
-            yield conn
+        async with self.write_engine.connect() as conn:
+            async with conn.begin():
+                yield conn
+            conn.info[_COMMITTED] = True  # the pool need not roll it back (see above)
         if self.replicas:
             await self._note_write()
 
