@@ -16,8 +16,7 @@ from tasklane.auth.router import router as auth_router
 from tasklane.auth.schemas import LoginIn
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
-from tasklane.core.http import BodyGuardMiddleware, SecurityHeadersMiddleware
-from tasklane.core.ratelimit import RateLimitMiddleware
+from tasklane.core.http import EdgeMiddleware
 from tasklane.core.routing import RequestRoutingMiddleware
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
@@ -73,14 +72,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.database_replica_urls:
         # Innermost: tells core.db which request (method, user) a read belongs to.
         app.add_middleware(RequestRoutingMiddleware)
+    # Security headers, rate limit and body guard in one layer, inside CORS (a browser can read
+    # a 429 or a 413).
     app.add_middleware(
-        BodyGuardMiddleware,
+        EdgeMiddleware,
         max_bytes=settings.max_body_bytes,
+        docs_prefix=DOCS_PREFIX,
         form_paths=[f"{AUTH_PATH}/login"],
     )
-    # Outside the body guard (a refused client is not read), inside CORS (a browser can read
-    # the 429) and the security headers.
-    app.add_middleware(RateLimitMiddleware)
     if settings.allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -104,7 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             max_age=600,
         )
-    app.add_middleware(SecurityHeadersMiddleware, docs_prefix=DOCS_PREFIX)
     # The web app answers the GET paths no router claims (API 404s stay problem+json).
     mount_spa(app, settings)
     return app

@@ -1,23 +1,30 @@
-"""ASGI middleware: request body guard (413, 415) and security headers.
+"""The one ASGI middleware every request passes: security headers, rate limit, body guard.
 
-Written as plain ASGI callables rather than ``BaseHTTPMiddleware``: they sit on every request
-and add no task or stream wrapping.
+One plain ASGI callable rather than three layers (or ``BaseHTTPMiddleware``): it sits on
+every request, and each layer is a coroutine and a ``send`` wrapper more. In order:
+
+1. every response gets the security headers (also a 429 or a 413 answered here);
+2. API requests are counted against their rate limit (``core.ratelimit``) before any body
+   is read: a refused client costs nothing more;
+3. bodies over ``max_bytes`` are refused (413), and bodies that are not JSON (415).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tasklane.core.errors import (
     BadRequest,
     PayloadTooLarge,
+    ProblemError,
     UnsupportedMediaType,
     render_problem,
 )
+from tasklane.core.ratelimit import rate_limit_refusal
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -29,61 +36,6 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-class BodyGuardMiddleware:
-    """Refuses bodies over ``max_bytes`` (413) and bodies that are not JSON (415).
-
-    ``form_paths`` also accept ``application/x-www-form-urlencoded`` (the OAuth2 password form
-    of the interactive docs).
-    """
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int, form_paths: Iterable[str] = ()) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.form_paths = frozenset(form_paths)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        length_header = headers.get("content-length")
-        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-        try:
-            length = int(length_header) if length_header is not None else None
-        except ValueError:
-            await render_problem(BadRequest("Invalid Content-Length."))(scope, receive, send)
-            return
-        if length is not None and length > self.max_bytes:
-            too_large = PayloadTooLarge(f"The body exceeds {self.max_bytes} bytes.")
-            await render_problem(too_large)(scope, receive, send)
-            return
-        if (length or chunked) and not self._acceptable(scope["path"], headers):
-            unsupported = UnsupportedMediaType("Send the body as application/json.")
-            await render_problem(unsupported)(scope, receive, send)
-            return
-
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # FastAPI re-raises HTTPException raised while reading the body.
-                    raise HTTPException(413, f"The body exceeds {self.max_bytes} bytes.")
-            return message
-
-        await self.app(scope, limited_receive, send)
-
-    def _acceptable(self, path: str, headers: Headers) -> bool:
-        content_type = headers.get("content-type", "")
-        if _is_json(content_type):
-            return True
-        media = content_type.split(";", 1)[0].strip().lower()
-        return path in self.form_paths and media == "application/x-www-form-urlencoded"
-
-
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # The interactive docs page loads Swagger UI's script and style from its CDN.
 DOCS_CSP = (
@@ -93,28 +45,108 @@ DOCS_CSP = (
 )
 
 
-class SecurityHeadersMiddleware:
+def _security_headers(csp: str) -> tuple[tuple[bytes, bytes], ...]:
     """Headers every response carries; API answers are never cached by shared caches."""
+    return tuple(
+        (name.encode(), value.encode())
+        for name, value in (
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+            ("x-frame-options", "DENY"),
+            ("content-security-policy", csp),
+            ("cross-origin-opener-policy", "same-origin"),
+            ("cache-control", "no-store"),
+        )
+    )
 
-    def __init__(self, app: ASGIApp, *, docs_prefix: str) -> None:
+
+_API_HEADERS = _security_headers(API_CSP)
+_DOCS_HEADERS = _security_headers(DOCS_CSP)
+
+
+class EdgeMiddleware:
+    """See the module docstring. ``form_paths`` also accept
+    ``application/x-www-form-urlencoded`` (the OAuth2 password form of the interactive docs);
+    ``api_prefixes`` are the paths that count against rate limits (not health checks, not the
+    web app's files)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        docs_prefix: str,
+        form_paths: Iterable[str] = (),
+        api_prefixes: tuple[str, ...] = ("/api/",),
+    ) -> None:
         self.app = app
+        self.max_bytes = max_bytes
         self.docs_prefix = docs_prefix
+        self.form_paths = frozenset(form_paths)
+        self.api_prefixes = api_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_docs = scope["path"].startswith(self.docs_prefix)
+        path: str = scope["path"]
+        extra = _DOCS_HEADERS if path.startswith(self.docs_prefix) else _API_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Content-Security-Policy", DOCS_CSP if is_docs else API_CSP)
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                headers.setdefault("Cache-Control", "no-store")
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in extra if item[0] not in present)
+                message["headers"] = headers
             await send(message)
 
+        if path.startswith(self.api_prefixes):
+            refusal = await rate_limit_refusal(scope)
+            if refusal is not None:
+                await render_problem(refusal)(scope, receive, send_with_headers)
+                return
+        if scope["method"] in _BODY_METHODS:
+            problem = self._body_problem(scope)
+            if problem is not None:
+                await render_problem(problem)(scope, receive, send_with_headers)
+                return
+            receive = self._limited(receive)
         await self.app(scope, receive, send_with_headers)
+
+    def _body_problem(self, scope: Scope) -> ProblemError | None:
+        headers = Headers(scope=scope)
+        length_header = headers.get("content-length")
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        try:
+            length = int(length_header) if length_header is not None else None
+        except ValueError:
+            return BadRequest("Invalid Content-Length.")
+        if length is not None and length > self.max_bytes:
+            return PayloadTooLarge(f"The body exceeds {self.max_bytes} bytes.")
+        if (length or chunked) and not self._acceptable(scope["path"], headers):
+            return UnsupportedMediaType("Send the body as application/json.")
+        return None
+
+    def _limited(self, receive: Receive) -> Receive:
+        """``receive`` that stops a body growing past ``max_bytes`` whatever it announced."""
+        received = 0
+        max_bytes = self.max_bytes
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > max_bytes:
+                    # FastAPI re-raises HTTPException raised while reading the body.
+                    raise HTTPException(413, f"The body exceeds {max_bytes} bytes.")
+            return message
+
+        return limited_receive
+
+    def _acceptable(self, path: str, headers: Headers) -> bool:
+        content_type = headers.get("content-type", "")
+        if _is_json(content_type):
+            return True
+        media = content_type.split(";", 1)[0].strip().lower()
+        return path in self.form_paths and media == "application/x-www-form-urlencoded"
