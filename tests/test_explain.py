@@ -74,7 +74,8 @@ async def owner(ctx: AppContext) -> uuid.UUID:
 
 async def _plan(conn: AsyncConnection, query: repo.ListQuery, user_id: uuid.UUID) -> Any:
     dialect = conn.dialect.name
-    statement = repo.list_statement(dialect, user_id, query)
+    statement, params = repo.list_statement(dialect, query)
+    statement = statement.params({**params, **repo.owned_by(user_id)})
     sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     if dialect == "mysql":
         row = (await conn.exec_driver_sql("EXPLAIN FORMAT=JSON " + sql)).scalar_one()

@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     false,
@@ -48,9 +50,21 @@ COLUMNS = (
 )
 
 
-def readable(user_id: uuid.UUID) -> ColumnElement[bool]:
-    """The tasks ``user_id`` may see and change."""
-    return tasks.c.user_id == user_id
+#: The caller, bound when a statement runs: statements built once at import (the hot paths)
+#: name the owner like every other statement does.
+OWNER = "owner_id"
+_OWNER = bindparam(OWNER, type_=tasks.c.user_id.type)
+_OWNED = tasks.c.user_id == _OWNER
+
+
+def readable() -> ColumnElement[bool]:
+    """The tasks the caller may see and change: execute with ``owned_by(user_id)``."""
+    return _OWNED
+
+
+def owned_by(user_id: uuid.UUID, **values: Any) -> dict[str, Any]:
+    """The parameters of a statement built on :func:`readable`."""
+    return {OWNER: user_id, **values}
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -153,31 +167,35 @@ class SortKey:
     descending: bool
 
 
-def sort_keys(sort_field: str, descending: bool) -> list[SortKey]:
+@lru_cache(maxsize=16)
+def sort_keys(sort_field: str, descending: bool) -> tuple[SortKey, ...]:
     """The ORDER BY of a sort, ending with the id so every position is unique. Tasks without a
     due date come last in either direction."""
     if sort_field == "due_at":
         no_due = case((tasks.c.due_at.is_(None), 1), else_=0)
-        return [
+        return (
             SortKey(no_due, False),
             SortKey(tasks.c.due_at, descending),
             SortKey(tasks.c.id, descending),
-        ]
+        )
     column: ColumnElement[Any] = {
         "created_at": tasks.c.created_at,
         "updated_at": tasks.c.updated_at,
         "priority": tasks.c.priority,
         "title": func.lower(tasks.c.title),
     }[sort_field]
-    return [SortKey(column, descending), SortKey(tasks.c.id, descending)]
+    return (SortKey(column, descending), SortKey(tasks.c.id, descending))
 
 
-def _after(keys: Sequence[SortKey], position: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``position`` in the order of ``keys`` (lexicographic, NULL-aware)."""
+def _after(keys: Sequence[SortKey], nulls: Sequence[bool]) -> ColumnElement[bool]:
+    """Rows strictly after a position in the order of ``keys`` (lexicographic, NULL-aware).
+    ``nulls`` says which values of the position are NULL; the others are bound as ``p0``,
+    ``p1``... when the statement runs."""
+    values = [bindparam(f"p{i}", type_=key.expr.type) for i, key in enumerate(keys)]
     disjuncts: list[ColumnElement[bool]] = []
     equal: list[ColumnElement[bool]] = []
-    for key, value in zip(keys, position, strict=True):
-        if value is not None:
+    for key, value, null in zip(keys, values, nulls, strict=True):
+        if not null:
             beyond = key.expr < value if key.descending else key.expr > value
             disjuncts.append(and_(*equal, beyond))
             equal.append(key.expr == value)
@@ -186,11 +204,11 @@ def _after(keys: Sequence[SortKey], position: Sequence[Any]) -> ColumnElement[bo
     if not disjuncts:
         return false()
     after = or_(*disjuncts)
-    first, first_value = keys[0], position[0]
-    if first_value is not None:
+    if not nulls[0]:
         # Redundant with the OR above, but a plain range on the leading key lets every planner
         # seek into the index instead of filtering from its start (PostgreSQL would otherwise).
-        bound = first.expr <= first_value if first.descending else first.expr >= first_value
+        first = keys[0]
+        bound = first.expr <= values[0] if first.descending else first.expr >= values[0]
         after = and_(bound, after)
     return after
 
@@ -208,51 +226,115 @@ class ListQuery:
     descending: bool = True
     position: Sequence[Any] | None = None
     limit: int = 20
-    keys: list[SortKey] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.keys = sort_keys(self.sort_field, self.descending)
+    @property
+    def keys(self) -> tuple[SortKey, ...]:
+        return sort_keys(self.sort_field, self.descending)
 
 
-def list_statement(dialect: str, user_id: uuid.UUID, query: ListQuery) -> Select[Any]:
-    where: list[ColumnElement[bool]] = [readable(user_id)]
-    if query.statuses:
-        where.append(
-            tasks.c.status == query.statuses[0]
-            if len(query.statuses) == 1
-            else tasks.c.status.in_(query.statuses)
-        )
+@dataclass(frozen=True)
+class _Shape:
+    """What a list statement's SQL depends on; the values are bound when it runs. Statements
+    are built once per shape (a handful in practice) instead of once per request."""
+
+    dialect: str
+    statuses: int  # 0, 1 (an equality, as the index wants) or more (IN)
+    priorities: bool
+    tags: bool
+    due_before: bool
+    due_after: bool
+    overdue: bool
+    terms: tuple[str, ...]  # search terms are part of the SQL (dialect-specific)
+    sort_field: str
+    descending: bool
+    position_nulls: tuple[bool, ...] | None
+    limit: int
+
+
+def list_statement(dialect: str, query: ListQuery) -> tuple[Select[Any], dict[str, Any]]:
+    """A page's statement and its parameters; execute with ``{**params, **owned_by(user)}``.
+    It asks for ``limit + 1`` rows: the extra one says whether there is a next page."""
+    params: dict[str, Any] = {}
+    if len(query.statuses) == 1:
+        params["status"] = query.statuses[0]
+    elif query.statuses:
+        params["statuses"] = list(query.statuses)
     if query.priorities:
-        where.append(tasks.c.priority.in_(query.priorities))
+        params["priorities"] = list(query.priorities)
     if query.tags:
+        params["tags"] = list(query.tags)
+    if query.due_before is not None:
+        params["due_before"] = query.due_before
+    if query.due_after is not None:
+        params["due_after"] = query.due_after
+    if query.overdue_at is not None:
+        params["overdue_at"] = query.overdue_at
+    nulls = None
+    if query.position is not None:
+        nulls = tuple(value is None for value in query.position)
+        params.update(
+            (f"p{i}", value) for i, value in enumerate(query.position) if value is not None
+        )
+    shape = _Shape(
+        dialect=dialect,
+        statuses=min(len(query.statuses), 2),
+        priorities=bool(query.priorities),
+        tags=bool(query.tags),
+        due_before=query.due_before is not None,
+        due_after=query.due_after is not None,
+        overdue=query.overdue_at is not None,
+        terms=tuple(query.terms),
+        sort_field=query.sort_field,
+        descending=query.descending,
+        position_nulls=nulls,
+        limit=query.limit,
+    )
+    # Searches vary without end: build those each time rather than crowd the cache.
+    build = _build_list_statement.__wrapped__ if shape.terms else _build_list_statement
+    return build(shape), params
+
+
+@lru_cache(maxsize=512)
+def _build_list_statement(shape: _Shape) -> Select[Any]:
+    where: list[ColumnElement[bool]] = [readable()]
+    if shape.statuses == 1:
+        where.append(tasks.c.status == bindparam("status"))
+    elif shape.statuses:
+        where.append(tasks.c.status.in_(bindparam("statuses", expanding=True)))
+    if shape.priorities:
+        where.append(tasks.c.priority.in_(bindparam("priorities", expanding=True)))
+    if shape.tags:
         where.append(
             tasks.c.id.in_(
                 select(task_tags.c.task_id).where(
-                    task_tags.c.user_id == user_id, task_tags.c.tag.in_(query.tags)
+                    task_tags.c.user_id == _OWNER,
+                    task_tags.c.tag.in_(bindparam("tags", expanding=True)),
                 )
             )
         )
-    if query.due_before is not None:
-        where.append(tasks.c.due_at < query.due_before)
-    if query.due_after is not None:
-        where.append(tasks.c.due_at >= query.due_after)
-    if query.overdue_at is not None:
-        where.append(and_(tasks.c.due_at < query.overdue_at, tasks.c.status != "done"))
-    if query.terms:
-        where.append(_search_clause(dialect, query.terms))
-    if query.position is not None:
-        where.append(_after(query.keys, query.position))
-    order = [k.expr.desc() if k.descending else k.expr.asc() for k in query.keys]
-    key_columns = [k.expr.label(f"k{i}") for i, k in enumerate(query.keys)]
-    return select(*COLUMNS, *key_columns).where(*where).order_by(*order).limit(query.limit + 1)
+    if shape.due_before:
+        where.append(tasks.c.due_at < bindparam("due_before", type_=tasks.c.due_at.type))
+    if shape.due_after:
+        where.append(tasks.c.due_at >= bindparam("due_after", type_=tasks.c.due_at.type))
+    if shape.overdue:
+        overdue_at = bindparam("overdue_at", type_=tasks.c.due_at.type)
+        where.append(and_(tasks.c.due_at < overdue_at, tasks.c.status != "done"))
+    if shape.terms:
+        where.append(_search_clause(shape.dialect, shape.terms))
+    keys = sort_keys(shape.sort_field, shape.descending)
+    if shape.position_nulls is not None:
+        where.append(_after(keys, shape.position_nulls))
+    order = [k.expr.desc() if k.descending else k.expr.asc() for k in keys]
+    key_columns = [k.expr.label(f"k{i}") for i, k in enumerate(keys)]
+    return select(*COLUMNS, *key_columns).where(*where).order_by(*order).limit(shape.limit + 1)
 
 
 async def list_page(
     conn: AsyncConnection, user_id: uuid.UUID, query: ListQuery
 ) -> tuple[list[AnyRow], list[Any] | None]:
     """A page of rows and, if there are more, the sort-key values of its last row."""
-    dialect = conn.dialect.name
-    rows = list((await conn.execute(list_statement(dialect, user_id, query))).all())
+    statement, params = list_statement(conn.dialect.name, query)
+    rows = list((await conn.execute(statement, {**params, **owned_by(user_id)})).all())
     if len(rows) <= query.limit:
         return rows, None
     rows = rows[: query.limit]
@@ -263,17 +345,25 @@ async def list_page(
 # --- single tasks -------------------------------------------------------------------------------
 
 
+_GET = select(*COLUMNS).where(readable(), tasks.c.id == bindparam("task_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+
+
 async def get(
     conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, *, lock: bool = False
 ) -> AnyRow | None:
-    stmt = select(*COLUMNS).where(readable(user_id), tasks.c.id == task_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return (await conn.execute(stmt)).first()
+    stmt = _GET_FOR_UPDATE if lock else _GET
+    return (await conn.execute(stmt, owned_by(user_id, task_id=task_id))).first()
+
+
+_INSERT_TASK = insert(tasks)
+# MariaDB/MySQL compare tags by collation ("cafe" = "café", "ss" = "ß"): such a pair is one
+# index row there (a filter by either spelling still finds the task), not a 409.
+_INSERT_TAGS = insert(task_tags).prefix_with("IGNORE", dialect="mysql")
 
 
 async def insert_task(conn: AsyncConnection, user_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await conn.execute(insert(tasks).values(user_id=user_id, **values))
+    await conn.execute(_INSERT_TASK, {"user_id": user_id, **values})
     await _insert_tags(conn, user_id, values["id"], values["tags"])
 
 
@@ -281,20 +371,20 @@ async def _insert_tags(
     conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, tags: Sequence[str]
 ) -> None:
     if tags:
-        # MariaDB/MySQL compare tags by collation ("cafe" = "café", "ss" = "ß"): such a pair is
-        # one index row there (a filter by either spelling still finds the task), not a 409.
         await conn.execute(
-            insert(task_tags).prefix_with("IGNORE", dialect="mysql"),
-            [{"task_id": task_id, "tag": t, "user_id": user_id} for t in tags],
+            _INSERT_TAGS, [{"task_id": task_id, "tag": t, "user_id": user_id} for t in tags]
         )
+
+
+_UPDATE = update(tasks).where(readable(), tasks.c.id == bindparam("task_id"))
 
 
 async def update_task(
     conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, values: dict[str, Any]
 ) -> None:
-    await conn.execute(
-        update(tasks).where(readable(user_id), tasks.c.id == task_id).values(**values)
-    )
+    # The SET clause comes from the column names among the parameters (compiled once per
+    # set of changed fields).
+    await conn.execute(_UPDATE, owned_by(user_id, task_id=task_id, **values))
     if "tags" in values:
         await conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id))
         await _insert_tags(conn, user_id, task_id, values["tags"])
@@ -303,10 +393,10 @@ async def update_task(
 async def delete_task(
     conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, version: int | None
 ) -> bool:
-    stmt = delete(tasks).where(readable(user_id), tasks.c.id == task_id)
+    stmt = delete(tasks).where(readable(), tasks.c.id == task_id)
     if version is not None:
         stmt = stmt.where(tasks.c.version == version)
-    return (await conn.execute(stmt)).rowcount > 0
+    return (await conn.execute(stmt, owned_by(user_id))).rowcount > 0
 
 
 # --- several tasks ------------------------------------------------------------------------------
@@ -315,8 +405,8 @@ async def delete_task(
 async def get_many_for_update(
     conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> list[AnyRow]:
-    stmt = select(*COLUMNS).where(readable(user_id), tasks.c.id.in_(ids)).with_for_update()
-    return list((await conn.execute(stmt)).all())
+    stmt = select(*COLUMNS).where(readable(), tasks.c.id.in_(ids)).with_for_update()
+    return list((await conn.execute(stmt, owned_by(user_id))).all())
 
 
 async def set_status_many(
@@ -334,7 +424,7 @@ async def set_status_many(
     # completed_at first: MySQL evaluates SET assignments left to right.
     stmt = (
         update(tasks)
-        .where(readable(user_id), tasks.c.id.in_(ids), tasks.c.status != status)
+        .where(readable(), tasks.c.id.in_(ids), tasks.c.status != status)
         .ordered_values(
             (tasks.c.completed_at, completed_at),
             (tasks.c.status, status),
@@ -342,12 +432,12 @@ async def set_status_many(
             (tasks.c.updated_at, now),
         )
     )
-    await conn.execute(stmt)
+    await conn.execute(stmt, owned_by(user_id))
 
 
 async def delete_many(conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
-    stmt = delete(tasks).where(readable(user_id), tasks.c.id.in_(ids))
-    return (await conn.execute(stmt)).rowcount
+    stmt = delete(tasks).where(readable(), tasks.c.id.in_(ids))
+    return (await conn.execute(stmt, owned_by(user_id))).rowcount
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -375,14 +465,14 @@ async def counts(
                 )
             ).label("due_today"),
         )
-        .where(readable(user_id))
+        .where(readable())
         .group_by(tasks.c.status, tasks.c.priority)
     )
-    return list((await conn.execute(stmt)).all())
+    return list((await conn.execute(stmt, owned_by(user_id))).all())
 
 
 async def completed_since(
     conn: AsyncConnection, user_id: uuid.UUID, since: datetime
 ) -> list[datetime]:
-    stmt = select(tasks.c.completed_at).where(readable(user_id), tasks.c.completed_at >= since)
-    return list((await conn.execute(stmt)).scalars())
+    stmt = select(tasks.c.completed_at).where(readable(), tasks.c.completed_at >= since)
+    return list((await conn.execute(stmt, owned_by(user_id))).scalars())
