@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response, status
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth.deps import CurrentUser
@@ -15,17 +14,14 @@ from tasklane.core.context import AppContext, Ctx
 from tasklane.core.db import DbRead, DbWrite, after_commit
 from tasklane.core.errors import problem_responses
 from tasklane.core.idempotency import request_fingerprint, run_idempotent
-from tasklane.core.pagination import Cursor, Limit
 from tasklane.tasks import service
 from tasklane.tasks.schemas import (
     BulkOperation,
     BulkResult,
-    Priority,
-    Sort,
-    Status,
     TaskCreate,
     TaskOut,
     TaskPage,
+    TaskQuery,
     TaskStats,
     TaskUpdate,
 )
@@ -106,45 +102,22 @@ async def create_task(
 async def list_tasks(
     principal: CurrentUser,
     conn: DbRead,
-    status_: Annotated[list[Status], Query(alias="status", max_length=3)] = [],  # noqa: B006
-    priority: Annotated[list[Priority], Query(max_length=4)] = [],  # noqa: B006
-    tag: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
-    due_before: Annotated[
-        AwareDatetime | None, Query(description="Due strictly before this instant.")
-    ] = None,
-    due_after: Annotated[
-        AwareDatetime | None, Query(description="Due at or after this instant.")
-    ] = None,
-    overdue: Annotated[
-        bool | None, Query(description="Only open tasks whose due time has passed.")
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Every word must start a word of the title or description.",
-        ),
-    ] = None,
-    sort: Annotated[
-        Sort, Query(description="Field, `-` in front for descending. Undated tasks sort last.")
-    ] = "-created_at",
-    limit: Limit = 20,
-    cursor: Cursor = None,
+    query: Annotated[TaskQuery, Query()],
 ) -> Response:
     items, next_cursor = await service.list_tasks(
         conn,
         principal.user_id,
         service.ListParams(
-            statuses=status_,
-            priorities=priority,
-            tags=tag,
-            due_before=due_before,
-            due_after=due_after,
-            overdue=overdue,
-            q=q,
-            sort=sort,
-            limit=limit,
-            cursor=cursor,
+            statuses=query.status,
+            priorities=query.priority,
+            tags=query.tag,
+            due_before=query.due_before,
+            due_after=query.due_after,
+            overdue=query.overdue,
+            q=query.q,
+            sort=query.sort,
+            limit=query.limit,
+            cursor=query.cursor,
         ),
     )
     return _json({"items": items, "next_cursor": next_cursor})

@@ -37,6 +37,32 @@ Sort = Literal[
     "-title",
 ]
 
+
+class TaskQuery(BaseModel):
+    """The query string of the list: validated in one pass, as one model (one Pydantic call
+    per request rather than one per parameter)."""
+
+    status: list[Status] = Field(default=[], max_length=3)
+    priority: list[Priority] = Field(default=[], max_length=4)
+    tag: list[str] = Field(default=[], max_length=20)
+    due_before: AwareDatetime | None = Field(None, description="Due strictly before this instant.")
+    due_after: AwareDatetime | None = Field(None, description="Due at or after this instant.")
+    overdue: bool | None = Field(None, description="Only open tasks whose due time has passed.")
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Every word must start a word of the title or description.",
+    )
+    sort: Sort = Field(
+        "-created_at",
+        description="Field, `-` in front for descending. Undated tasks sort last.",
+    )
+    limit: int = Field(20, ge=1, le=100, description="Page size (default 20, at most 100).")
+    cursor: str | None = Field(
+        None, max_length=512, description="`next_cursor` of the previous page."
+    )
+
+
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=10_000)]
 # Tags are matched case-insensitively, so they are stored in lower case.
