@@ -3,6 +3,8 @@ cookie and its rotation, logging out."""
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from datetime import timedelta
 from http.cookies import SimpleCookie
@@ -574,3 +576,19 @@ async def test_validation_errors_never_echo_the_password(api: Api) -> None:
     )
     assert response.status_code == 422
     assert "correct horse" not in response.text
+
+
+async def test_password_hashing_yields_the_cpu_to_requests(ctx: AppContext) -> None:
+    """During a login storm the hashing threads run nicer than the event loop's thread, so the
+    scheduler serves other requests first (docs/benchmarks.md measures the effect)."""
+    await ctx.hasher.hash("a password to hash")
+    hashing = [t for t in threading.enumerate() if t.name.startswith("argon2")]
+    assert hashing
+    loop_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    expected = min(19, loop_nice + ctx.settings.password_hash_nice)
+    assert ctx.settings.password_hash_nice > 0
+    for thread in hashing:
+        assert thread.native_id is not None
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == expected
+    # Only those threads: the thread serving requests keeps its priority.
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == loop_nice

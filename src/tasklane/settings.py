@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=1, ge=1)
     #: Threads hashing passwords; each running hash holds ``argon2_memory_kib`` of memory.
     password_hash_workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1, le=64)
+    #: How much nicer than the process those threads run (Linux: nice is per thread). When the
+    #: CPU is short, requests on the event loop run first and hashing takes what is left, so a
+    #: storm of logins cannot slow every other request down; 0 gives hashing equal weight.
+    password_hash_nice: int = Field(default=10, ge=0, le=19)
 
     # --- HTTP -----------------------------------------------------------------------------
     #: Origins allowed to make credentialed cross-site calls (and the refresh/logout calls).
