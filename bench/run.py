@@ -919,7 +919,9 @@ def server_env(db_url: str, private_pem: str, work: Path) -> dict[str, str]:
             "TASKLANE_RATE_LIMIT_AUTH_ACCOUNT": RAISED,
             "TASKLANE_SHUTDOWN_DRAIN_SECONDS": "0",
             "TASKLANE_SHUTDOWN_GRACE_SECONDS": "5",
-            "PYTHONPATH": str(ROOT),
+            # This checkout's code (whatever the virtualenv's editable install points at),
+            # and bench.floor.
+            "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT))),
         }
     )
     return env
