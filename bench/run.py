@@ -558,8 +558,8 @@ def _plan_queries(user: User, page_position: tuple[str, str] | None) -> dict[str
         "get": f"{base} AND tasks.id = X'{user.tasks[0].hex()}'",
         "list": f"{base} AND tasks.status = 'todo' {order} LIMIT 21",
         "search": (
-            f"{base} AND MATCH (tasks.title, tasks.description) AGAINST ('+repo*' IN BOOLEAN MODE)"
-            f" {order} LIMIT 21"
+            f"{base} AND (tasks.title REGEXP '(?i)(^|\\\\W)repo' OR "
+            f"tasks.description REGEXP '(?i)(^|\\\\W)repo') {order} LIMIT 21"
         ),
         "page1": f"{base} {order} LIMIT {PAGE_LIMIT + 1}",
     }

@@ -129,6 +129,8 @@ CASES = [
     ("oldest first", {"descending": False}, "ix_tasks_user_created"),
     ("one status", {"statuses": ["todo"]}, "ix_tasks_user_status_created"),
     ("recently updated", {"sort_field": "updated_at"}, "ix_tasks_user_updated"),
+    # A search reads the caller's rows in page order, never every user's matches.
+    ("search", {"terms": ["task"]}, "ix_tasks_user_created"),
 ]
 
 

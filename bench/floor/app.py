@@ -5,7 +5,7 @@ for writes), hand-written SQL and orjson, served by the same server (granian) wi
 worker count. It honours the same contract as Tasklane on these routes:
 
 - ``GET /api/v1/tasks/{id}``, ``PATCH`` (with ``If-Match``), ``GET /api/v1/tasks`` (``status``,
-  ``q`` through the same ``MATCH ... AGAINST`` boolean-mode prefix query, ``limit``, and the
+  ``q`` through the same word-start ``REGEXP`` over the caller's rows, ``limit``, and the
   same opaque keyset ``cursor``), ``POST /api/v1/tasks``, ``POST /api/v1/auth/login``;
 - every task route checks the same EdDSA access tokens (the keys are taken from Tasklane's
   ``/.well-known/jwks.json``; verified claims are cached) and whether the token's session is
@@ -83,11 +83,6 @@ PRIORITY_RANK = {name: rank for rank, name in enumerate(PRIORITIES, start=1)}
 PRIORITY_NAME = dict(enumerate(PRIORITIES, start=1))
 TAG_RE = re.compile(r"^[\w][\w .\-/]*$")
 WORD_RE = re.compile(r"\w+", re.UNICODE)
-# InnoDB's default full-text stopwords and minimum token size (as tasks/repository.py).
-STOPWORDS = frozenset(
-    "a about an are as at be by com de en for from how i in is it la of on or that the this "
-    "to was what when where who will with und www".split()
-)
 
 API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 SECURITY_HEADERS: Headers = [
@@ -442,16 +437,13 @@ async def get_task(scope: Scope, send: Send) -> None:
 
 
 def search_clause(terms: list[str]) -> tuple[str, list[Any]]:
-    indexed = [t for t in terms if len(t) >= 3 and t not in STOPWORDS]
+    """Every term starts a word of the title or description, over the caller's own rows (the
+    statement Tasklane compiles for MariaDB)."""
     clauses, args = [], []
-    if indexed:
-        clauses.append("MATCH (tasks.title, tasks.description) AGAINST (%s IN BOOLEAN MODE)")
-        args.append(" ".join(f"+{t}*" for t in indexed))
     for term in terms:
-        if term not in indexed:
-            pattern = r"(?i)(^|\W)" + re.escape(term)
-            clauses.append("(tasks.title REGEXP %s OR tasks.description REGEXP %s)")
-            args += [pattern, pattern]
+        pattern = r"(?i)(^|\W)" + re.escape(term)
+        clauses.append("(tasks.title REGEXP %s OR tasks.description REGEXP %s)")
+        args += [pattern, pattern]
     return " AND ".join(clauses), args
 
 

@@ -27,7 +27,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -70,48 +69,6 @@ def owned_by(user_id: uuid.UUID, **values: Any) -> dict[str, Any]:
 # --- search -----------------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# InnoDB's default full-text stopwords and its minimum token size (3): such terms are matched
-# with a regular expression instead of the index.
-_INNODB_STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "an",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "com",
-        "de",
-        "en",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "la",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "what",
-        "when",
-        "where",
-        "who",
-        "will",
-        "with",
-        "und",
-        "www",
-    ]
-)
-_INNODB_MIN_TOKEN = 3
 
 
 def search_terms(q: str) -> list[str]:
@@ -131,23 +88,17 @@ def _search_clause(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
         )
         return document.op("@@")(query)
     if dialect == "mysql":
-        indexed = [t for t in terms if len(t) >= _INNODB_MIN_TOKEN and t not in _INNODB_STOPWORDS]
-        clauses: list[ColumnElement[bool]] = []
-        if indexed:
-            match = text("MATCH (tasks.title, tasks.description) AGAINST (:ft IN BOOLEAN MODE)")
-            clauses.append(
-                match.bindparams(ft=" ".join(f"+{t}*" for t in indexed))  # type: ignore[arg-type]
+        # The caller's own rows, read in the page's order through a (user_id, ...) index until
+        # the page is full: InnoDB's FULLTEXT index would first collect every user's matches
+        # (its cost grew with the whole table; migration 0002 dropped it). A person's list is
+        # thousands of tasks at most, a few milliseconds to scan.
+        patterns = [r"(?i)(^|\W)" + re.escape(term) for term in terms]
+        return and_(
+            *(
+                or_(tasks.c.title.regexp_match(p), tasks.c.description.regexp_match(p))
+                for p in patterns
             )
-        for term in terms:
-            if term not in indexed:
-                pattern = r"(?i)(^|\W)" + re.escape(term)
-                clauses.append(
-                    or_(
-                        tasks.c.title.regexp_match(pattern),
-                        tasks.c.description.regexp_match(pattern),
-                    )
-                )
-        return and_(*clauses)
+        )
     # SQLite: a function registered on each connection (see core.db); the user_id index bounds
     # the rows it looks at.
     return and_(
