@@ -63,7 +63,7 @@ class UUIDType(TypeDecorator[uuid.UUID]):
     def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
         if value is None or isinstance(value, uuid.UUID):
             return value
-        return uuid.UUID(bytes=bytes(value))
+        return uuid.UUID(bytes=value if type(value) is bytes else bytes(value))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -40,7 +40,9 @@ def _iso(value: datetime | None) -> str | None:
     value came with (a just-written ``due_at`` keeps the client's)."""
     if value is None:
         return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # rows come in UTC already (core.types.UTCDateTime)
+        value = value.astimezone(UTC)
+    return value.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def task_from_row(row: Any) -> Task:
