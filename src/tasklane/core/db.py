@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
@@ -64,7 +65,14 @@ def _engine_kwargs(settings: Settings, engine: str = "write") -> dict[str, Any]:
         "pool_timeout": settings.db_pool_timeout,
         "pool_recycle": settings.db_pool_recycle,
         "echo": settings.db_echo,
+        # JSON columns (a task's tags) through orjson rather than the standard library.
+        "json_serializer": _json_dumps,
+        "json_deserializer": orjson.loads,
     }
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 #: ``connection_record.info`` keys: when the connection was last returned to the pool, and

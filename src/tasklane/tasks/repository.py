@@ -276,8 +276,26 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
     if shape.position_nulls is not None:
         where.append(_after(keys, shape.position_nulls))
     order = [k.expr.desc() if k.descending else k.expr.asc() for k in keys]
-    key_columns = [k.expr.label(f"k{i}") for i, k in enumerate(keys)]
-    return select(*COLUMNS, *key_columns).where(*where).order_by(*order).limit(shape.limit + 1)
+    # A key that is a column of the page is read from it; the others (lower(title), the
+    # no-due-date flag) are selected too, as k0, k1...
+    names = key_names(shape.sort_field, shape.descending)
+    extra = [
+        k.expr.label(name) for k, name in zip(keys, names, strict=True) if name.startswith("k")
+    ]
+    return select(*COLUMNS, *extra).where(*where).order_by(*order).limit(shape.limit + 1)
+
+
+_PAGE_COLUMNS = {column.name: column for column in COLUMNS}
+
+
+@lru_cache(maxsize=16)
+def key_names(sort_field: str, descending: bool) -> tuple[str, ...]:
+    """Where each sort key's value is found in a page's rows."""
+    keys = sort_keys(sort_field, descending)
+    return tuple(
+        key.expr.name if _PAGE_COLUMNS.get(getattr(key.expr, "name", "")) is key.expr else f"k{i}"
+        for i, key in enumerate(keys)
+    )
 
 
 async def list_page(
@@ -290,7 +308,7 @@ async def list_page(
         return rows, None
     rows = rows[: query.limit]
     last = rows[-1]._mapping
-    return rows, [last[f"k{i}"] for i in range(len(query.keys))]
+    return rows, [last[name] for name in key_names(query.sort_field, query.descending)]
 
 
 # --- single tasks -------------------------------------------------------------------------------
