@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import logging
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
+from sqlalchemy import Connection, func, inspect, select
+
+import tasklane.seed as seed_module
 from tasklane.core.context import AppContext
-from tasklane.seed import SEED_PASSWORD, seed
+from tasklane.seed import SEED_PASSWORD, _secondary_indexes, seed
 from tasklane.settings import Settings
 from tasklane.tasks.models import task_tags, tasks
 from tasklane.users.models import users
@@ -60,3 +66,118 @@ async def test_seed_loads_users_and_tasks_that_work_through_the_api(
     assert stats["total"] == len(items)
     assert {t["status"] for t in items} <= {"todo", "in_progress", "done"}
     assert all(t["completed_at"] for t in items if t["status"] == "done")
+
+
+def _indexes(sync_conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    inspector = inspect(sync_conn)
+    return {
+        table: sorted(inspector.get_indexes(table), key=lambda index: str(index["name"]))
+        for table in ("tasks", "task_tags")
+    }
+
+
+async def _index_state(ctx: AppContext) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
+    """The reflected indexes, and their exact definitions (SQLite's CREATE INDEX text,
+    MariaDB's SHOW CREATE TABLE lines)."""
+    async with ctx.db.write_engine.connect() as conn:
+        reflected = await conn.run_sync(_indexes)
+        definitions = await _secondary_indexes(conn, ctx.db.dialect)
+    return reflected, definitions
+
+
+async def _task_count(ctx: AppContext) -> int:
+    async with ctx.db.reader() as conn:
+        return int((await conn.execute(select(func.count()).select_from(tasks))).scalar_one())
+
+
+async def test_a_large_load_rebuilds_the_indexes_it_dropped_and_keeps_tags_consistent(
+    settings: Settings, ctx: AppContext, dialect: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = await _index_state(ctx)
+    if dialect != "postgresql":  # the secondary indexes dropped and rebuilt (FULLTEXT too)
+        assert {i.table for i in before[1]} == {"tasks", "task_tags"}
+    # More new tasks than the table holds: the "empty-ish table" case, whatever ran before.
+    per_user = await _task_count(ctx) // 2 + 150
+    caplog.set_level(logging.INFO, logger="tasklane.seed")
+    result = await seed(
+        settings,
+        users_count=2,
+        tasks_per_user=per_user,
+        batch_size=97,  # several batches, the last one short
+        progress=False,
+        rebuild_indexes_from=1,
+    )
+    assert result.tasks == 2 * per_user
+    if dialect != "postgresql":  # PostgreSQL keeps its indexes during a load
+        assert "rebuilt" in caplog.text
+    assert await _index_state(ctx) == before
+
+    async with ctx.db.reader() as conn:
+        seeded = (
+            (
+                await conn.execute(
+                    select(users.c.id)
+                    .where(users.c.name.like("Seeded user %"))
+                    .order_by(users.c.created_at.desc(), users.c.id.desc())
+                )
+            )
+            .scalars()
+            .all()
+        )
+        owners = list(seeded[:2])  # the accounts of this seeding: the newest
+        task_rows = (
+            await conn.execute(
+                select(tasks.c.id, tasks.c.user_id, tasks.c.tags, tasks.c.status).where(
+                    tasks.c.user_id.in_(owners)
+                )
+            )
+        ).all()
+        tag_rows = (
+            await conn.execute(
+                select(task_tags.c.task_id, task_tags.c.tag, task_tags.c.user_id).where(
+                    task_tags.c.user_id.in_(owners)
+                )
+            )
+        ).all()
+    mine = task_rows
+    assert len(mine) == 2 * per_user
+    from_json = {(row.id, tag, row.user_id) for row in mine for tag in row.tags}
+    from_table = {(row.task_id, row.tag, row.user_id) for row in tag_rows}
+    assert from_json == from_table
+    assert len(tag_rows) == sum(len(row.tags) for row in mine)  # no duplicate tag rows
+    assert from_json  # some tasks have tags
+    assert {row.status for row in mine} == {"todo", "in_progress", "done"}
+
+
+async def test_indexes_come_back_when_the_load_fails(
+    settings: Settings,
+    ctx: AppContext,
+    dialect: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = await _index_state(ctx)
+    count = await _task_count(ctx)
+
+    batches_of = seed_module._batches
+
+    def failing(rows: Iterator[Any], size: int) -> Iterator[Any]:
+        batches = batches_of(rows, size)
+        yield next(batches)
+        raise RuntimeError("generation failed")
+
+    monkeypatch.setattr(seed_module, "_batches", failing)
+    caplog.set_level(logging.INFO, logger="tasklane.seed")
+    with pytest.raises(RuntimeError, match="generation failed"):
+        await seed(
+            settings,
+            users_count=2,
+            tasks_per_user=count + 100,
+            batch_size=50,
+            progress=False,
+            rebuild_indexes_from=1,
+        )
+    if dialect != "postgresql":  # they were dropped, and rebuilt after the failure
+        assert "rebuilt" in caplog.text
+    assert await _index_state(ctx) == before
+    assert await _task_count(ctx) == count  # one transaction: the first batch is gone too

@@ -94,7 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     seeder = sub.add_parser("seed", help="load realistic test data with bulk inserts")
     seeder.add_argument("--users", type=int, default=10)
     seeder.add_argument("--tasks-per-user", type=int, default=100)
-    seeder.add_argument("--batch-size", type=int, default=5000)
+    seeder.add_argument("--batch-size", type=int, default=20_000)
+    seeder.add_argument(
+        "--rebuild-indexes-from",
+        type=int,
+        default=None,
+        metavar="TASKS",
+        help="drop the task indexes during a load of this many tasks or more into a table "
+        "holding no more, and rebuild them after (default: 50000)",
+    )
     seeder.add_argument("--random-seed", type=int, default=1)
     seeder.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
@@ -122,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "openapi":
         _openapi()
     elif args.command == "seed":
-        from tasklane.seed import SEED_PASSWORD, seed  # noqa: PLC0415
+        from tasklane.seed import INDEX_REBUILD_MIN_TASKS, SEED_PASSWORD, seed  # noqa: PLC0415
 
         migrate(settings)
         result = asyncio.run(
@@ -133,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
                 batch_size=args.batch_size,
                 random_seed=args.random_seed,
                 progress=not args.no_progress,
+                rebuild_indexes_from=(
+                    INDEX_REBUILD_MIN_TASKS
+                    if args.rebuild_indexes_from is None
+                    else args.rebuild_indexes_from
+                ),
             )
         )
         print(

@@ -1,32 +1,60 @@
-"""``tasklane seed``: realistic users and tasks, loaded with bulk inserts.
+"""``tasklane seed``: realistic users and tasks, loaded in bulk.
 
 Every seeded account gets the same password (hashed once), so a benchmark can log any of them
-in. Rows are generated in batches and each batch is one multi-row INSERT per table inside one
-transaction: the cost is the database's, not Python's.
+in. Titles, descriptions and tag sets are drawn once into pools; the hot loop only picks from
+them and formats ids and timestamps from integers (a few microseconds a task).
+
+What the database is given, by dialect:
+
+- SQLite: one transaction, ``executemany`` per batch (the next batch is generated while
+  SQLite writes one); on the seeding connection only, ``synchronous=OFF``, a large page
+  cache, in-memory sorts and no foreign key lookups.
+- MariaDB/MySQL: one transaction of multi-row INSERTs whose values are SQL literals made
+  once per pool entry (the driver's ``executemany`` escapes every value in Python, and
+  asyncmy 0.2.18 cannot send ``LOAD DATA LOCAL INFILE`` files: it passes the file name as
+  bytes where it takes a str); ``unique_checks`` and ``foreign_key_checks`` off for the
+  seeding session.
+- PostgreSQL: one transaction, ``executemany`` per batch (speed there is not a target).
+
+A large load into an (almost) empty ``tasks`` table drops the secondary indexes of ``tasks``
+and ``task_tags`` first (the MariaDB FULLTEXT index above all: maintaining it row by row costs
+more than building it once) and recreates them afterwards, exactly as they were, even when the
+load fails. PostgreSQL keeps its indexes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
+import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tasklane.core.context import AppContext
-from tasklane.core.types import uuid7
+from tasklane.core.types import AnyRow, uuid7
 from tasklane.settings import Settings
 from tasklane.users.models import users
 from tasklane.users.schemas import Preferences
 
+logger = logging.getLogger("tasklane.seed")
+
 SEED_PASSWORD = "seeded account password"  # noqa: S105 - documented test data
 EMAIL_TEMPLATE = "seed-{n}@example.com"
+
+#: From this many new tasks on (and when ``tasks`` holds no more rows than are being added),
+#: the secondary indexes are dropped before the load and rebuilt after it.
+INDEX_REBUILD_MIN_TASKS = 50_000
 
 _VERBS = tuple(
     "buy call email write review fix plan book clean order pay renew prepare send update "
@@ -74,35 +102,71 @@ def _pick(cuts: tuple[tuple[float, Any], ...], r: float) -> Any:
     return cuts[-1][1]
 
 
-class _Native:
-    """Turns Python values into what each driver takes, once per value, without SQLAlchemy's
-    per-row type processing (the seeding hot loop)."""
+def _table(cuts: tuple[tuple[float, Any], ...], bits: int) -> list[Any]:
+    """``cuts`` as a lookup table indexed by ``bits`` random bits (one ``getrandbits`` call a
+    pick instead of a float and a loop)."""
+    size = 1 << bits
+    return [_pick(cuts, (i + 0.5) / size) for i in range(size)]
 
-    def __init__(self, dialect: str, paramstyle: str) -> None:
-        self.dialect = dialect
-        self.paramstyle = paramstyle
 
-    def uuid(self, value: uuid.UUID) -> Any:
-        return value if self.dialect == "postgresql" else value.bytes
+_US = 1_000_000
+_DAY_US = 86_400 * _US
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-    def time(self, value: datetime | None) -> Any:
-        """``value`` must be in UTC already."""
-        if value is None or self.dialect == "postgresql":
-            return value
-        naive = value.replace(tzinfo=None)
-        # SQLite stores SQLAlchemy's fixed-width text; MariaDB takes the datetime.
-        if self.dialect == "sqlite":
-            return naive.isoformat(sep=" ", timespec="microseconds")
-        return naive
 
-    def insert_sql(self, table: str, columns: tuple[str, ...]) -> str:
-        if self.paramstyle == "qmark":
-            marks = ", ".join("?" for _ in columns)
-        elif self.paramstyle == "numeric_dollar":
-            marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        else:
-            marks = ", ".join("%s" for _ in columns)
-        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+class _TextStamps:
+    """``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC) of microseconds since the epoch, from tables of the
+    days in range and of the 86,400 times of day: SQLAlchemy's SQLite storage format, and what
+    MariaDB's DATETIME(6) parses. Five times cheaper than ``datetime.isoformat``."""
+
+    def __init__(self, first_us: int, last_us: int, quote: str = "") -> None:
+        self.first_day = first_us // _DAY_US
+        self.days = [
+            quote + (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d ")
+            for day in range(self.first_day, last_us // _DAY_US + 1)
+        ]
+        self.quote = quote
+        self.times = [
+            f"{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)
+        ]
+
+    def __call__(self, us: int) -> str:
+        seconds, micros = divmod(us, _US)
+        day, second = divmod(seconds, 86_400)
+        return f"{self.days[day - self.first_day]}{self.times[second]}{micros:06d}{self.quote}"
+
+
+def _datetime(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def _sql_text(value: str) -> str:
+    """A string literal that means the same whatever the SQL mode (NO_BACKSLASH_ESCAPES or
+    not): the word lists have no backslash, and a quote is doubled."""
+    if "\\" in value:
+        raise ValueError(f"no backslashes in seeded text: {value!r}")
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class _Format:
+    """How one way of loading takes each kind of value: the driver's parameters, or SQL
+    literals for a multi-row INSERT's text (ids as ``X'...'``)."""
+
+    ident: Callable[[int], Any]  # a 128-bit UUID as an int
+    stamp: Callable[[int], Any]  # microseconds since the epoch, UTC
+    text: Callable[[str], Any]
+    integer: Callable[[int], Any]
+    null: Any
+
+    @classmethod
+    def for_dialect(cls, dialect: str, first_us: int, last_us: int) -> _Format:
+        if dialect == "postgresql":
+            return cls(lambda v: uuid.UUID(int=v), _datetime, str, int, None)
+        if dialect == "sqlite":
+            return cls(lambda v: v.to_bytes(16), _TextStamps(first_us, last_us), str, int, None)
+        quoted = _TextStamps(first_us, last_us, quote="'")
+        return cls(lambda v: f"X'{v.to_bytes(16).hex()}'", quoted, _sql_text, str, "NULL")
 
 
 TASK_COLUMNS = (
@@ -140,51 +204,261 @@ class _Pools:
         self.tag_json = ["[" + ", ".join(f'"{t}"' for t in tags) + "]" for tags in self.tag_sets]
 
 
+TaskRow = tuple[Any, ...]
+TagRow = tuple[Any, Any, Any]
+
+
 def _task_rows(
     rng: random.Random,
-    native: _Native,
+    fmt: _Format,
     pools: _Pools,
-    owners: list[uuid.UUID],
+    owners: Sequence[uuid.UUID],
     count: int,
-    now: datetime,
-) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    now_us: int,
+) -> Iterator[tuple[TaskRow, list[TagRow]]]:
     """``count`` tasks in creation order over the last year, each for a random owner, so ids
-    (UUIDv7 from the creation time) and every (user, created_at) index grow at their end."""
-    owner_ids = [native.uuid(o) for o in owners]
-    start = now.timestamp() - 365 * 86400
-    step = 365 * 86400 / max(count, 1)
-    week = 7 * 86400.0
-    random_ = rng.random
+    (UUIDv7 from the creation time) and every (user, created_at) index grow at their end.
+    A task is ``TASK_COLUMNS`` values, its tags ``TAG_COLUMNS`` rows, all as ``fmt`` has them.
+    """
+    owner_ids = [fmt.ident(o.int) for o in owners]
+    titles = [fmt.text(t) for t in pools.titles]
+    descriptions = [fmt.null if d is None else fmt.text(d) for d in pools.descriptions]
+    tag_json = [fmt.text(j) for j in pools.tag_json]
+    tag_sets = [[fmt.text(t) for t in tags] for tags in pools.tag_sets]
+    statuses = [fmt.text(s) for s in _table(_STATUS_CUTS, 10)]
+    priorities = [fmt.integer(p) for p in _table(_PRIORITY_CUTS, 10)]
+    done = fmt.text("done")
+    version = fmt.integer(1)
+    null = fmt.null
+    ident, stamp = fmt.ident, fmt.stamp
     bits = rng.getrandbits
+    start_us = now_us - 365 * _DAY_US
+    step_us = 365 * _DAY_US // max(count, 1)
+    week_us = 7 * _DAY_US
+    hour_us = 3600 * _US
     for i in range(count):
-        created_ts = start + i * step
-        created = datetime.fromtimestamp(created_ts, UTC)
-        updated = datetime.fromtimestamp(min(created_ts + random_() * week, now.timestamp()), UTC)
-        status = _pick(_STATUS_CUTS, random_())
-        due = created + timedelta(hours=bits(10) - 120) if random_() < 0.6 else None
+        created_us = start_us + i * step_us
+        updated_us = min(created_us + (bits(40) * week_us >> 40), now_us)
+        status = statuses[bits(10)]
+        updated = stamp(updated_us)
         owner = owner_ids[bits(32) % len(owner_ids)]
         tag_index = bits(10)
-        millis = int(created_ts * 1000)
-        rand = bits(74)
-        raw = millis << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | (rand & ((1 << 62) - 1))
-        task_id = uuid.UUID(int=raw) if native.dialect == "postgresql" else raw.to_bytes(16)
+        rand = bits(74)  # UUIDv7: 48 bits of milliseconds, version, 74 random bits, variant
+        task_id = ident(
+            (created_us // 1000) << 80
+            | 0x7 << 76
+            | (rand >> 62) << 64
+            | 0b10 << 62
+            | (rand & ((1 << 62) - 1))
+        )
         yield (
             (
                 task_id,
                 owner,
-                pools.titles[bits(12)],
-                pools.descriptions[bits(12)],
+                titles[bits(12)],
+                descriptions[bits(12)],
                 status,
-                _pick(_PRIORITY_CUTS, random_()),
-                native.time(due),
-                native.time(updated) if status == "done" else None,
-                pools.tag_json[tag_index],
-                1,
-                native.time(created),
-                native.time(updated),
+                priorities[bits(10)],
+                # 60 % have a due date, from five days before creation to five weeks after.
+                stamp(created_us + (bits(10) - 120) * hour_us) if bits(10) < 614 else null,
+                updated if status == done else null,
+                tag_json[tag_index],
+                version,
+                stamp(created_us),
+                updated,
             ),
-            [(task_id, tag, owner) for tag in pools.tag_sets[tag_index]],
+            [(task_id, tag, owner) for tag in tag_sets[tag_index]],
         )
+
+
+def _batches(
+    rows: Iterator[tuple[TaskRow, list[TagRow]]], size: int
+) -> Iterator[tuple[list[TaskRow], list[TagRow]]]:
+    task_batch: list[TaskRow] = []
+    tag_batch: list[TagRow] = []
+    for row, tags in rows:
+        task_batch.append(row)
+        tag_batch.extend(tags)
+        if len(task_batch) >= size:
+            yield task_batch, tag_batch
+            task_batch, tag_batch = [], []
+    if task_batch:
+        yield task_batch, tag_batch
+
+
+# --- secondary indexes: dropped for a large load, restored exactly -------------------------
+
+_TABLES = ("tasks", "task_tags")
+#: A secondary (non-unique) index line of ``SHOW CREATE TABLE``, without its trailing comma.
+_MYSQL_KEY = re.compile(r"^\s*((?:FULLTEXT |SPATIAL )?KEY `([^`]+)` .*?),?$")
+
+
+@dataclass(frozen=True)
+class _Index:
+    table: str
+    name: str
+    definition: str  # SQLite: its CREATE INDEX; MariaDB: its SHOW CREATE TABLE line
+
+
+async def _secondary_indexes(conn: AsyncConnection, dialect: str) -> list[_Index]:
+    found: list[_Index] = []
+    if dialect == "sqlite":
+        result = await conn.exec_driver_sql(
+            "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND sql IS NOT NULL AND tbl_name IN ('tasks', 'task_tags') ORDER BY name"
+        )
+        rows: Sequence[AnyRow] = result.all()
+        found.extend(_Index(str(row[0]), str(row[1]), str(row[2])) for row in rows)
+    elif dialect == "mysql":
+        for table in _TABLES:
+            row: AnyRow = (await conn.exec_driver_sql(f"SHOW CREATE TABLE {table}")).one()
+            for line in str(row[1]).splitlines():
+                if match := _MYSQL_KEY.match(line):
+                    found.append(_Index(table, match[2], match[1]))
+    return found
+
+
+async def _drop_indexes(conn: AsyncConnection, dialect: str, indexes: list[_Index]) -> None:
+    if dialect == "sqlite":
+        for index in indexes:
+            await conn.exec_driver_sql(f'DROP INDEX "{index.name}"')
+        return
+    for table in _TABLES:
+        names = [index.name for index in indexes if index.table == table]
+        if names:  # foreign_key_checks=0 (_bulk_session): an index a foreign key uses goes too
+            drops = ", ".join(f"DROP INDEX `{name}`" for name in names)
+            await conn.exec_driver_sql(f"ALTER TABLE {table} {drops}")
+
+
+async def _restore_indexes(engine: AsyncEngine, dialect: str, indexes: list[_Index]) -> None:
+    """Recreate those of ``indexes`` that are missing. MariaDB builds each table's in one
+    ALTER TABLE (one scan), the two tables at the same time on two connections."""
+
+    async def restore(table: str) -> None:
+        async with engine.connect() as conn:
+            present = {i.name for i in await _secondary_indexes(conn, dialect)}
+            missing = [i for i in indexes if i.table == table and i.name not in present]
+            if not missing:
+                return
+            if dialect == "sqlite":
+                for index in missing:
+                    await conn.exec_driver_sql(index.definition)
+            else:
+                adds = ", ".join(f"ADD {index.definition}" for index in missing)
+                await conn.exec_driver_sql(f"ALTER TABLE {table} {adds}")
+            await conn.commit()
+
+    if dialect == "sqlite":  # one writer at a time
+        for table in _TABLES:
+            await restore(table)
+    else:
+        await asyncio.gather(*(restore(table) for table in _TABLES))
+
+
+# --- loaders: one transaction of batches --------------------------------------------------
+
+
+class _Loader(Protocol):
+    async def load(self, task_rows: list[TaskRow], tag_rows: list[TagRow]) -> None:
+        """Add one batch to the load's transaction."""
+
+
+class _InsertLoader:
+    """SQLite and PostgreSQL: ``executemany`` of one INSERT per table and batch."""
+
+    def __init__(self, conn: AsyncConnection, paramstyle: str) -> None:
+        self.conn = conn
+        self.task_sql = _insert_sql("tasks", TASK_COLUMNS, paramstyle)
+        self.tag_sql = _insert_sql("task_tags", TAG_COLUMNS, paramstyle)
+
+    async def load(self, task_rows: list[TaskRow], tag_rows: list[TagRow]) -> None:
+        await self.conn.exec_driver_sql(self.task_sql, task_rows)
+        if tag_rows:
+            await self.conn.exec_driver_sql(self.tag_sql, tag_rows)
+
+
+def _insert_sql(table: str, columns: tuple[str, ...], paramstyle: str) -> str:
+    if paramstyle == "qmark":
+        marks = ", ".join("?" for _ in columns)
+    elif paramstyle == "numeric_dollar":
+        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    else:
+        marks = ", ".join("%s" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+
+
+class _TextLoader:
+    """MariaDB/MySQL: multi-row INSERTs whose values are already SQL literals. The driver's
+    ``executemany`` would escape every value again, in Python; this costs a join per row."""
+
+    #: Rows per INSERT statement: well under the 16 MiB default ``max_allowed_packet``.
+    rows_per_statement = 10_000
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        # Constant column names; the values are literals made by ``_Format``.
+        self.task_head = f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES "  # noqa: S608
+        self.tag_head = f"INSERT INTO task_tags ({', '.join(TAG_COLUMNS)}) VALUES "  # noqa: S608
+
+    async def load(self, task_rows: list[TaskRow], tag_rows: list[TagRow]) -> None:
+        step = self.rows_per_statement
+        for i in range(0, len(task_rows), step):
+            values = "),(".join([",".join(row) for row in task_rows[i : i + step]])
+            await self._execute(f"{self.task_head}({values})")
+        for i in range(0, len(tag_rows), step):
+            values = "),(".join([f"{a},{b},{c}" for a, b, c in tag_rows[i : i + step]])
+            await self._execute(f"{self.tag_head}({values})")
+
+    async def _execute(self, statement: str) -> None:
+        # No parameters: the driver must not %-format the statement.
+        await self.conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
+
+
+#: The seeding connection's SQLite settings during the load: no fsync (a crash mid-seed loses
+#: only test data), a 256 MiB page cache, index sorts in memory, and no foreign key lookups
+#: (every row's owner and task exist by construction).
+_SQLITE_BULK_PRAGMAS = {
+    "synchronous": 0,
+    "cache_size": -262_144,
+    "temp_store": 2,
+    "foreign_keys": 0,
+}
+
+
+@asynccontextmanager
+async def _bulk_session(conn: AsyncConnection, dialect: str) -> AsyncIterator[None]:
+    """Session settings for the load only, put back before the connection is pooled again."""
+    if dialect == "sqlite":
+        # Outside a transaction (SQLAlchemy's begin would open one): the driver's connection.
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        saved: dict[str, Any] = {}
+        for pragma, value in _SQLITE_BULK_PRAGMAS.items():
+            saved[pragma] = (await (await raw.execute(f"PRAGMA {pragma}")).fetchone())[0]
+            await raw.execute(f"PRAGMA {pragma}={value}")
+        try:
+            yield
+        finally:
+            for pragma, value in saved.items():
+                await raw.execute(f"PRAGMA {pragma}={int(value)}")
+    elif dialect == "mysql":
+        # Unique and foreign keys are right by construction (fresh UUIDv7s, owners that
+        # exist); into an empty table this also lets InnoDB build its indexes by sorting.
+        checks: AnyRow = (
+            await conn.exec_driver_sql("SELECT @@unique_checks, @@foreign_key_checks")
+        ).one()
+        await conn.exec_driver_sql("SET SESSION unique_checks = 0, foreign_key_checks = 0")
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.exec_driver_sql(
+                f"SET SESSION unique_checks = {int(checks[0])}, "
+                f"foreign_key_checks = {int(checks[1])}"
+            )
+            await conn.commit()
+    else:
+        yield
 
 
 async def seed(
@@ -192,22 +466,27 @@ async def seed(
     *,
     users_count: int,
     tasks_per_user: int,
-    batch_size: int = 5000,
+    batch_size: int = 20_000,
     random_seed: int = 1,
     progress: bool = True,
+    rebuild_indexes_from: int = INDEX_REBUILD_MIN_TASKS,
 ) -> SeedResult:
-    """Insert ``users_count`` accounts with ``tasks_per_user`` tasks each."""
+    """Insert ``users_count`` accounts with ``tasks_per_user`` tasks each. From
+    ``rebuild_indexes_from`` tasks on (into a table holding no more than that many), the
+    secondary indexes are dropped before the load and rebuilt after it."""
     from tqdm import tqdm  # noqa: PLC0415 - only this command needs it
 
     rng = random.Random(random_seed)  # noqa: S311 - reproducible test data
     ctx = AppContext.create(settings)
+    dialect = ctx.db.dialect
     now = datetime.now(UTC)
+    now_us = (now - _EPOCH) // timedelta(microseconds=1)
     try:
         password_hash = await ctx.hasher.hash(SEED_PASSWORD)
         account_rows: list[dict[str, Any]] = []
-        start_index = int(time.time())  # unique emails across repeated seeding
+        start_index = time.time_ns() // 1000  # unique emails across repeated seeding
+        created = now - timedelta(days=400)
         for n in range(users_count):
-            created = now - timedelta(days=400)
             account_rows.append(
                 {
                     "id": uuid7(),
@@ -224,46 +503,71 @@ async def seed(
             )
         started = time.perf_counter()
         async with ctx.db.transaction() as conn:
-            for i in range(0, len(account_rows), batch_size):
-                await conn.execute(insert(users), account_rows[i : i + batch_size])
+            for i in range(0, len(account_rows), 5000):
+                await conn.execute(insert(users), account_rows[i : i + 5000])
         total = users_count * tasks_per_user
+        fmt = _Format.for_dialect(dialect, now_us - 370 * _DAY_US, now_us + 45 * _DAY_US)
+        owners = [account["id"] for account in account_rows]
+        rows = _task_rows(rng, fmt, _Pools(rng), owners, total, now_us)
         bar = tqdm(total=total, unit="task", disable=not progress, file=sys.stderr)
-        native = _Native(ctx.db.dialect, ctx.db.write_engine.dialect.paramstyle)
-        task_sql = native.insert_sql("tasks", TASK_COLUMNS)
-        tag_sql = native.insert_sql("task_tags", TAG_COLUMNS)
-
-        async def flush(
-            task_batch: list[tuple[Any, ...]], tag_batch: list[tuple[Any, ...]]
-        ) -> None:
-            async with ctx.db.transaction() as conn:
-                await conn.exec_driver_sql(task_sql, task_batch)
-                if tag_batch:
-                    await conn.exec_driver_sql(tag_sql, tag_batch)
-            bar.update(len(task_batch))
-
-        # Two batches in flight: the next batch is generated while the database writes one.
-        in_flight: set[asyncio.Task[None]] = set()
-        task_batch: list[tuple[Any, ...]] = []
-        tag_batch: list[tuple[Any, ...]] = []
-        owners: list[uuid.UUID] = [account["id"] for account in account_rows]
-        for row, tags in _task_rows(rng, native, _Pools(rng), owners, total, now):
-            task_batch.append(row)
-            tag_batch.extend(tags)
-            if len(task_batch) >= batch_size:
-                if len(in_flight) >= 2:
-                    done, in_flight = await asyncio.wait(
-                        in_flight, return_when=asyncio.FIRST_COMPLETED
+        engine = ctx.db.write_engine
+        indexes: list[_Index] = []
+        async with engine.connect() as conn, _bulk_session(conn, dialect):
+            if total >= rebuild_indexes_from and dialect != "postgresql":
+                existing = await conn.scalar(
+                    text("SELECT COUNT(*) FROM (SELECT 1 FROM tasks LIMIT :n) AS t"),
+                    {"n": total + 1},
+                )
+                if existing is not None and existing <= total:
+                    indexes = await _secondary_indexes(conn, dialect)
+                    await _drop_indexes(conn, dialect, indexes)
+                await conn.commit()
+            loading = time.perf_counter()
+            try:
+                await _load(conn, dialect, _batches(rows, batch_size), bar.update)
+                logger.info("loaded %d tasks in %.1f s", total, time.perf_counter() - loading)
+            finally:
+                await conn.rollback()  # nothing to roll back after a successful load
+                if indexes:
+                    rebuilding = time.perf_counter()
+                    await _restore_indexes(engine, dialect, indexes)
+                    logger.info(
+                        "rebuilt %d indexes in %.1f s",
+                        len(indexes),
+                        time.perf_counter() - rebuilding,
                     )
-                    for finished in done:
-                        finished.result()
-                in_flight.add(asyncio.create_task(flush(task_batch, tag_batch)))
-                task_batch, tag_batch = [], []
-                await asyncio.sleep(0)  # let the insert start sending
-        if task_batch:
-            in_flight.add(asyncio.create_task(flush(task_batch, tag_batch)))
-        for pending in in_flight:
-            await pending
         bar.close()
         return SeedResult(users_count, total, time.perf_counter() - started)
     finally:
         await ctx.close()
+
+
+async def _load(
+    conn: AsyncConnection,
+    dialect: str,
+    batches: Iterator[tuple[list[TaskRow], list[TagRow]]],
+    advance: Callable[[int], object],
+) -> None:
+    """All batches in one transaction; each batch is inserted while the next is generated
+    (SQLite writes in aiosqlite's thread, the servers in their own processes)."""
+    loader: _Loader
+    if dialect == "mysql":
+        loader = _TextLoader(conn)
+    else:
+        loader = _InsertLoader(conn, conn.sync_engine.dialect.paramstyle)
+    async with conn.begin():
+        pending: asyncio.Task[None] | None = None
+        try:
+            for task_rows, tag_rows in batches:
+                if pending is not None:
+                    await pending
+                pending = asyncio.create_task(loader.load(task_rows, tag_rows))
+                await asyncio.sleep(0)  # let it hand the batch to the driver
+                advance(len(task_rows))
+        except BaseException:
+            if pending is not None:  # the connection must be idle before the rollback
+                with contextlib.suppress(Exception):
+                    await pending
+            raise
+        if pending is not None:
+            await pending
