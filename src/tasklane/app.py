@@ -20,6 +20,7 @@ from tasklane.core.http import EdgeMiddleware
 from tasklane.core.routing import RequestRoutingMiddleware
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
+from tasklane.tasks.lane import TaskReadLane
 from tasklane.tasks.router import router as tasks_router
 from tasklane.users.router import router as users_router
 
@@ -69,9 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    # Outermost last.
+    # Outermost last. Innermost: the lane that answers the two hottest reads (tasks.lane).
+    app.add_middleware(TaskReadLane)
     if settings.database_replica_urls:
-        # Innermost: tells core.db which request (method, user) a read belongs to.
+        # Tells core.db which request (method, user) a read belongs to.
         app.add_middleware(RequestRoutingMiddleware)
     # Security headers, rate limit and body guard in one layer, inside CORS (a browser can read
     # a 429 or a 413).

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from tasklane.auth.service import session_is_valid
 from tasklane.core.context import AppContext
@@ -29,7 +30,17 @@ async def current_principal(
 ) -> Principal:
     """The caller of a protected route. Takes the process context from the request itself (not
     the ``Ctx`` dependency): a sub-dependency less on every authenticated request."""
-    ctx: AppContext = request.app.state.ctx
+    return await authenticate(request.app.state.ctx, token)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, as the OAuth2 scheme above reads it."""
+    scheme, token = get_authorization_scheme_param(authorization)
+    return token if authorization and scheme.lower() == "bearer" else None
+
+
+async def authenticate(ctx: AppContext, token: str | None) -> Principal:
+    """Who sent ``token``, or an Unauthorized problem (tasks.lane calls this directly)."""
     if not token:
         raise Unauthorized("Send an access token: Authorization: Bearer <token>.")
     try:

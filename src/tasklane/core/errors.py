@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -192,56 +192,83 @@ _STATUS_CODES = {
 }
 
 
+def _on_problem(exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return render_problem(exc)
+
+
+def _on_validation(exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return render_problem(validation_problem(exc.errors()))
+
+
+def _on_http(exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    code = _STATUS_CODES.get(status, "http-error")
+    title = HTTPStatus(status).phrase
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    if status == 404:
+        detail = "No such resource."
+    return problem_response(status, code, title, detail, headers=exc.headers)
+
+
+def _on_pool_timeout(_exc: Exception) -> Response:
+    logger.warning("database pool exhausted")
+    return render_problem(ServiceUnavailable("The database is busy; try again shortly."))
+
+
+def _on_db_error(exc: Exception) -> Response:
+    if isinstance(exc, sa_exc.IntegrityError):
+        logger.warning("integrity error reached the boundary: %s", exc.orig)
+        return render_problem(Conflict("The change conflicts with the stored data."))
+    logger.error("database error: %s", exc)
+    return render_problem(
+        ServiceUnavailable("The database could not complete the request; nothing was saved.")
+    )
+
+
+def _on_io_error(exc: Exception) -> Response:
+    # Some drivers let a refused or dropped connection surface as a plain OSError.
+    logger.error("I/O error reaching a backing service: %s", exc)
+    return render_problem(
+        ServiceUnavailable("A backing service is unreachable; nothing was saved.")
+    )
+
+
+def _on_unexpected(exc: Exception) -> Response:
+    logger.exception("unhandled error", exc_info=exc)
+    return render_problem(ProblemError("An unexpected error occurred."))
+
+
+#: Every exception's answer, by the most specific class listed (as Starlette picks handlers).
+_HANDLERS: dict[type[Exception], Callable[[Exception], Response]] = {
+    ProblemError: _on_problem,
+    RequestValidationError: _on_validation,
+    StarletteHTTPException: _on_http,
+    sa_exc.TimeoutError: _on_pool_timeout,
+    sa_exc.DBAPIError: _on_db_error,
+    OSError: _on_io_error,
+    Exception: _on_unexpected,
+}
+
+
+def problem_for(exc: Exception) -> Response:
+    """The response to ``exc``, the same whether FastAPI's handlers or a plain ASGI layer
+    (tasks.lane) caught it."""
+    for cls in type(exc).__mro__:
+        handler = _HANDLERS.get(cls)
+        if handler is not None:
+            return handler(exc)
+    return _on_unexpected(exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    async def on_problem(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ProblemError)
-        return render_problem(exc)
+    async def handle(_request: Request, exc: Exception) -> Response:
+        return problem_for(exc)
 
-    async def on_validation(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        return render_problem(validation_problem(exc.errors()))
-
-    async def on_http(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        status = exc.status_code
-        code = _STATUS_CODES.get(status, "http-error")
-        title = HTTPStatus(status).phrase
-        detail = exc.detail if isinstance(exc.detail, str) else title
-        if status == 404:
-            detail = "No such resource."
-        return problem_response(status, code, title, detail, headers=exc.headers)
-
-    async def on_pool_timeout(_request: Request, _exc: Exception) -> Response:
-        logger.warning("database pool exhausted")
-        return render_problem(ServiceUnavailable("The database is busy; try again shortly."))
-
-    async def on_db_error(_request: Request, exc: Exception) -> Response:
-        if isinstance(exc, sa_exc.IntegrityError):
-            logger.warning("integrity error reached the boundary: %s", exc.orig)
-            return render_problem(Conflict("The change conflicts with the stored data."))
-        logger.error("database error: %s", exc)
-        return render_problem(
-            ServiceUnavailable("The database could not complete the request; nothing was saved.")
-        )
-
-    async def on_io_error(_request: Request, exc: Exception) -> Response:
-        # Some drivers let a refused or dropped connection surface as a plain OSError.
-        logger.error("I/O error reaching a backing service: %s", exc)
-        return render_problem(
-            ServiceUnavailable("A backing service is unreachable; nothing was saved.")
-        )
-
-    async def on_unexpected(_request: Request, exc: Exception) -> Response:
-        logger.exception("unhandled error", exc_info=exc)
-        return render_problem(ProblemError("An unexpected error occurred."))
-
-    app.add_exception_handler(ProblemError, on_problem)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(sa_exc.TimeoutError, on_pool_timeout)
-    app.add_exception_handler(sa_exc.DBAPIError, on_db_error)
-    app.add_exception_handler(OSError, on_io_error)
-    app.add_exception_handler(Exception, on_unexpected)
+    for cls in _HANDLERS:
+        app.add_exception_handler(cls, handle)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -47,7 +47,9 @@ IdempotencyKey = Annotated[
 _ETAG_HEADER = {"ETag": {"description": "Version of the task", "schema": {"type": "string"}}}
 
 
-def _json(payload: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     return Response(
         orjson.dumps(payload),
         status_code=status_code,
@@ -56,11 +58,11 @@ def _json(payload: Any, status_code: int = 200, headers: dict[str, str] | None =
     )
 
 
-def _task_response(task: service.Task, status_code: int = 200) -> Response:
+def task_response(task: service.Task, status_code: int = 200) -> Response:
     headers = {"ETag": service.etag(task["version"])}
     if status_code == 201:
         headers["Location"] = f"{PREFIX}/{task['id']}"
-    return _json(task, status_code, headers)
+    return json_response(task, status_code, headers)
 
 
 @router.post(
@@ -80,7 +82,7 @@ async def create_task(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     async def run(conn: AsyncConnection) -> Response:
-        return _task_response(await service.create(conn, principal.user_id, body), 201)
+        return task_response(await service.create(conn, principal.user_id, body), 201)
 
     if idempotency_key is None:
         async with ctx.db.transaction() as conn:
@@ -98,13 +100,8 @@ async def create_task(
     return response
 
 
-@router.get("", response_model=TaskPage, summary="List, filter, search and sort tasks")
-async def list_tasks(
-    principal: CurrentUser,
-    ctx: Ctx,
-    query: Annotated[TaskQuery, Query()],
-) -> Response:
-    params = service.ListParams(
+def list_params(query: TaskQuery) -> service.ListParams:
+    return service.ListParams(
         statuses=query.status,
         priorities=query.priority,
         tags=query.tag,
@@ -116,9 +113,18 @@ async def list_tasks(
         limit=query.limit,
         cursor=query.cursor,
     )
+
+
+@router.get("", response_model=TaskPage, summary="List, filter, search and sort tasks")
+async def list_tasks(
+    principal: CurrentUser,
+    ctx: Ctx,
+    query: Annotated[TaskQuery, Query()],
+) -> Response:
+    params = list_params(query)
     async with ctx.db.reader() as conn:  # as read_task
         items, next_cursor = await service.list_tasks(conn, principal.user_id, params)
-    return _json({"items": items, "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/stats", response_model=TaskStats, summary="Counts for the dashboard")
@@ -146,7 +152,7 @@ async def bulk(
     _forget_stats(request, ctx, principal.user_id)
     items = await service.bulk(conn, principal.user_id, body)
     count = len(items) if body.action == "set_status" else len(set(body.ids))
-    return _json({"action": body.action, "count": count, "items": items})
+    return json_response({"action": body.action, "count": count, "items": items})
 
 
 @router.get(
@@ -160,7 +166,7 @@ async def read_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Res
     # FastAPI's handling of a yield dependency is a twentieth of such a request's CPU.
     async with ctx.db.reader() as conn:
         task = await service.get(conn, principal.user_id, task_id)
-    return _task_response(task)
+    return task_response(task)
 
 
 @router.patch(
@@ -180,7 +186,7 @@ async def update_task(
 ) -> Response:
     _forget_stats(request, ctx, principal.user_id)
     task = await service.update(conn, principal.user_id, task_id, body, if_match)
-    return _task_response(task)
+    return task_response(task)
 
 
 @router.delete(
