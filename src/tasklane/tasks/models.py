@@ -11,6 +11,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects import mysql
 
 from tasklane.core.metadata import metadata
 from tasklane.core.types import UTCDateTime, UUIDType
@@ -43,7 +44,12 @@ task_tags = Table(
     "task_tags",
     metadata,
     Column("task_id", UUIDType(), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag", String(32), primary_key=True),
+    # Compared exactly on every database (MariaDB: a binary collation, migration 0003).
+    Column(
+        "tag",
+        String(32).with_variant(mysql.VARCHAR(32, collation="utf8mb4_bin"), "mysql", "mariadb"),
+        primary_key=True,
+    ),
     Column("user_id", UUIDType(), nullable=False),
     Index("ix_task_tags_user_tag", "user_id", "tag", "task_id"),
 )

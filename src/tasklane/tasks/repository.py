@@ -326,9 +326,7 @@ async def get(
 
 
 _INSERT_TASK = insert(tasks)
-# MariaDB/MySQL compare tags by collation ("cafe" = "café", "ss" = "ß"): such a pair is one
-# index row there (a filter by either spelling still finds the task), not a 409.
-_INSERT_TAGS = insert(task_tags).prefix_with("IGNORE", dialect="mysql")
+_INSERT_TAGS = insert(task_tags)
 
 
 async def insert_task(conn: AsyncConnection, user_id: uuid.UUID, values: dict[str, Any]) -> None:
