@@ -17,7 +17,7 @@ the lane and through FastAPI alone and compares every answer.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, get_origin
 
 from pydantic import ValidationError
 from starlette.datastructures import Headers, QueryParams
@@ -33,7 +33,10 @@ from tasklane.tasks.schemas import TaskQuery
 
 _ITEM_PREFIX = PREFIX + "/"
 _UUID_LENGTH = 36
-_LIST_FIELDS = frozenset({"status", "priority", "tag"})  # repeated parameters
+#: The parameters that may repeat (FastAPI reads every value of a list field).
+_LIST_FIELDS = frozenset(
+    name for name, field in TaskQuery.model_fields.items() if get_origin(field.annotation) is list
+)
 
 
 def _task_id(path: str) -> uuid.UUID | None:

@@ -178,10 +178,6 @@ class ListQuery:
     position: Sequence[Any] | None = None
     limit: int = 20
 
-    @property
-    def keys(self) -> tuple[SortKey, ...]:
-        return sort_keys(self.sort_field, self.descending)
-
 
 @dataclass(frozen=True)
 class _Shape:
