@@ -69,6 +69,7 @@ FOCUS = (
     ("statement building (list)", "list_statement"),
     ("SQLAlchemy execute", "Connection._execute_context"),
     ("row to JSON dict", "task_from_row"),
+    ("row to JSON dict (reads)", "task_document"),
     ("pydantic body validation", "_validate_value_with_model_field"),
     ("Argon2 verification", "PasswordHasher._verify"),
     ("JWT signing", "TokenService.issue_access_token"),

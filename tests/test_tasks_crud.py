@@ -74,7 +74,7 @@ async def test_every_field_round_trips(api: Api) -> None:
         "status": "in_progress",
         "priority": "urgent",
         "due_at": "2031-05-06T09:30:00+02:00",
-        "tags": ["Travel", " home ", "TRAVEL", "work/q3"],
+        "tags": ["Travel", " home ", "TRAVEL", "work/q3", "Café"],
     }
     response = await api.client.post(TASKS, json=body, headers=user.headers)
     assert response.status_code == 201, response.text
@@ -86,9 +86,14 @@ async def test_every_field_round_trips(api: Api) -> None:
     # The same instant, given back in UTC, by the create answer and by every later read.
     assert created["due_at"] == "2031-05-06T07:30:00Z"
     assert instant(created["due_at"]) == instant(body["due_at"])
-    assert created["tags"] == ["travel", "home", "work/q3"]
+    assert created["tags"] == ["travel", "home", "work/q3", "café"]
     assert created["completed_at"] is None
+    # Reads format the stored row themselves (tasks.service.task_document): the same JSON.
     assert await get_task(api, user, created["id"]) == created
+    listed = await api.client.get(TASKS, headers=user.headers)
+    assert listed.json()["items"] == [created]
+    found = await api.client.get(TASKS, params={"q": "hotel"}, headers=user.headers)
+    assert found.json()["items"] == [created]
 
 
 async def test_creating_a_done_task_sets_completed_at(api: Api) -> None:

@@ -36,12 +36,17 @@ class UUIDType(TypeDecorator[uuid.UUID]):
     impl = LargeBinary(16)
     cache_ok = True
 
+    @staticmethod
+    def stored(dialect_name: str) -> TypeEngine[Any]:
+        """The column's type in ``dialect_name``, without this decorator's conversions."""
+        if dialect_name == "postgresql":
+            return postgresql.UUID(as_uuid=True)
+        if dialect_name in ("mysql", "mariadb"):
+            return mysql.BINARY(16)
+        return LargeBinary(16)
+
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.UUID(as_uuid=True))
-        if dialect.name in ("mysql", "mariadb"):
-            return dialect.type_descriptor(mysql.BINARY(16))
-        return dialect.type_descriptor(LargeBinary(16))
+        return dialect.type_descriptor(self.stored(dialect.name))
 
     def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> Any:
         if value is None or dialect.name == "postgresql":
@@ -76,12 +81,18 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @staticmethod
+    def stored(dialect_name: str) -> TypeEngine[Any]:
+        """The column's type in ``dialect_name``, without this decorator's conversions: naive
+        UTC values on MariaDB/MySQL and SQLite, UTC-aware ones on PostgreSQL."""
+        if dialect_name in ("mysql", "mariadb"):
+            return mysql.DATETIME(fsp=6)
+        if dialect_name == "postgresql":
+            return postgresql.TIMESTAMP(timezone=True)
+        return DateTime()
+
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name in ("mysql", "mariadb"):
-            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
-        return dialect.type_descriptor(DateTime())
+        return dialect.type_descriptor(self.stored(dialect.name))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:

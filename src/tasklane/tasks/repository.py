@@ -10,11 +10,12 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Select,
     and_,
@@ -27,11 +28,13 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import Text
 
-from tasklane.core.types import AnyRow
+from tasklane.core.types import AnyRow, UTCDateTime, UUIDType
 from tasklane.tasks.models import task_tags, tasks
 
 COLUMNS = (
@@ -47,6 +50,25 @@ COLUMNS = (
     tasks.c.created_at,
     tasks.c.updated_at,
 )
+
+
+@lru_cache(maxsize=8)
+def read_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
+    """COLUMNS as the database driver returns them, for the hot reads: ids as stored (16 bytes,
+    or a UUID on PostgreSQL), timestamps as stored (naive UTC, or UTC-aware on PostgreSQL),
+    tags as JSON text (a list on PostgreSQL, whose driver decodes JSON itself). The typed
+    columns convert every value of every row in Python, and the API turns most of them
+    straight back into text: ``service.task_document`` formats these once."""
+
+    def raw(column: Any) -> ColumnElement[Any]:
+        kind = column.type
+        if isinstance(kind, UUIDType | UTCDateTime):
+            return type_coerce(column, kind.stored(dialect)).label(column.name)
+        if isinstance(kind, JSON):
+            return type_coerce(column, Text()).label(column.name)
+        return column  # type: ignore[no-any-return]
+
+    return tuple(raw(column) for column in COLUMNS)
 
 
 #: The caller, bound when a statement runs: statements built once at import (the hot paths)
@@ -278,7 +300,12 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
     extra = [
         k.expr.label(name) for k, name in zip(keys, names, strict=True) if name.startswith("k")
     ]
-    return select(*COLUMNS, *extra).where(*where).order_by(*order).limit(shape.limit + 1)
+    return (
+        select(*read_columns(shape.dialect), *extra)
+        .where(*where)
+        .order_by(*order)
+        .limit(shape.limit + 1)
+    )
 
 
 _PAGE_COLUMNS = {column.name: column for column in COLUMNS}
@@ -294,31 +321,57 @@ def key_names(sort_field: str, descending: bool) -> tuple[str, ...]:
     )
 
 
+def _typed(value: Any) -> Any:
+    """A sort key's value of a :func:`read_columns` row as the typed column gives it."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, bytes):
+        return uuid.UUID(bytes=value)
+    if isinstance(value, uuid.UUID):  # PostgreSQL's driver gives a subclass
+        return uuid.UUID(int=value.int)
+    return value
+
+
 async def list_page(
     conn: AsyncConnection, user_id: uuid.UUID, query: ListQuery
 ) -> tuple[list[AnyRow], list[Any] | None]:
-    """A page of rows and, if there are more, the sort-key values of its last row."""
+    """A page of :func:`read_columns` rows and, if there are more, the sort-key values of its
+    last row (typed, as the cursor holds them)."""
     statement, params = list_statement(conn.dialect.name, query)
     rows = list((await conn.execute(statement, {**params, **owned_by(user_id)})).all())
     if len(rows) <= query.limit:
         return rows, None
     rows = rows[: query.limit]
     last = rows[-1]._mapping
-    return rows, [last[name] for name in key_names(query.sort_field, query.descending)]
+    return rows, [_typed(last[name]) for name in key_names(query.sort_field, query.descending)]
 
 
 # --- single tasks -------------------------------------------------------------------------------
 
 
-_GET = select(*COLUMNS).where(readable(), tasks.c.id == bindparam("task_id"))
-_GET_FOR_UPDATE = _GET.with_for_update()
+_ONE = (readable(), tasks.c.id == bindparam("task_id"))
+_GET_FOR_UPDATE: Select[Any] = select(*COLUMNS).where(*_ONE).with_for_update()
 
 
-async def get(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, *, lock: bool = False
+@lru_cache(maxsize=8)
+def _read_one(dialect: str) -> Select[Any]:
+    return select(*read_columns(dialect)).where(*_ONE)
+
+
+async def read(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow | None:
+    """One task as a :func:`read_columns` row."""
+    statement = _read_one(conn.dialect.name)
+    row: AnyRow | None = (await conn.execute(statement, owned_by(user_id, task_id=task_id))).first()
+    return row
+
+
+async def get_for_update(
+    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID
 ) -> AnyRow | None:
-    stmt = _GET_FOR_UPDATE if lock else _GET
-    return (await conn.execute(stmt, owned_by(user_id, task_id=task_id))).first()
+    """One task, typed, locked until the transaction ends."""
+    params = owned_by(user_id, task_id=task_id)
+    row: AnyRow | None = (await conn.execute(_GET_FOR_UPDATE, params)).first()
+    return row
 
 
 _INSERT_TASK = insert(tasks)

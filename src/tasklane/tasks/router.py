@@ -51,7 +51,7 @@ def json_response(
     payload: Any, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        orjson.dumps(payload),
+        orjson.dumps(payload, option=service.JSON_OPTIONS),
         status_code=status_code,
         media_type="application/json",
         headers=headers,
