@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -201,7 +202,8 @@ class _Pools:
         self.tag_sets: list[list[str]] = [
             rng.sample(_TAGS, k=_pick(_TAG_COUNT_CUTS, rng.random())) for _ in range(1024)
         ]
-        self.tag_json = ["[" + ", ".join(f'"{t}"' for t in tags) + "]" for tags in self.tag_sets]
+        # Compact, as the API writes tags (reads pass the stored JSON text through).
+        self.tag_json = [orjson.dumps(tags).decode() for tags in self.tag_sets]
 
 
 TaskRow = tuple[Any, ...]
