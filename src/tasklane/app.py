@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
 
 from tasklane import health
 from tasklane.auth.router import AUTH_PATH, jwks_router
@@ -26,6 +27,7 @@ from tasklane.users.router import router as users_router
 
 DOCS_PREFIX = "/api/docs"
 OPENAPI_URL = "/api/openapi.json"
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=OPENAPI_URL,
         swagger_ui_oauth2_redirect_url=f"{DOCS_PREFIX}/oauth2-redirect",
+        telemetry=None if settings.otel_enabled else _NO_TELEMETRY,
     )
     install_error_handlers(app)
     # Routes are matched in order: the tasks' routes, most of the traffic, come first.

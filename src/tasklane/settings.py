@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     #: storm of logins cannot slow every other request down; 0 gives hashing equal weight.
     password_hash_nice: int = Field(default=10, ge=0, le=19)
 
+    # --- observability --------------------------------------------------------------------
+    #: FastAPI's native OpenTelemetry (request spans and metrics through the globally set
+    #: providers). Off unless asked for: when on, every request checks whether a provider is
+    #: configured, even when none is.
+    otel_enabled: bool = False
+
     # --- HTTP -----------------------------------------------------------------------------
     #: Origins allowed to make credentialed cross-site calls (and the refresh/logout calls).
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
