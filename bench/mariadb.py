@@ -81,7 +81,18 @@ class PrivateMariaDB:
 
     @property
     def url(self) -> str:
-        return f"mysql+asyncmy://{USER}:{PASSWORD}@{HOST}:{self.port}/{DATABASE}"
+        return self.url_of(DATABASE)
+
+    def url_of(self, database: str) -> str:
+        return f"mysql+asyncmy://{USER}:{PASSWORD}@{HOST}:{self.port}/{database}"
+
+    def add_database(self, database: str) -> str:
+        """One more database beside the first, for the same user; its URL."""
+        self.sql(
+            f"CREATE DATABASE {database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+            f"GRANT ALL PRIVILEGES ON {database}.* TO '{USER}'@'{HOST}';"
+        )
+        return self.url_of(database)
 
     def _config_text(self) -> str:
         return "\n".join(

@@ -2,7 +2,9 @@
 
     .venv/bin/python -m bench.report bench/results/latest-100k.json [bench/results/latest-1m.json]
 
-With two results (100k and 1M), also the list-at-1M vs list-at-100k comparison.
+A result with a smaller data set beside it (the 1M scale) also gets the list's scale target,
+measured side by side in that run; with two results (100k and 1M), the same comparison across
+the two runs, for orientation (minutes apart, so the machine's load differs).
 """
 
 from __future__ import annotations
@@ -76,6 +78,25 @@ def targets(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def smaller_comparison(result: dict[str, Any]) -> str:
+    entry = result["summary"].get("list", {})
+    smaller, meta = entry.get("tasklane-smaller"), result["meta"].get("smaller")
+    if not smaller or not meta:
+        return ""
+    this = entry["tasklane"]
+    return "\n".join(
+        [
+            "| Tasklane, list | tasks | req/s | p50 / p99 ms |",
+            "|---|---:|---:|---:|",
+            f"| smaller data set | {meta['users'] * meta['tasks_per_user']:,} "
+            f"| {smaller['rps']:,.0f} | {_ms(smaller['p50_ms'])} / {_ms(smaller['p99_ms'])} |",
+            f"| this data set | {result['meta']['users'] * result['meta']['tasks_per_user']:,} "
+            f"| {this['rps']:,.0f} | {_ms(this['p50_ms'])} / {_ms(this['p99_ms'])} |",
+            f"| **smaller / this** (target <= 1.2) | | **{entry['smaller_to_this']:.2f}** | |",
+        ]
+    )
+
+
 def scale_comparison(small: dict[str, Any], large: dict[str, Any]) -> str:
     lines = [
         "| workload | server | req/s at 100k | req/s at 1M | 100k / 1M (target <= 1.2) |",
@@ -101,6 +122,8 @@ def main() -> None:
         print(database(result), "\n")
         print(plans(result), "\n")
         print(targets(result), "\n")
+        if side_by_side := smaller_comparison(result):
+            print(side_by_side, "\n")
     if len(results) == 2:
         print(scale_comparison(results[0], results[1]))
 

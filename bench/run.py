@@ -91,13 +91,18 @@ class Scale:
     warmup: int
     settle: float  # pause before each run: the previous run's backlog drains
     pool: int  # pre-formatted requests per wrk thread
+    # A smaller data set (users, tasks a user) whose list is measured beside this one's, in
+    # the same run: the target "list at 1M within 1.2x of its throughput at 100k".
+    smaller: tuple[int, int] | None = None
 
 
 SCALES = {
-    "smoke": Scale(20, 250, 1, 1, "256M", 20, 0.3, 0, 0.0, 1000),
+    "smoke": Scale(20, 250, 1, 1, "256M", 20, 0.3, 0, 0.0, 1000, smaller=(5, 50)),
     "100k": Scale(200, 500, 10, 2, "1G", 50, 5.0, 3, 1.0, 20000),
-    "1m": Scale(1000, 1000, 10, 2, "3G", 50, 5.0, 3, 1.0, 20000),
+    "1m": Scale(1000, 1000, 10, 2, "3G", 50, 5.0, 3, 1.0, 20000, smaller=(200, 500)),
 }
+#: The Tasklane server on the smaller data set (its own database in the same mariadbd).
+SMALLER = "tasklane-smaller"
 
 
 def log(message: str) -> None:
@@ -694,7 +699,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for workload in WORKLOADS:
         entry: dict[str, Any] = {}
-        for server in SERVERS:
+        for server in (*SERVERS, SMALLER):
             series = grouped.get((workload, server))
             if not series:
                 continue
@@ -713,17 +718,21 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 entry[server]["db_per_request"] = {
                     key: round(statistics.median(d[key] for d in db), 2) for key in db[0]
                 }
-        if len(entry) == 2:
+        if "tasklane" in entry and "floor" in entry:
             a, b = entry["tasklane"], entry["floor"]
             entry["rps_ratio"] = round(a["rps"] / b["rps"], 3) if b["rps"] else None
             entry["p99_ratio"] = round(a["p99_ms"] / b["p99_ms"], 3) if b["p99_ms"] else None
+        if "tasklane" in entry and SMALLER in entry and entry["tasklane"]["rps"]:
+            # Tasklane on the smaller data set / on this one, measured side by side.
+            ratio = entry[SMALLER]["rps"] / entry["tasklane"]["rps"]
+            entry["smaller_to_this"] = round(ratio, 3)
         if entry:
             summary[workload] = entry
     return summary
 
 
 def targets(summary: dict[str, Any], hash_rate: float) -> dict[str, Any]:
-    """Issue 5's targets that one run can judge (the 1M/100k list ratio needs two runs)."""
+    """Issue 5's targets, each from figures taken side by side in this run."""
     out: dict[str, Any] = {}
 
     def verdict(ok: bool) -> str:
@@ -751,6 +760,12 @@ def targets(summary: dict[str, Any], hash_rate: float) -> dict[str, Any]:
                 "value": round(ratio, 3),
                 "verdict": verdict(ratio <= 1.2),
             }
+    if "list" in summary and "smaller_to_this" in summary["list"]:
+        ratio = summary["list"]["smaller_to_this"]
+        out["list: throughput on the smaller data set / on this one <= 1.2"] = {
+            "value": ratio,
+            "verdict": verdict(ratio <= 1.2),
+        }
     if "login" in summary and summary["login"]["tasklane"].get("login_to_bare"):
         ratio = summary["login"]["tasklane"]["login_to_bare"]
         out["login: throughput >= 0.9x bare Argon2id rate (measured just before)"] = {
@@ -797,6 +812,12 @@ def print_table(
                 f" {a['pings']:>4} / {b['pings']:<4} {a['connections_opened']:>4} / "
                 f"{b['connections_opened']:<4}"
             )
+    smaller = summary.get("list", {}).get(SMALLER)
+    if smaller:
+        print(
+            f"\nlist on the smaller data set (Tasklane): {smaller['rps']:.0f}/s, "
+            f"p50 {smaller['p50_ms']:.1f} ms, p99 {smaller['p99_ms']:.1f} ms"
+        )
     print(f"\nbare Argon2id verifications/s (same parameters, all cores): {hash_rate:.0f}")
     if page.get("measured"):
         count = len(page["resources"])
@@ -904,6 +925,20 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _serve_args(port: int) -> list[str]:
+    return [
+        str(BIN / "tasklane"),
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--no-migrate",
+    ]
+
+
 def server_env(db_url: str, private_pem: str, work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLANE_")}
     env.update(
@@ -937,6 +972,8 @@ class Bench:
         self.procs = Processes()
         self.db = PrivateMariaDB(self.work / "mariadb", buffer_pool=self.scale.buffer_pool)
         self.users: list[User] = []
+        self.smaller_users: list[User] = []
+        self.smaller_tokens_at = 0.0
         self.urls: dict[str, str] = {}
         self.runs: list[dict[str, Any]] = []
         self.hash_rates: list[float] = []
@@ -944,6 +981,7 @@ class Bench:
         self.meta: dict[str, Any] = {}
         self.tokens_at = 0.0
         self.env: dict[str, str] = {}
+        self.pem = ""
 
     # set-up
 
@@ -961,6 +999,7 @@ class Bench:
             )
             .decode()
         )
+        self.pem = pem
         self.env = server_env(self.db.url, pem, self.work)
         jwks = self.work / "jwks.json"
         jwks.write_text(json.dumps(public_jwks(pem)))
@@ -971,20 +1010,7 @@ class Bench:
         self.urls = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
         log("starting Tasklane (tasklane serve, 2 workers) and the floor (granian, 2 workers)")
         self.procs.start(
-            "tasklane",
-            [
-                str(BIN / "tasklane"),
-                "serve",
-                "--host",
-                HOST,
-                "--port",
-                str(ports["tasklane"]),
-                "--workers",
-                "2",
-                "--no-migrate",
-            ],
-            self.env,
-            self.work / "tasklane.log",
+            "tasklane", _serve_args(ports["tasklane"]), self.env, self.work / "tasklane.log"
         )
         self.procs.start(
             "floor",
@@ -1008,25 +1034,7 @@ class Bench:
             {**self.env, "FLOOR_JWKS_FILE": str(jwks)},
             self.work / "floor.log",
         )
-        total = scale.users * scale.tasks_per_user
-        log(f"tasklane seed: {total:,} tasks over {scale.users} users")
-        started = time.monotonic()
-        out = self._tasklane_cli(
-            [
-                "seed",
-                "--users",
-                str(scale.users),
-                "--tasks-per-user",
-                str(scale.tasks_per_user),
-                "--no-progress",
-            ]
-        )
-        self.meta["seed"] = {
-            "wall_seconds": round(time.monotonic() - started, 1),
-            "output": out.strip().splitlines()[-1] if out.strip() else "",
-        }
-        log(self.meta["seed"]["output"])
-        self.db.sql("ANALYZE TABLE tasklane.tasks, tasklane.task_tags, tasklane.users")
+        self.meta["seed"] = self._seed("tasklane", scale.users, scale.tasks_per_user, self.env)
         self.meta["data_mb"] = self.db.data_size_mb()
         wait_http(f"{self.urls['tasklane']}/readyz", lambda: self.procs.alive("tasklane"))
         wait_http(f"{self.urls['floor']}/livez", lambda: self.procs.alive("floor"))
@@ -1062,11 +1070,53 @@ class Bench:
         self.meta["login_page"] = login_page_weight(self.urls["tasklane"])
         if self.meta["login_page"]["measured"]:
             log(f"first load of /login: {self.meta['login_page']['kib']} KiB")
+        if scale.smaller:
+            self.prepare_smaller(*scale.smaller)
 
-    def _tasklane_cli(self, args: list[str]) -> str:
+    def _seed(self, database: str, users: int, per_user: int, env: dict[str, str]) -> Any:
+        log(f"tasklane seed: {users * per_user:,} tasks over {users} users ({database})")
+        started = time.monotonic()
+        out = self._tasklane_cli(
+            ["seed", "--users", str(users), "--tasks-per-user", str(per_user), "--no-progress"],
+            env,
+        )
+        seeded: dict[str, Any] = {
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "output": out.strip().splitlines()[-1] if out.strip() else "",
+        }
+        log(seeded["output"])
+        self.db.sql(f"ANALYZE TABLE {database}.tasks, {database}.task_tags, {database}.users")
+        return seeded
+
+    def prepare_smaller(self, users: int, per_user: int) -> None:
+        """The smaller data set, for the list's scale target: its own database in the same
+        mariadbd and a second Tasklane server on it (idle but for its list runs, which are
+        taken next to Tasklane's on the large set)."""
+        url = self.db.add_database("tasklane_smaller")
+        env = server_env(url, self.pem, self.work)
+        self._tasklane_cli(["migrate"], env)
+        self.meta["smaller"] = {
+            "users": users,
+            "tasks_per_user": per_user,
+            "seed": self._seed("tasklane_smaller", users, per_user, env),
+        }
+        port = free_port()
+        self.urls[SMALLER] = f"http://{HOST}:{port}"
+        self.procs.start(SMALLER, _serve_args(port), env, self.work / f"{SMALLER}.log")
+        wait_http(f"{self.urls[SMALLER]}/readyz", lambda: self.procs.alive(SMALLER))
+        self.smaller_users = asyncio.run(_read_users(url, self.args.tasks_sampled, self.scale.page))
+        self.smaller_login()
+
+    def smaller_login(self) -> None:
+        retried = asyncio.run(_login_all(self.urls[SMALLER], self.smaller_users))
+        self.meta.setdefault("login_5xx_retried", []).extend(retried)
+        self.smaller_tokens_at = time.monotonic()
+        write_data_file(self.work / "data-smaller.tsv", self.smaller_users, {})
+
+    def _tasklane_cli(self, args: list[str], env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
             [str(BIN / "tasklane"), *args],
-            env=self.env,
+            env=env or self.env,
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -1109,7 +1159,12 @@ class Bench:
     # measuring
 
     def measure(self, server: str, workload: str, round_no: int) -> dict[str, Any]:
-        data = self.data_file(workload)
+        if server == SMALLER:
+            if time.monotonic() - self.smaller_tokens_at > 2400:  # tokens live 3600 s
+                self.smaller_login()
+            data = self.work / "data-smaller.tsv"
+        else:
+            data = self.data_file(workload)
         time.sleep(self.scale.settle)
         args, pool = self.args, self.scale.pool
         url = self.urls[server]
@@ -1165,6 +1220,12 @@ class Bench:
                     self.urls[server], workload, data, self.scale.warmup, 16, self.args.threads
                 )
                 run_wrk(command, self.scale.warmup + 60)
+        if self.smaller_users:
+            smaller = self.work / "data-smaller.tsv"
+            command = wrk_command(
+                self.urls[SMALLER], "list", smaller, self.scale.warmup, 16, self.args.threads
+            )
+            run_wrk(command, self.scale.warmup + 60)
 
     def run(self) -> int:
         self.meta.update(
@@ -1199,7 +1260,11 @@ class Bench:
             log(f"round {round_no}: bare Argon2id {rate:.0f} verifications/s")
             order = SERVERS if round_no % 2 else tuple(reversed(SERVERS))
             for workload in workloads:
-                for server in order:
+                servers: tuple[str, ...] = order
+                if workload == "list" and self.smaller_users:
+                    # Next to Tasklane's run on the large set, first or last by turns.
+                    servers = (SMALLER, *order) if order[0] == "tasklane" else (*order, SMALLER)
+                for server in servers:
                     self.runs.append(self.measure(server, workload, round_no))
         if self.args.profile:
             self.profile_pass(self.args.profile)
@@ -1305,7 +1370,7 @@ class Bench:
     def server_errors(self) -> list[str]:
         """Lines the servers logged at WARNING or above during the run."""
         found = []
-        for name in ("tasklane.log", "floor.log"):
+        for name in ("tasklane.log", "floor.log", f"{SMALLER}.log"):
             path = self.work / name
             if path.exists():
                 for line in path.read_text(errors="replace").splitlines():
@@ -1315,7 +1380,7 @@ class Bench:
 
     def show_logs(self, lines: int = 40) -> None:
         """The servers' own words, before their directory goes."""
-        for name in ("tasklane.log", "floor.log"):
+        for name in ("tasklane.log", "floor.log", f"{SMALLER}.log"):
             path = self.work / name
             if path.exists():
                 tail = path.read_text(errors="replace").splitlines()[-lines:]
