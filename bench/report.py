@@ -80,21 +80,24 @@ def targets(result: dict[str, Any]) -> str:
 
 def smaller_comparison(result: dict[str, Any]) -> str:
     entry = result["summary"].get("list", {})
-    smaller, meta = entry.get("tasklane-smaller"), result["meta"].get("smaller")
-    if not smaller or not meta:
+    meta = result["meta"]
+    if not meta.get("smaller") or not entry.get("smaller_to_this"):
         return ""
-    this = entry["tasklane"]
-    return "\n".join(
-        [
-            "| Tasklane, list | tasks | req/s | p50 / p99 ms |",
-            "|---|---:|---:|---:|",
-            f"| smaller data set | {meta['users'] * meta['tasks_per_user']:,} "
-            f"| {smaller['rps']:,.0f} | {_ms(smaller['p50_ms'])} / {_ms(smaller['p99_ms'])} |",
-            f"| this data set | {result['meta']['users'] * result['meta']['tasks_per_user']:,} "
-            f"| {this['rps']:,.0f} | {_ms(this['p50_ms'])} / {_ms(this['p99_ms'])} |",
-            f"| **smaller / this** (target <= 1.2) | | **{entry['smaller_to_this']:.2f}** | |",
-        ]
-    )
+    smaller_tasks = meta["smaller"]["users"] * meta["smaller"]["tasks_per_user"]
+    lines = [
+        f"| list | req/s, {smaller_tasks:,} tasks | p50 / p99 ms "
+        f"| req/s, {meta['users'] * meta['tasks_per_user']:,} tasks | p50 / p99 ms "
+        "| **smaller / this** (target <= 1.2) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for server, ratio in entry["smaller_to_this"].items():
+        small, this = entry[f"{server}-smaller"], entry[server]
+        lines.append(
+            f"| {server} | {small['rps']:,.0f} | {_ms(small['p50_ms'])} / {_ms(small['p99_ms'])} "
+            f"| {this['rps']:,.0f} | {_ms(this['p50_ms'])} / {_ms(this['p99_ms'])} "
+            f"| **{ratio:.2f}** |"
+        )
+    return "\n".join(lines)
 
 
 def scale_comparison(small: dict[str, Any], large: dict[str, Any]) -> str:

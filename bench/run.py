@@ -101,8 +101,8 @@ SCALES = {
     "100k": Scale(200, 500, 10, 2, "1G", 50, 5.0, 3, 1.0, 20000),
     "1m": Scale(1000, 1000, 10, 2, "3G", 50, 5.0, 3, 1.0, 20000, smaller=(200, 500)),
 }
-#: The Tasklane server on the smaller data set (its own database in the same mariadbd).
-SMALLER = "tasklane-smaller"
+#: Each server again on the smaller data set (its own database in the same mariadbd).
+SMALLER = {server: f"{server}-smaller" for server in SERVERS}
 
 
 def log(message: str) -> None:
@@ -699,7 +699,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for workload in WORKLOADS:
         entry: dict[str, Any] = {}
-        for server in (*SERVERS, SMALLER):
+        for server in (*SERVERS, *SMALLER.values()):
             series = grouped.get((workload, server))
             if not series:
                 continue
@@ -722,10 +722,14 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
             a, b = entry["tasklane"], entry["floor"]
             entry["rps_ratio"] = round(a["rps"] / b["rps"], 3) if b["rps"] else None
             entry["p99_ratio"] = round(a["p99_ms"] / b["p99_ms"], 3) if b["p99_ms"] else None
-        if "tasklane" in entry and SMALLER in entry and entry["tasklane"]["rps"]:
-            # Tasklane on the smaller data set / on this one, measured side by side.
-            ratio = entry[SMALLER]["rps"] / entry["tasklane"]["rps"]
-            entry["smaller_to_this"] = round(ratio, 3)
+        # Each server on the smaller data set / on this one, measured side by side.
+        ratios = {
+            server: round(entry[smaller]["rps"] / entry[server]["rps"], 3)
+            for server, smaller in SMALLER.items()
+            if server in entry and smaller in entry and entry[server]["rps"]
+        }
+        if ratios:
+            entry["smaller_to_this"] = ratios
         if entry:
             summary[workload] = entry
     return summary
@@ -760,9 +764,8 @@ def targets(summary: dict[str, Any], hash_rate: float) -> dict[str, Any]:
                 "value": round(ratio, 3),
                 "verdict": verdict(ratio <= 1.2),
             }
-    if "list" in summary and "smaller_to_this" in summary["list"]:
-        ratio = summary["list"]["smaller_to_this"]
-        out["list: throughput on the smaller data set / on this one <= 1.2"] = {
+    for server, ratio in summary.get("list", {}).get("smaller_to_this", {}).items():
+        out[f"{server}: list throughput on the smaller data set / on this one <= 1.2"] = {
             "value": ratio,
             "verdict": verdict(ratio <= 1.2),
         }
@@ -812,12 +815,15 @@ def print_table(
                 f" {a['pings']:>4} / {b['pings']:<4} {a['connections_opened']:>4} / "
                 f"{b['connections_opened']:<4}"
             )
-    smaller = summary.get("list", {}).get(SMALLER)
-    if smaller:
-        print(
-            f"\nlist on the smaller data set (Tasklane): {smaller['rps']:.0f}/s, "
-            f"p50 {smaller['p50_ms']:.1f} ms, p99 {smaller['p99_ms']:.1f} ms"
-        )
+    for server, smaller_name in SMALLER.items():
+        smaller = summary.get("list", {}).get(smaller_name)
+        if smaller:
+            print(
+                f"\nlist on the smaller data set ({server}): {smaller['rps']:.0f}/s, "
+                f"p50 {smaller['p50_ms']:.1f} ms, p99 {smaller['p99_ms']:.1f} ms",
+                end="",
+            )
+    print()
     print(f"\nbare Argon2id verifications/s (same parameters, all cores): {hash_rate:.0f}")
     if page.get("measured"):
         count = len(page["resources"])
@@ -939,6 +945,26 @@ def _serve_args(port: int) -> list[str]:
     ]
 
 
+def _floor_args(port: int) -> list[str]:
+    return [
+        str(BIN / "granian"),
+        "--interface",
+        "asgi",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--loop",
+        "asyncio",
+        "--http",
+        "1",
+        "--no-ws",
+        "bench.floor.app:app",
+    ]
+
+
 def server_env(db_url: str, private_pem: str, work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLANE_")}
     env.update(
@@ -1014,23 +1040,7 @@ class Bench:
         )
         self.procs.start(
             "floor",
-            [
-                str(BIN / "granian"),
-                "--interface",
-                "asgi",
-                "--host",
-                HOST,
-                "--port",
-                str(ports["floor"]),
-                "--workers",
-                "2",
-                "--loop",
-                "asyncio",
-                "--http",
-                "1",
-                "--no-ws",
-                "bench.floor.app:app",
-            ],
+            _floor_args(ports["floor"]),
             {**self.env, "FLOOR_JWKS_FILE": str(jwks)},
             self.work / "floor.log",
         )
@@ -1090,8 +1100,8 @@ class Bench:
 
     def prepare_smaller(self, users: int, per_user: int) -> None:
         """The smaller data set, for the list's scale target: its own database in the same
-        mariadbd and a second Tasklane server on it (idle but for its list runs, which are
-        taken next to Tasklane's on the large set)."""
+        mariadbd, and Tasklane and the floor again on it (idle but for their list runs, each
+        taken next to the same server's run on the large set)."""
         url = self.db.add_database("tasklane_smaller")
         env = server_env(url, self.pem, self.work)
         self._tasklane_cli(["migrate"], env)
@@ -1100,15 +1110,23 @@ class Bench:
             "tasks_per_user": per_user,
             "seed": self._seed("tasklane_smaller", users, per_user, env),
         }
-        port = free_port()
-        self.urls[SMALLER] = f"http://{HOST}:{port}"
-        self.procs.start(SMALLER, _serve_args(port), env, self.work / f"{SMALLER}.log")
-        wait_http(f"{self.urls[SMALLER]}/readyz", lambda: self.procs.alive(SMALLER))
+        jwks = str(self.work / "jwks.json")
+        for server, name in SMALLER.items():
+            port = free_port()
+            self.urls[name] = f"http://{HOST}:{port}"
+            if server == "tasklane":
+                self.procs.start(name, _serve_args(port), env, self.work / f"{name}.log")
+                ready = "/readyz"
+            else:
+                floor_env = {**env, "FLOOR_JWKS_FILE": jwks}
+                self.procs.start(name, _floor_args(port), floor_env, self.work / f"{name}.log")
+                ready = "/livez"
+            wait_http(f"{self.urls[name]}{ready}", lambda name=name: self.procs.alive(name))
         self.smaller_users = asyncio.run(_read_users(url, self.args.tasks_sampled, self.scale.page))
         self.smaller_login()
 
     def smaller_login(self) -> None:
-        retried = asyncio.run(_login_all(self.urls[SMALLER], self.smaller_users))
+        retried = asyncio.run(_login_all(self.urls[SMALLER["tasklane"]], self.smaller_users))
         self.meta.setdefault("login_5xx_retried", []).extend(retried)
         self.smaller_tokens_at = time.monotonic()
         write_data_file(self.work / "data-smaller.tsv", self.smaller_users, {})
@@ -1159,7 +1177,7 @@ class Bench:
     # measuring
 
     def measure(self, server: str, workload: str, round_no: int) -> dict[str, Any]:
-        if server == SMALLER:
+        if server in SMALLER.values():
             if time.monotonic() - self.smaller_tokens_at > 2400:  # tokens live 3600 s
                 self.smaller_login()
             data = self.work / "data-smaller.tsv"
@@ -1222,10 +1240,11 @@ class Bench:
                 run_wrk(command, self.scale.warmup + 60)
         if self.smaller_users:
             smaller = self.work / "data-smaller.tsv"
-            command = wrk_command(
-                self.urls[SMALLER], "list", smaller, self.scale.warmup, 16, self.args.threads
-            )
-            run_wrk(command, self.scale.warmup + 60)
+            for name in SMALLER.values():
+                command = wrk_command(
+                    self.urls[name], "list", smaller, self.scale.warmup, 16, self.args.threads
+                )
+                run_wrk(command, self.scale.warmup + 60)
 
     def run(self) -> int:
         self.meta.update(
@@ -1262,8 +1281,8 @@ class Bench:
             for workload in workloads:
                 servers: tuple[str, ...] = order
                 if workload == "list" and self.smaller_users:
-                    # Next to Tasklane's run on the large set, first or last by turns.
-                    servers = (SMALLER, *order) if order[0] == "tasklane" else (*order, SMALLER)
+                    # Each server's run on the smaller set next to its run on this one.
+                    servers = (SMALLER[order[0]], *order, SMALLER[order[1]])
                 for server in servers:
                     self.runs.append(self.measure(server, workload, round_no))
         if self.args.profile:
@@ -1370,8 +1389,8 @@ class Bench:
     def server_errors(self) -> list[str]:
         """Lines the servers logged at WARNING or above during the run."""
         found = []
-        for name in ("tasklane.log", "floor.log", f"{SMALLER}.log"):
-            path = self.work / name
+        for name in (*SERVERS, *SMALLER.values()):
+            path = self.work / f"{name}.log"
             if path.exists():
                 for line in path.read_text(errors="replace").splitlines():
                     if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback", "[ERROR")):
@@ -1380,8 +1399,8 @@ class Bench:
 
     def show_logs(self, lines: int = 40) -> None:
         """The servers' own words, before their directory goes."""
-        for name in ("tasklane.log", "floor.log", f"{SMALLER}.log"):
-            path = self.work / name
+        for name in (*SERVERS, *SMALLER.values()):
+            path = self.work / f"{name}.log"
             if path.exists():
                 tail = path.read_text(errors="replace").splitlines()[-lines:]
                 log(f"--- last lines of {name}:\n" + "\n".join(tail))
