@@ -931,18 +931,13 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _listening(port: int) -> list[str]:
+    """Where each server listens, with the 2 workers every server gets."""
+    return ["--host", HOST, "--port", str(port), "--workers", "2"]
+
+
 def _serve_args(port: int) -> list[str]:
-    return [
-        str(BIN / "tasklane"),
-        "serve",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-        "--no-migrate",
-    ]
+    return [str(BIN / "tasklane"), "serve", *_listening(port), "--no-migrate"]
 
 
 def _floor_args(port: int) -> list[str]:
@@ -950,12 +945,7 @@ def _floor_args(port: int) -> list[str]:
         str(BIN / "granian"),
         "--interface",
         "asgi",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        "2",
+        *_listening(port),
         "--loop",
         "asyncio",
         "--http",
