@@ -1113,10 +1113,14 @@ class Bench:
                 ready = "/livez"
             wait_http(f"{self.urls[name]}{ready}", lambda name=name: self.procs.alive(name))
         self.smaller_users = asyncio.run(_read_users(url, self.args.tasks_sampled, self.scale.page))
+        if not self.smaller_users:
+            raise HarnessError("the smaller seed produced no users with tasks")
         self.smaller_login()
 
     def smaller_login(self) -> None:
         retried = asyncio.run(_login_all(self.urls[SMALLER["tasklane"]], self.smaller_users))
+        for failure in retried:
+            log(f"LOGIN ANSWERED 5xx (retried): {failure}")
         self.meta.setdefault("login_5xx_retried", []).extend(retried)
         self.smaller_tokens_at = time.monotonic()
         write_data_file(self.work / "data-smaller.tsv", self.smaller_users, {})
