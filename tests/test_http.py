@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from opentelemetry import trace
 
 from tasklane.settings import Settings
 from tests.helpers import Api, assert_problem
@@ -228,3 +232,41 @@ async def test_each_engine_has_its_own_pool_size(settings: Settings) -> None:
                 "/api/v1/tasks", json={"title": "still writable"}, headers=user.headers
             )
             assert created.status_code == 201, created.text
+
+
+class _RecordingTracer(trace.Tracer):
+    """OpenTelemetry's tracer API, keeping the name of every span started (no SDK needed)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def start_span(self, name: str, *args: Any, **kwargs: Any) -> trace.Span:
+        self.names.append(name)
+        return trace.NonRecordingSpan(trace.INVALID_SPAN_CONTEXT)
+
+    @contextmanager
+    def start_as_current_span(self, name: str, *args: Any, **kwargs: Any) -> Iterator[trace.Span]:
+        yield self.start_span(name)
+
+
+class _RecordingTracerProvider(trace.TracerProvider):
+    def __init__(self) -> None:
+        self.tracer = _RecordingTracer()
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return self.tracer
+
+
+async def test_request_spans_only_when_opentelemetry_is_enabled(settings: Settings) -> None:
+    """With a tracer provider configured by the deployment, requests are traced when
+    TASKLANE_OTEL_ENABLED is set, and not otherwise (the default: no per-request check)."""
+    provider = _RecordingTracerProvider()
+    trace.set_tracer_provider(provider)  # process-wide; every other app here has it off
+    seen: dict[bool, list[str]] = {}
+    for enabled in (False, True):
+        provider.tracer.names.clear()
+        async with serving(settings.model_copy(update={"otel_enabled": enabled})) as (_, client):
+            assert (await client().get("/livez")).status_code == 200
+        seen[enabled] = list(provider.tracer.names)
+    assert seen[False] == []
+    assert any(name.split()[0] == "GET" for name in seen[True]), seen[True]  # the request's span
