@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from tasklane.auth.models import refresh_tokens
+from tasklane.auth.models import refresh_tokens, sessions
 from tasklane.core.context import AppContext
 from tasklane.core.security import hash_refresh_token
 from tasklane.settings import Settings
@@ -401,6 +401,60 @@ async def test_reuse_after_the_grace_window_revokes_the_whole_session(
     # Only that family: the other device's session lives on.
     await assert_accepted(api.client, other_device.access_token, user.email)
     assert (await api.refresh(other_device.refresh_token)).status_code == 200
+
+
+async def _idle_for(ctx: AppContext, refresh_token: str, seconds: float) -> None:
+    """Pretend the session of ``refresh_token`` was last used ``seconds`` earlier than it was."""
+    async with ctx.db.transaction() as conn:
+        session_id = (
+            await conn.execute(
+                select(refresh_tokens.c.session_id).where(
+                    refresh_tokens.c.token_hash == hash_refresh_token(refresh_token)
+                )
+            )
+        ).scalar_one()
+        used = (
+            await conn.execute(select(sessions.c.last_used_at).where(sessions.c.id == session_id))
+        ).scalar_one()
+        await conn.execute(
+            update(sessions)
+            .where(sessions.c.id == session_id)
+            .values(last_used_at=used - timedelta(seconds=seconds))
+        )
+
+
+async def test_a_session_idle_past_the_timeout_ends(
+    api: Api, ctx: AppContext, settings: Settings
+) -> None:
+    user = await api.user()
+    other_device = await second_login(api, user)
+    idle = settings.session_idle_timeout_seconds
+
+    # Unused for a little less than the timeout: the refresh works, and counts as use.
+    await _idle_for(ctx, user.refresh_token, idle - 60)
+    rotated = await api.refresh(user.refresh_token)
+    assert rotated.status_code == 200, rotated.text
+    successor = refresh_cookie(rotated)
+    assert successor
+    access = rotated.json()["access_token"]
+
+    # Unused for longer than the timeout: refused, and the session is over (its access
+    # tokens too), without touching the user's other sessions.
+    await _idle_for(ctx, successor, idle + 1)
+    ended = await api.refresh(successor)
+    assert_problem(ended, 401, "unauthorized")
+    assert "without use" in ended.json()["detail"]
+    assert refresh_cookie(ended) is None
+    await assert_refused(api.client, access)
+    assert_problem(await api.refresh(successor), 401)
+    await assert_accepted(api.client, other_device.access_token, user.email)
+    assert (await api.refresh(other_device.refresh_token)).status_code == 200
+
+
+def test_the_idle_timeout_must_outlast_two_access_tokens() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        Settings(access_token_ttl_seconds=900, session_idle_timeout_seconds=1200)
+    assert Settings(access_token_ttl_seconds=900, session_idle_timeout_seconds=1800)
 
 
 async def test_refresh_without_a_usable_cookie_is_401(api: Api) -> None:

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     jwt_audience: str = "tasklane-api"
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    #: A session not refreshed for this long ends: its refresh token is refused and the
+    #: session revoked. Activity is seen at refresh, once an access token has expired, so this
+    #: must be at least twice the access token's lifetime. OWASP ASVS level 2 asks for 1800
+    #: (30 minutes) where sessions otherwise last longer than 12 hours.
+    session_idle_timeout_seconds: int = Field(default=7 * 24 * 3600, ge=120)
     #: A rotated refresh token presented again within this many seconds answers the same
     #: successor (two tabs refreshing at once); later, the whole session is revoked.
     refresh_reuse_grace_seconds: int = Field(default=10, ge=0, le=10)
@@ -238,6 +243,15 @@ class Settings(BaseSettings):
             if origin == "*" or not origin.startswith(("http://", "https://")):
                 raise ValueError(f"not an origin: {origin!r} (expected scheme://host[:port])")
         return [origin.rstrip("/") for origin in value]
+
+    @model_validator(mode="after")
+    def _check_idle_timeout(self) -> Self:
+        if self.session_idle_timeout_seconds < 2 * self.access_token_ttl_seconds:
+            raise ValueError(
+                "TASKLANE_SESSION_IDLE_TIMEOUT_SECONDS must be at least twice "
+                "TASKLANE_ACCESS_TOKEN_TTL_SECONDS: a session is seen active when it refreshes"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_guards(self) -> Self:

@@ -55,6 +55,7 @@ async def refresh_token_for_update(conn: AsyncConnection, token_hash: bytes) -> 
             sessions.c.user_id,
             sessions.c.expires_at,
             sessions.c.revoked_at,
+            sessions.c.last_used_at,
         )
         .join(sessions, sessions.c.id == refresh_tokens.c.session_id)
         .where(refresh_tokens.c.token_hash == token_hash)

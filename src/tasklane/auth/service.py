@@ -80,15 +80,20 @@ async def _open_session(
 
 async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
     """Rotate ``token``. Within the grace window a rotated token answers its successor again;
-    after it, presenting a rotated token revokes the whole session (token theft)."""
+    after it, presenting a rotated token revokes the whole session (token theft). A session
+    not refreshed for ``session_idle_timeout_seconds`` is revoked instead of rotated."""
     token_hash = hash_refresh_token(token)
     now = utcnow()
-    reused = False
+    idle_limit = timedelta(seconds=ctx.settings.session_idle_timeout_seconds)
+    reused = idle = False
     async with ctx.db.transaction() as conn:
         row = await repo.refresh_token_for_update(conn, token_hash)
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             raise Unauthorized("The session has ended; log in again.")
-        if row.rotated_at is None:
+        if now - row.last_used_at > idle_limit:
+            idle = True
+            await repo.revoke_session(conn, row.session_id, now)
+        elif row.rotated_at is None:
             successor = new_refresh_token()
             await repo.mark_rotated(conn, row.id, now, ctx.tokens.seal(successor, token_hash))
             await repo.insert_refresh_token(
@@ -109,8 +114,11 @@ async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
             if not successor:
                 reused = True
                 await repo.revoke_session(conn, row.session_id, now)
-    if reused:
+    if idle:
         # Committed above: the revocation stands although the request fails.
+        await forget_sessions(ctx, [row.session_id])
+        raise Unauthorized("The session ended after a period without use; log in again.")
+    if reused:
         await forget_sessions(ctx, [row.session_id])
         logger.warning("refresh token reuse; session %s revoked", row.session_id)
         raise Unauthorized("The session has ended; log in again.")
