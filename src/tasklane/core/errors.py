@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from tasklane.core import encoding
 
 logger = logging.getLogger("tasklane.errors")
 
@@ -142,7 +143,7 @@ def problem_response(
     if extra:
         body.update(extra)
     return Response(
-        orjson.dumps(body),
+        encoding.dumps(body),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=dict(headers or {}),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth.deps import CurrentUser
+from tasklane.core import encoding
 from tasklane.core.context import AppContext, Ctx
 from tasklane.core.db import DbWrite, after_commit
 from tasklane.core.errors import problem_responses
@@ -51,7 +51,7 @@ def json_response(
     payload: Any, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        orjson.dumps(payload, option=service.JSON_OPTIONS),
+        encoding.dumps(payload),
         status_code=status_code,
         media_type="application/json",
         headers=headers,

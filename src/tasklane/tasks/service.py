@@ -29,46 +29,14 @@ from tasklane.tasks.schemas import (
     TaskUpdate,
 )
 
-Task = dict[str, Any]  # shaped as schemas.TaskOut, for orjson with JSON_OPTIONS
+Task = dict[str, Any]  # shaped as schemas.TaskOut, written by core.encoding
 
 NOT_FOUND = "No such task."
 STATS_DAYS = 14
 
 
-def _iso(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC with a ``Z``, as every other timestamp of the API, whatever offset the
-    value came with (a just-written ``due_at`` keeps the client's)."""
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:  # rows come in UTC already (core.types.UTCDateTime)
-        value = value.astimezone(UTC)
-    return value.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
-
-
-def task_from_row(row: Any) -> Task:
-    """A row (or anything with the same attributes) as the JSON the API answers."""
-    return {
-        "id": str(row.id),
-        "title": row.title,
-        "description": row.description,
-        "status": row.status,
-        "priority": PRIORITY_NAME[row.priority],
-        "due_at": _iso(row.due_at),
-        "completed_at": _iso(row.completed_at),
-        "tags": list(row.tags or []),
-        "version": row.version,
-        "created_at": _iso(row.created_at),
-        "updated_at": _iso(row.updated_at),
-    }
-
-
-#: How responses are encoded: the timestamps of :func:`task_document` are naive (UTC) or
-#: UTC-aware datetimes, written as RFC 3339 with a ``Z`` exactly as ``_iso`` writes them.
-JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
-
-
 def _id_text(value: Any) -> str:
-    """A task id as read by ``repo.read_columns``: 16 bytes, or a UUID on PostgreSQL."""
+    """A task id as stored: 16 bytes, or a UUID (PostgreSQL, and values just written)."""
     if type(value) is bytes:
         h = value.hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
@@ -76,9 +44,9 @@ def _id_text(value: Any) -> str:
 
 
 def task_document(row: Any) -> Task:
-    """A ``repo.read_columns`` row as the API's JSON, the same as :func:`task_from_row` gives
-    once encoded with ``JSON_OPTIONS``: orjson writes the timestamps, and the tags, stored as
-    JSON text, are passed through as they are."""
+    """A row of ``repo.read_columns`` (values in ``repo.COLUMNS`` order, as the driver returns
+    them) as the API's JSON, for ``core.encoding``: it writes the timestamps (naive ones are
+    UTC), and the tags, stored as JSON text, are passed through as they are."""
     tags = row[7]
     return {
         "id": _id_text(row[0]),
@@ -93,6 +61,19 @@ def task_document(row: Any) -> Task:
         "created_at": row[9],
         "updated_at": row[10],
     }
+
+
+_FIELDS = tuple(column.name for column in repo.COLUMNS)
+
+
+def _utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def task_from_row(row: Any) -> Task:
+    """A typed row, or anything with its attributes (the values just written), as the same
+    document: timestamps brought to UTC (a just-written ``due_at`` keeps the client's offset)."""
+    return task_document([_utc(getattr(row, name)) for name in _FIELDS])
 
 
 def etag(version: int) -> str:
