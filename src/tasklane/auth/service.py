@@ -85,13 +85,13 @@ async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
     token_hash = hash_refresh_token(token)
     now = utcnow()
     idle_limit = timedelta(seconds=ctx.settings.session_idle_timeout_seconds)
-    reused = idle = False
+    ended: str | None = None  # why the session was revoked here
     async with ctx.db.transaction() as conn:
         row = await repo.refresh_token_for_update(conn, token_hash)
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             raise Unauthorized("The session has ended; log in again.")
         if now - row.last_used_at > idle_limit:
-            idle = True
+            ended = "The session ended after a period without use; log in again."
             await repo.revoke_session(conn, row.session_id, now)
         elif row.rotated_at is None:
             successor = new_refresh_token()
@@ -112,16 +112,13 @@ async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
                 except InvalidTag:  # sealed under another signing key
                     successor = ""
             if not successor:
-                reused = True
+                ended = "The session has ended; log in again."
+                logger.warning("refresh token reuse; revoking session %s", row.session_id)
                 await repo.revoke_session(conn, row.session_id, now)
-    if idle:
+    if ended:
         # Committed above: the revocation stands although the request fails.
         await forget_sessions(ctx, [row.session_id])
-        raise Unauthorized("The session ended after a period without use; log in again.")
-    if reused:
-        await forget_sessions(ctx, [row.session_id])
-        logger.warning("refresh token reuse; session %s revoked", row.session_id)
-        raise Unauthorized("The session has ended; log in again.")
+        raise Unauthorized(ended)
     access, ttl = ctx.tokens.issue_access_token(row.user_id, row.session_id)
     return IssuedTokens(access, ttl, successor)
 
