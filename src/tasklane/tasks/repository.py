@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Column,
     ColumnElement,
     Select,
     and_,
@@ -37,6 +38,8 @@ from sqlalchemy.types import Text
 from tasklane.core.types import AnyRow, UTCDateTime, UUIDType
 from tasklane.tasks.models import task_tags, tasks
 
+#: A task as every statement here selects it. The order is the document's: service.task_document
+#: reads a row by position.
 COLUMNS = (
     tasks.c.id,
     tasks.c.title,
@@ -60,13 +63,13 @@ def read_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
     columns convert every value of every row in Python, and the API turns most of them
     straight back into text: ``service.task_document`` formats these once."""
 
-    def raw(column: Any) -> ColumnElement[Any]:
+    def raw(column: Column[Any]) -> ColumnElement[Any]:
         kind = column.type
         if isinstance(kind, UUIDType | UTCDateTime):
             return type_coerce(column, kind.stored(dialect)).label(column.name)
         if isinstance(kind, JSON):
             return type_coerce(column, Text()).label(column.name)
-        return column  # type: ignore[no-any-return]
+        return column
 
     return tuple(raw(column) for column in COLUMNS)
 
