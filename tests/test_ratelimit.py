@@ -120,3 +120,52 @@ async def test_in_process_limits_without_redis_configured(settings: Settings) ->
     async with serving(limited(settings, None, anonymous="2/hour")) as (_, client):
         c = client("192.0.2.70")
         assert [(await c.get("/api/v1/tasks")).status_code for _ in range(3)] == [401, 401, 429]
+
+
+def _spellings(email: str) -> dict[str, list[str]]:
+    """Spellings of ``email``: those the account lookup treats as the account (case, spaces),
+    and look-alikes it must not (accents, full width), which a collation may equate."""
+    local, domain = email.split("@")
+    assert local.startswith("aeiou")
+    accented = "âéïōù" + local[5:]
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in local)
+    return {
+        "same": [email.upper(), f"  {email}  ", local.capitalize() + "@" + domain.upper()],
+        "other": [f"{accented}@{domain}", f"{full_width}@{domain}", f"{accented.upper()}@{domain}"],
+    }
+
+
+async def test_look_alike_addresses_neither_find_the_account_nor_escape_its_budget(
+    settings: Settings,
+) -> None:
+    """An accented or full-width spelling of an address is another address on every database:
+    it cannot log in to the account. Every spelling that does find the account (case,
+    surrounding spaces) spends the account's one budget."""
+    async with serving(limited(settings, None, auth_account="6/hour")) as (_, client):
+        victim = unique_email("aeiou")
+        assert (await Api(client("192.0.2.80")).register(victim)).status_code == 201  # 1 of 6
+        spellings = _spellings(victim)
+        for n, look_alike in enumerate(spellings["other"]):
+            response = await Api(client(f"198.51.100.{n + 20}")).login(look_alike, PASSWORD)
+            assert_problem(response, 401)  # the right password, but not this account
+        for n, same in enumerate(spellings["same"] + [victim, victim.upper()]):
+            attacker = Api(client(f"198.51.100.{n + 40}"))
+            assert (await attacker.login(same, "wrong password 123")).status_code == 401
+        # 1 registration and 5 failures spent the budget, whatever the spelling.
+        assert_problem(await Api(client("203.0.113.9")).login(victim, PASSWORD), 429)
+        assert_problem(await Api(client("203.0.113.9")).login(victim.upper(), PASSWORD), 429)
+
+
+async def test_successful_logins_do_not_spend_the_accounts_budget(settings: Settings) -> None:
+    """The per-account budget stops guessing, not a user signing in on a dozen devices; a
+    success also clears the failures before it."""
+    async with serving(limited(settings, None, auth_account="4/hour")) as (_, client):
+        owner = unique_email()
+        assert (await Api(client()).register(owner)).status_code == 201
+        for n in range(12):
+            assert (await Api(client(f"192.0.2.{n + 100}")).login(owner)).status_code == 200
+        for _ in range(3):
+            assert (await Api(client()).login(owner, "wrong password 123")).status_code == 401
+        assert (await Api(client()).login(owner)).status_code == 200  # 4 of 4, and clears
+        assert (await Api(client()).login(owner, "wrong password 123")).status_code == 401
+        assert (await Api(client()).login(owner)).status_code == 200

@@ -15,6 +15,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import Unauthorized
 from tasklane.core.ratelimit import account_key, client_address
 from tasklane.core.security import InvalidToken
+from tasklane.users.service import normalize_email
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
@@ -57,8 +58,18 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 async def limit_auth(request: Request, ctx: AppContext, account: str | None = None) -> None:
     """The stricter policy of the auth endpoints: per client address, and per target account
-    so that a brute force spread over many addresses is stopped too. Checked before any
-    password is hashed."""
+    (``account``: an email address as typed) so that a brute force spread over many addresses
+    is stopped too. Checked, and counted, before any password is hashed: a burst of parallel
+    guesses cannot run more password checks than the budget."""
     await ctx.limiter.enforce(ctx.limiter.auth_address, client_address(request.scope))
     if account is not None:
-        await ctx.limiter.enforce(ctx.limiter.auth_account, account_key(account))
+        await ctx.limiter.enforce(ctx.limiter.auth_account, _account(account))
+
+
+async def forgive_account(ctx: AppContext, account: str) -> None:
+    """A successful login: the account's budget counts failures, not sign-ins."""
+    await ctx.limiter.forgive(ctx.limiter.auth_account, _account(account))
+
+
+def _account(email: str) -> str:
+    return account_key(normalize_email(email))

@@ -3,7 +3,7 @@
 from sqlalchemy import Column, ForeignKey, Index, LargeBinary, String, Table
 
 from tasklane.core.metadata import metadata
-from tasklane.core.types import UTCDateTime, UUIDType
+from tasklane.core.types import UTCDateTime, UUIDType, fixed_binary
 
 # A session is one login on one device: the "family" every rotated refresh token belongs to.
 sessions = Table(
@@ -25,7 +25,7 @@ refresh_tokens = Table(
     Column("id", UUIDType(), primary_key=True),
     Column("session_id", UUIDType(), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
     # SHA-256 of the token: the token itself is never stored.
-    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("token_hash", fixed_binary(32), nullable=False, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("rotated_at", UTCDateTime(), nullable=True),
     # The successor token, encrypted with a key derived from the signing key, kept so that a

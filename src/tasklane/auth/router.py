@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
 from tasklane.auth import service
-from tasklane.auth.deps import CurrentUser, limit_auth
+from tasklane.auth.deps import CurrentUser, forgive_account, limit_auth
 from tasklane.auth.schemas import LoginIn, RegisterIn, TokenOut
 from tasklane.core.context import AppContext, Ctx
 from tasklane.core.errors import Forbidden, Unauthorized, problem_responses, validation_problem
@@ -121,6 +121,7 @@ async def login(request: Request, response: Response, ctx: Ctx) -> TokenOut:
         password=body.password,
         user_agent=request.headers.get("user-agent"),
     )
+    await forgive_account(ctx, body.email)
     _set_refresh_cookie(response, ctx, issued.refresh_token)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 

@@ -150,6 +150,21 @@ class RateLimiter:
                 return Verdict(False, policy, index, stats.remaining, reset_after)
         return Verdict(True, policy)
 
+    async def forgive(self, policy: Policy, *identity: str) -> None:
+        """Forget what ``identity`` spent of ``policy`` (a login that succeeded ends the
+        failures before it: a user signing in on many devices is not locked out)."""
+        if not self.enabled:
+            return
+        for strategy in (self._strategy(), self._memory):
+            if strategy is None:
+                continue
+            try:
+                for item in policy.items:
+                    await strategy.clear(item, policy.name, *identity)
+            except (RedisError, OSError) as error:
+                logger.warning("redis unavailable, rate limit not cleared: %s", error)
+                self._breaker.failure()
+
     async def enforce(self, policy: Policy, *identity: str) -> None:
         verdict = await self.hit(policy, *identity)
         if not verdict.allowed:
@@ -182,5 +197,7 @@ def client_address(scope: Scope) -> str:
 
 
 def account_key(email: str) -> str:
-    """Accounts are counted by a hash of the normalised address, not the address itself."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    """Accounts are counted by a hash of the address, not the address itself. Pass it
+    normalised exactly as the account lookup compares it (``users.service.normalize_email``),
+    so that every spelling that finds the account spends the same budget."""
+    return hashlib.sha256(email.encode()).hexdigest()[:32]

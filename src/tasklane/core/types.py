@@ -123,6 +123,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+def fixed_binary(length: int) -> TypeEngine[bytes]:
+    """Bytes of one fixed length (a hash): ``BINARY(n)`` on MariaDB/MySQL, where a plain
+    ``LargeBinary`` becomes a BLOB. A BLOB cannot carry a normal index: its unique constraint
+    is a hash the optimiser never uses for lookups, so every lookup would scan the table (and
+    under ``FOR UPDATE`` lock every row)."""
+    return LargeBinary(length).with_variant(mysql.BINARY(length), "mysql", "mariadb")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
