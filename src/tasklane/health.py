@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 
 from tasklane.core.context import Ctx
 from tasklane.core.errors import ServiceUnavailable, problem_responses
-from tasklane.server import draining
+from tasklane.core.lifecycle import draining
 
 logger = logging.getLogger("tasklane.health")
 router = APIRouter(tags=["health"])

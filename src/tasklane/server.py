@@ -37,26 +37,19 @@ from typing import Any
 
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from tasklane.core.lifecycle import DRAIN_MARKER_ENV
 from tasklane.settings import Settings, get_settings
 
 logger = logging.getLogger("tasklane.server")
 
-#: Environment variable naming the drain marker file (set by the supervisor for its workers).
-DRAIN_MARKER_ENV = "TASKLANE_DRAIN_MARKER"
 #: What the workers are built from (a factory: called once in each worker).
 APP_TARGET = "tasklane.server:asgi_app"
-
-
-def draining() -> bool:
-    """True once the supervisor of this worker got SIGTERM (the drain has begun)."""
-    marker = os.environ.get(DRAIN_MARKER_ENV)
-    return marker is not None and os.path.exists(marker)
 
 
 def asgi_app() -> ProxyHeadersMiddleware:
     """The app as served: X-Forwarded-For / X-Forwarded-Proto are believed only from the
     configured proxies (``TASKLANE_TRUSTED_PROXIES``); anyone else's are ignored."""
-    from tasklane.app import create_app  # noqa: PLC0415 - imported in the workers only
+    from tasklane.app import create_app  # noqa: PLC0415 - the supervisor never builds it
 
     settings = get_settings()
     app: Any = create_app(settings)  # starlette's and uvicorn's ASGI annotations differ
