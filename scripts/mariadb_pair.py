@@ -20,43 +20,40 @@ here are ever signalled: the machine's own MariaDB (port 3306) is never touched.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+if not __package__:
+    # Run as a file (scripts/mariadb_pair.py start): the checkout's root makes the ``scripts``
+    # package importable, as it is under ``python -m scripts.mariadb_pair``.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.private_mariadb import (
+    HOST,
+    SYSTEM_PORT,
+    MariaDBError,
+    PrivateServer,
+    binary,
+    free_port,
+    port_free,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "var" / "mariadb-pair"
-SYSTEM_PORT = 3306
-HOST = "127.0.0.1"
 DATABASE = "tasklane"
 APP_USER, APP_PASSWORD = "tasklane", "tasklane"
 REPL_USER, REPL_PASSWORD = "tasklane_repl", "tasklane_repl"
 SERVERS = ("primary", "replica")
 STARTUP_TIMEOUT = 60.0
-STOP_TIMEOUT = 30.0
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes
 
 
-class PairError(Exception):
+class PairError(MariaDBError):
     pass
-
-
-def _binary(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
-    if found is None:
-        raise PairError(
-            f"{name} not found: install the MariaDB server binaries "
-            "(Debian/Ubuntu: apt-get install mariadb-server)"
-        )
-    return found
 
 
 # --- state ----------------------------------------------------------------------------------
@@ -87,160 +84,50 @@ def _require_state(base: Path) -> dict[str, Any]:
     return state
 
 
-def _url(port: int) -> str:
-    return f"mysql+asyncmy://{APP_USER}:{APP_PASSWORD}@{HOST}:{port}/{DATABASE}"
+def _server(entry: dict[str, Any]) -> PrivateServer:
+    """The server a state entry describes (its directory, port and pid)."""
+    return PrivateServer(
+        Path(entry["dir"]), port=entry["port"], pid=entry["pid"], name=entry["name"]
+    )
 
 
-# --- processes ------------------------------------------------------------------------------
-
-
-def _ours(pid: int | None, defaults_file: str) -> bool:
-    """Whether ``pid`` is a live (not zombie) mariadbd started with our defaults file: the only
-    processes this script ever signals."""
-    if not pid:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    if stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}:
-        return False
-    return f"--defaults-file={defaults_file}".encode() in cmdline
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
+def _sql(
+    entry: dict[str, Any], statement: str, timeout: float = 60.0, *, names: bool = False
+) -> str:
+    return _server(entry).sql(statement, timeout, names=names)
 
 
 def _pick_port(requested: int, taken: set[int]) -> int:
     if requested == SYSTEM_PORT:
         raise PairError("port 3306 belongs to the machine's own MariaDB; pick another")
     if requested:
-        if requested in taken or not _port_free(requested):
+        if requested in taken or not port_free(requested):
             raise PairError(f"port {requested} on {HOST} is in use")
         return requested
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.bind((HOST, 0))
-            port = int(probe.getsockname()[1])
-        if port not in taken and port != SYSTEM_PORT:
-            return port
-    raise PairError("no free port found")
+    return free_port(taken)
 
 
-def _config(name: str, server_dir: Path, port: int, server_id: int) -> str:
+def _settings(name: str, server_id: int) -> list[str]:
+    """Small throw-away servers with GTIDs; the primary writes a binary log, the replica is
+    read-only."""
     lines = [
-        "[mariadbd]",
-        f"datadir={server_dir / 'data'}",
-        f"port={port}",
-        f"bind_address={HOST}",
-        f"socket={server_dir / 'mariadb.sock'}",
-        f"pid_file={server_dir / 'mariadb.pid'}",
-        f"log_error={server_dir / 'error.log'}",
         f"server_id={server_id}",
-        "skip_name_resolve",
-        "character_set_server=utf8mb4",
-        "collation_server=utf8mb4_unicode_ci",
         "max_connections=200",
-        # Throwaway servers: small, and no fsync per commit.
         "innodb_buffer_pool_size=32M",
         "innodb_log_file_size=8M",
-        "innodb_flush_log_at_trx_commit=2",
-        "performance_schema=OFF",
         "gtid_strict_mode=1",
     ]
     if name == "primary":
-        lines += ["log_bin=mariadb-bin", "binlog_format=ROW", "sync_binlog=0"]
-    else:
-        lines += ["read_only=1", "relay_log=relay-bin", "slave_net_timeout=10"]
-    return "\n".join(lines) + "\n"
+        return [*lines, "log_bin=mariadb-bin", "binlog_format=ROW", "sync_binlog=0"]
+    return [*lines, "read_only=1", "relay_log=relay-bin", "slave_net_timeout=10"]
 
 
-def _spawn(server: dict[str, Any]) -> int:
-    args = [_binary("mariadbd"), f"--defaults-file={server['config']}"]
-    if os.geteuid() == 0:
-        args.append("--user=root")
-    console = Path(server["dir"]) / "console.log"
-    with console.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # outlives this script; never gets the terminal's ^C
-        )
-    return process.pid
-
-
-def _sql(
-    server: dict[str, Any], statement: str, timeout: float = 60.0, *, names: bool = False
-) -> str:
-    result = subprocess.run(  # noqa: S603
-        [
-            _binary("mariadb"),
-            "--no-defaults",
-            "--protocol=socket",
-            f"--socket={server['socket']}",
-            "--user=root",
-            "--batch",
-            "--column-names" if names else "--skip-column-names",
-            "--execute",
-            statement,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise PairError(f"{server['name']}: {statement!r} failed: {result.stderr.strip()}")
-    return result.stdout.strip()
-
-
-def _wait_ready(server: dict[str, Any], timeout: float = STARTUP_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    sock = Path(server["socket"])
-    while time.monotonic() < deadline:
-        if not _ours(server["pid"], server["config"]):
-            raise PairError(f"{server['name']} mariadbd exited during start-up")
-        if sock.exists():
-            with contextlib.suppress(PairError, subprocess.TimeoutExpired):
-                _sql(server, "SELECT 1", timeout=5)
-                return
-        time.sleep(0.1)
-    raise PairError(f"{server['name']} did not answer on {sock} within {timeout:.0f} s")
-
-
-def _terminate(server: dict[str, Any], sig: int = signal.SIGTERM) -> None:
-    pid = server.get("pid")
-    if not _ours(pid, server["config"]):
-        return
-    assert pid is not None
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while _ours(pid, server["config"]):
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-        time.sleep(0.05)
-
-
-def _error_tail(server: dict[str, Any], lines: int = 15) -> str:
-    text = ""
-    for name in ("error.log", "console.log"):
-        path = Path(server["dir"]) / name
-        if path.exists():
-            text += "".join(path.read_text(errors="replace").splitlines(True)[-lines:])
-    return text
+def _spawn(entry: dict[str, Any], base: Path, state: dict[str, Any]) -> PrivateServer:
+    """Start one server and record its pid at once (a later failure must still find it)."""
+    server = _server(entry)
+    entry["pid"] = server.spawn()
+    _save_state(base, state)
+    return server
 
 
 # --- replication ----------------------------------------------------------------------------
@@ -267,10 +154,11 @@ def _replica_change(state: dict[str, Any], clause: str) -> None:
 
 
 def start(base: Path, primary_port: int, replica_port: int) -> dict[str, Any]:
-    mariadbd, install_db = _binary("mariadbd"), _binary("mariadb-install-db")
-    _binary("mariadb")
+    mariadbd = binary("mariadbd")
+    binary("mariadb-install-db")
+    binary("mariadb")
     previous = _load_state(base)
-    if previous and any(_ours(previous[n].get("pid"), previous[n]["config"]) for n in SERVERS):
+    if previous and any(_server(previous[n]).alive() for n in SERVERS):
         raise PairError(f"a pair is already running under {base}: run 'stop' first")
     base = base.resolve()
     if base.exists() and any(base.iterdir()) and previous is None:
@@ -286,67 +174,49 @@ def start(base: Path, primary_port: int, replica_port: int) -> dict[str, Any]:
         shutil.rmtree(base)
     base.mkdir(parents=True)
     state: dict[str, Any] = {"dir": str(base), "mariadbd": mariadbd}
+    servers: dict[str, PrivateServer] = {}
     for server_id, (name, port) in enumerate(
         zip(SERVERS, (primary_at, replica_at), strict=True), start=1
     ):
-        server_dir = base / name
-        server_dir.mkdir()
-        config = server_dir / "my.cnf"
-        config.write_text(_config(name, server_dir, port, server_id))
+        server = servers[name] = PrivateServer(base / name, port=port, name=name)
+        server.dir.mkdir()
+        server.configure(*_settings(name, server_id))
         state[name] = {
             "name": name,
-            "dir": str(server_dir),
-            "config": str(config),
-            "socket": str(server_dir / "mariadb.sock"),
+            "dir": str(server.dir),
+            "config": str(server.config),
+            "socket": str(server.socket),
             "port": port,
             "pid": None,
-            "url": _url(port),
+            "url": server.url_for(DATABASE, APP_USER, APP_PASSWORD),
         }
     _save_state(base, state)
     try:
-        install = [
-            install_db,
-            "--no-defaults",
-            f"--datadir={base / 'primary' / 'data'}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-            "--skip-name-resolve",
-            "--innodb-log-file-size=8M",
-            "--innodb-buffer-pool-size=16M",
-        ]
-        if os.geteuid() == 0:
-            install.append("--user=root")
-        result = subprocess.run(install, capture_output=True, text=True, check=False)  # noqa: S603
-        if result.returncode != 0:
-            raise PairError(f"mariadb-install-db failed:\n{result.stdout}{result.stderr}")
+        servers["primary"].install("--innodb-log-file-size=8M", "--innodb-buffer-pool-size=16M")
         # The bootstrap is not binary-logged, so the replica starts as an exact copy.
-        shutil.copytree(base / "primary" / "data", base / "replica" / "data")
+        shutil.copytree(servers["primary"].datadir, servers["replica"].datadir)
         for name in SERVERS:
-            state[name]["pid"] = _spawn(state[name])
-            _save_state(base, state)
+            servers[name] = _spawn(state[name], base, state)
         for name in SERVERS:
-            _wait_ready(state[name])
-        primary, replica = state["primary"], state["replica"]
-        _sql(
-            primary,
-            f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
-            f"CREATE USER '{APP_USER}'@'{HOST}' IDENTIFIED BY '{APP_PASSWORD}';"
-            f"GRANT ALL PRIVILEGES ON {DATABASE}.* TO '{APP_USER}'@'{HOST}';"
+            servers[name].wait_ready(STARTUP_TIMEOUT)
+        primary, replica = servers["primary"], servers["replica"]
+        primary.create_database(DATABASE, APP_USER, APP_PASSWORD)
+        primary.sql(
             f"CREATE USER '{REPL_USER}'@'{HOST}' IDENTIFIED BY '{REPL_PASSWORD}';"
             f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'{HOST}';",
         )
-        _sql(
-            replica,
-            f"CHANGE MASTER TO MASTER_HOST='{HOST}', MASTER_PORT={primary['port']}, "
+        replica.sql(
+            f"CHANGE MASTER TO MASTER_HOST='{HOST}', MASTER_PORT={primary.port}, "
             f"MASTER_USER='{REPL_USER}', MASTER_PASSWORD='{REPL_PASSWORD}', "
             "MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE",
         )
         _sync(state, timeout=30)
     except BaseException as error:
         for name in SERVERS:
-            if isinstance(error, PairError) and state[name]["pid"]:
-                print(f"--- {name} log:\n{_error_tail(state[name])}", file=sys.stderr)
-            _terminate(state[name], signal.SIGKILL)
+            server = _server(state[name])
+            if isinstance(error, MariaDBError) and server.pid:
+                print(f"--- {name} log:\n{server.log_tail(15)}", file=sys.stderr)
+            server.stop(signal.SIGKILL)
         shutil.rmtree(base, ignore_errors=True)
         raise
     return state
@@ -357,27 +227,25 @@ def stop(base: Path, keep: bool) -> None:
     if state is None:
         return
     for name in SERVERS:
-        _terminate(state[name])
+        _server(state[name]).stop()
     if not keep:
         shutil.rmtree(base)
 
 
 def revive(state: dict[str, Any]) -> None:
+    base = Path(state["dir"])
     for name in SERVERS:
-        server = state[name]
-        if not _ours(server["pid"], server["config"]):
-            Path(server["socket"]).unlink(missing_ok=True)
-            server["pid"] = _spawn(server)
-            _save_state(Path(state["dir"]), state)
-            _wait_ready(server)
+        if not _server(state[name]).alive():
+            Path(state[name]["socket"]).unlink(missing_ok=True)
+            _spawn(state[name], base, state).wait_ready(STARTUP_TIMEOUT)
 
 
 def status(state: dict[str, Any]) -> dict[str, Any]:
     report: dict[str, Any] = {}
     for name in SERVERS:
-        server = state[name]
-        alive = _ours(server["pid"], server["config"])
-        report[name] = {"pid": server["pid"], "port": server["port"], "running": alive}
+        entry = state[name]
+        alive = _server(entry).alive()
+        report[name] = {"pid": entry["pid"], "port": entry["port"], "running": alive}
     replica = state["replica"]
     if report["replica"]["running"]:
         rows = _sql(replica, "SHOW SLAVE STATUS\\G", names=True).splitlines()
@@ -443,14 +311,14 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "sync":
                 _sync(state, args.timeout)
             elif args.command == "kill":
-                _terminate(state[args.server], signal.SIGKILL)
+                _server(state[args.server]).stop(signal.SIGKILL)
             elif args.command == "revive":
                 revive(state)
             elif args.command == "status":
                 print(json.dumps(status(state), indent=2))
             else:
                 _print_urls(state)
-    except PairError as error:
+    except MariaDBError as error:
         print(f"mariadb_pair: {error}", file=sys.stderr)
         return 1
     return 0

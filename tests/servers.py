@@ -13,14 +13,9 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from scripts.private_mariadb import free_port
 from tasklane.app import create_app
 from tasklane.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RedisServer:

@@ -30,6 +30,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from scripts.private_mariadb import MariaDBError, binary
 from tasklane.app import create_app
 from tasklane.cli import migrate
 from tasklane.core.context import AppContext
@@ -47,7 +48,8 @@ pytestmark = pytest.mark.skipif(
     reason="replica tests bring their own MariaDB pair; they run once, in the mariadb pass",
 )
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mariadb_pair.py"
+ROOT = Path(__file__).resolve().parent.parent
+PAIR = [sys.executable, "-m", "scripts.mariadb_pair"]
 CATCH_UP = 30.0  # seconds replication gets to catch up before a test gives up
 
 
@@ -59,7 +61,8 @@ class Pair:
 
     def run(self, *args: str) -> str:
         result = subprocess.run(
-            [sys.executable, str(SCRIPT), "--dir", str(self.base), *args],
+            [*PAIR, "--dir", str(self.base), *args],
+            cwd=ROOT,
             capture_output=True,
             text=True,
             timeout=120,
@@ -75,12 +78,11 @@ class Pair:
 
 @pytest.fixture(scope="session")
 def pair() -> Iterator[Pair]:
-    for binary in ("mariadbd", "mariadb-install-db", "mariadb"):
-        if shutil.which(binary) is None and shutil.which(binary, path="/usr/sbin") is None:
-            pytest.fail(
-                f"{binary} is missing: the replica tests need the MariaDB server binaries "
-                "(Debian/Ubuntu: apt-get install mariadb-server)"
-            )
+    for program in ("mariadbd", "mariadb-install-db", "mariadb"):
+        try:
+            binary(program)
+        except MariaDBError as missing:
+            pytest.fail(f"{missing} (the replica tests start their own pair)", pytrace=False)
     # Short path: the servers' unix sockets live under it.
     base = Path(tempfile.mkdtemp(prefix="tasklane-pair-"))
     the_pair = Pair(base / "pair", "", "")
@@ -98,7 +100,8 @@ def pair() -> Iterator[Pair]:
         yield the_pair
     finally:
         subprocess.run(
-            [sys.executable, str(SCRIPT), "--dir", str(the_pair.base), "stop"],
+            [*PAIR, "--dir", str(the_pair.base), "stop"],
+            cwd=ROOT,
             check=False,
             timeout=120,
         )
