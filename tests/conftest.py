@@ -14,10 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tasklane.app import create_app
-from tasklane.cli import migrate
+from tasklane.cli import _create_admin, migrate
 from tasklane.core.context import AppContext
 from tasklane.settings import Settings
-from tests.helpers import Api
+from tests.helpers import PASSWORD, Api, User, refresh_cookie, unique_email
 from tests.servers import RedisServer
 
 KIND = os.environ.get("TASKLANE_TEST_DATABASE", "sqlite")
@@ -92,6 +92,22 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def api(client: httpx.AsyncClient) -> Api:
     return Api(client)
+
+
+@pytest.fixture
+async def admin(api: Api, settings: Settings) -> User:
+    """An administrator made the way operators make one: the ``create-admin`` command's code."""
+    email = unique_email("admin")
+    await _create_admin(settings, email, "Administrator", PASSWORD)
+    response = await api.login(email)
+    assert response.status_code == 200, response.text
+    token = refresh_cookie(response)
+    assert token
+    user = User(email, PASSWORD, response.json()["access_token"], token)
+    me = await api.client.get("/api/v1/users/me", headers=user.headers)
+    assert me.status_code == 200, me.text
+    user.id = me.json()["id"]
+    return user
 
 
 @pytest.fixture(scope="module")

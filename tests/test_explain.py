@@ -16,6 +16,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.types import uuid7
 from tasklane.tasks import repository as repo
 from tasklane.tasks.models import tasks
+from tasklane.tasks.schemas import TaskFilter
 from tasklane.users.models import users
 
 USERS = 4
@@ -72,7 +73,7 @@ async def owner(ctx: AppContext) -> uuid.UUID:
     return ids[0]
 
 
-async def _plan(conn: AsyncConnection, query: repo.ListQuery, user_id: uuid.UUID) -> Any:
+async def _plan(conn: AsyncConnection, query: TaskFilter, user_id: uuid.UUID) -> Any:
     dialect = conn.dialect.name
     statement, params = repo.list_statement(dialect, query)
     statement = statement.params({**params, **repo.owned_by(user_id)})
@@ -127,10 +128,10 @@ def _assert_seeks(plan: Any, dialect: str, column: str) -> None:
 CASES = [
     ("default sort", {}, "ix_tasks_user_created"),
     ("oldest first", {"descending": False}, "ix_tasks_user_created"),
-    ("one status", {"statuses": ["todo"]}, "ix_tasks_user_status_created"),
+    ("one status", {"statuses": ("todo",)}, "ix_tasks_user_status_created"),
     ("recently updated", {"sort_field": "updated_at"}, "ix_tasks_user_updated"),
     # A search reads the caller's rows in page order, never every user's matches.
-    ("search", {"terms": ["task"]}, "ix_tasks_user_created"),
+    ("search", {"terms": ("task",)}, "ix_tasks_user_created"),
 ]
 
 
@@ -139,12 +140,10 @@ CASES = [
 async def test_list_queries_use_their_index(
     ctx: AppContext, owner: uuid.UUID, case: str, options: dict[str, Any], index: str, page: str
 ) -> None:
-    query = repo.ListQuery(**options)
+    query = TaskFilter(**options)
     if page == "deep":
         # A cursor deep into the list: the keyset predicate still seeks in the index.
-        query = repo.ListQuery(
-            **options, position=[datetime(2026, 1, 3, tzinfo=UTC), uuid.UUID(int=0)]
-        )
+        query = TaskFilter(**options, position=(datetime(2026, 1, 3, tzinfo=UTC), uuid.UUID(int=0)))
     async with ctx.db.reader() as conn:
         plan = await _plan(conn, query, owner)
         _assert_uses(plan, conn.dialect.name, index)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tasklane.core.context import AppContext
-from tasklane.core.idempotency_models import idempotency_keys
+from tasklane.idempotency.models import idempotency_keys
 from tests.helpers import Api, User, assert_problem, assert_task
 
 TASKS = "/api/v1/tasks"

@@ -302,20 +302,6 @@ async def test_delete_account_removes_everything(api: Api, ctx: AppContext) -> N
 # Administration
 
 
-@pytest.fixture
-async def admin(api: Api, settings: Settings) -> User:
-    """An administrator made the way operators make one: the ``create-admin`` command's code."""
-    email = unique_email("admin")
-    await _create_admin(settings, email, "Administrator", PASSWORD)
-    response = await api.login(email)
-    assert response.status_code == 200, response.text
-    token = refresh_cookie(response)
-    assert token
-    user = User(email, PASSWORD, response.json()["access_token"], token)
-    user.id = (await assert_accepted(api.client, user.access_token))["id"]
-    return user
-
-
 async def test_the_cli_admin_is_an_admin(api: Api, admin: User) -> None:
     assert (await assert_accepted(api.client, admin.access_token))["role"] == "admin"
 

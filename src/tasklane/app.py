@@ -18,7 +18,6 @@ from tasklane.auth.schemas import LoginIn
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
-from tasklane.core.routing import RequestRoutingMiddleware
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
 from tasklane.tasks.lane import TaskReadLane
@@ -75,11 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Outermost last. Innermost: the lane that answers the two hottest reads (tasks.lane).
     app.add_middleware(TaskReadLane)
-    if settings.database_replica_urls:
-        # Tells core.db which request (method, user) a read belongs to.
-        app.add_middleware(RequestRoutingMiddleware)
-    # Security headers, rate limit and body guard in one layer, inside CORS (a browser can read
-    # a 429 or a 413).
+    # The caller (once per request), security headers, rate limit and body guard in one layer,
+    # inside CORS (a browser can read a 429 or a 413).
     app.add_middleware(
         EdgeMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
-from tasklane.auth import service
+from tasklane.auth import handlers
 from tasklane.auth.deps import CurrentUser, forgive_account, limit_auth
 from tasklane.auth.schemas import LoginIn, RegisterIn, TokenOut
 from tasklane.core.context import AppContext, Ctx
@@ -69,7 +69,7 @@ def require_same_site(request: Request, ctx: AppContext) -> None:
 )
 async def register(body: RegisterIn, request: Request, ctx: Ctx) -> UserOut:
     await limit_auth(request, ctx, account=body.email)
-    return await service.register(ctx, email=body.email, password=body.password, name=body.name)
+    return await handlers.register(ctx, email=body.email, password=body.password, name=body.name)
 
 
 _LOGIN_BODY: dict[str, Any] = {
@@ -115,7 +115,7 @@ async def _login_body(request: Request) -> LoginIn:
 async def login(request: Request, response: Response, ctx: Ctx) -> TokenOut:
     body = await _login_body(request)
     await limit_auth(request, ctx, account=body.email)
-    issued = await service.login(
+    issued = await handlers.login(
         ctx,
         email=body.email,
         password=body.password,
@@ -138,7 +138,7 @@ async def refresh(request: Request, response: Response, ctx: Ctx) -> TokenOut:
     token = _refresh_cookie(request, ctx)
     if not token:
         raise Unauthorized("No session; log in.")
-    issued = await service.refresh(ctx, token)
+    issued = await handlers.refresh(ctx, token)
     _set_refresh_cookie(response, ctx, issued.refresh_token)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
@@ -153,7 +153,7 @@ async def logout(request: Request, ctx: Ctx) -> Response:
     require_same_site(request, ctx)
     token = _refresh_cookie(request, ctx)
     if token:
-        await service.logout(ctx, token)
+        await handlers.logout(ctx, token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_refresh_cookie(response, ctx)
     return response
@@ -167,9 +167,7 @@ async def logout(request: Request, ctx: Ctx) -> Response:
 )
 async def logout_all(request: Request, ctx: Ctx, principal: CurrentUser) -> Response:
     require_same_site(request, ctx)
-    async with ctx.db.transaction() as conn:
-        ended = await service.end_sessions(conn, principal.user_id)
-    await service.forget_sessions(ctx, ended)
+    await handlers.logout_all(ctx, principal)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_refresh_cookie(response, ctx)
     return response

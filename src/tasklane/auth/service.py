@@ -15,9 +15,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import InvalidCredentials, Unauthorized
 from tasklane.core.security import AccessClaims, hash_refresh_token, new_refresh_token
 from tasklane.core.shared import key as shared_key
-from tasklane.core.types import utcnow, uuid7
-from tasklane.users import service as users
-from tasklane.users.schemas import UserOut
+from tasklane.core.types import AnyRow, utcnow, uuid7
 
 logger = logging.getLogger("tasklane.auth")
 
@@ -31,35 +29,20 @@ class IssuedTokens:
     refresh_token: str
 
 
-async def register(ctx: AppContext, *, email: str, password: str, name: str) -> UserOut:
-    users.check_new_password(ctx, password, "password", email)
-    password_hash = await ctx.hasher.hash(password)  # before taking a connection
-    async with ctx.db.transaction() as conn:
-        return await users.create_user(conn, email=email, name=name, password_hash=password_hash)
-
-
-async def login(
-    ctx: AppContext, *, email: str, password: str, user_agent: str | None
-) -> IssuedTokens:
-    async with ctx.db.reader() as conn:
-        account = await users.credentials(conn, email)
-    # An unknown account verifies against a dummy hash: the answer takes as long and reads the
-    # same as for a wrong password.
+async def check_credentials(ctx: AppContext, account: AnyRow | None, password: str) -> AnyRow:
+    """The account if ``password`` is its password and it is active; else InvalidCredentials.
+    An unknown account (None) verifies against a dummy hash: the answer takes as long and
+    reads the same as for a wrong password."""
     ok = await ctx.hasher.verify(account.password_hash if account else None, password)
     if not ok or account is None or not account.is_active:
         raise InvalidCredentials(LOGIN_FAILED)
-    new_hash = (
-        await ctx.hasher.hash(password) if ctx.hasher.needs_rehash(account.password_hash) else None
-    )
-    async with ctx.db.transaction() as conn:
-        if new_hash:
-            await users.rehash_password(conn, account.id, new_hash)
-        return await _open_session(ctx, conn, account.id, user_agent)
+    return account
 
 
-async def _open_session(
+async def open_session(
     ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, user_agent: str | None
 ) -> IssuedTokens:
+    """A new session (one login on one device) and its first tokens."""
     now = utcnow()
     session_id = uuid7()
     await repo.insert_session(
@@ -78,58 +61,65 @@ async def _open_session(
     return IssuedTokens(access, ttl, refresh)
 
 
-async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """What a refresh did: new tokens, or the session it ended and why."""
+
+    tokens: IssuedTokens | None = None
+    ended_session: uuid.UUID | None = None
+    reason: str = ""
+
+
+async def rotate(ctx: AppContext, conn: AsyncConnection, token: str) -> Rotation:
     """Rotate ``token``. Within the grace window a rotated token answers its successor again;
     after it, presenting a rotated token revokes the whole session (token theft). A session
-    not refreshed for ``session_idle_timeout_seconds`` is revoked instead of rotated."""
+    not refreshed for ``session_idle_timeout_seconds`` is revoked instead of rotated: the
+    revocation must commit although the request then fails (see ``auth.handlers``)."""
     token_hash = hash_refresh_token(token)
     now = utcnow()
     idle_limit = timedelta(seconds=ctx.settings.session_idle_timeout_seconds)
-    ended: str | None = None  # why the session was revoked here
-    async with ctx.db.transaction() as conn:
-        row = await repo.refresh_token_for_update(conn, token_hash)
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            raise Unauthorized("The session has ended; log in again.")
-        if now - row.last_used_at > idle_limit:
-            ended = "The session ended after a period without use; log in again."
+    row = await repo.refresh_token_for_update(conn, token_hash)
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise Unauthorized("The session has ended; log in again.")
+    if now - row.last_used_at > idle_limit:
+        await repo.revoke_session(conn, row.session_id, now)
+        return Rotation(
+            ended_session=row.session_id,
+            reason="The session ended after a period without use; log in again.",
+        )
+    if row.rotated_at is None:
+        successor = new_refresh_token()
+        await repo.mark_rotated(conn, row.id, now, ctx.tokens.seal(successor, token_hash))
+        await repo.insert_refresh_token(
+            conn, session_id=row.session_id, token_hash=hash_refresh_token(successor), now=now
+        )
+        await repo.touch_session(conn, row.session_id, now)
+    else:
+        grace = timedelta(seconds=ctx.settings.refresh_reuse_grace_seconds)
+        successor = ""
+        if now - row.rotated_at <= grace and row.successor:
+            try:
+                successor = ctx.tokens.unseal(row.successor, token_hash)
+            except InvalidTag:  # sealed under another signing key
+                successor = ""
+        if not successor:
+            logger.warning("refresh token reuse; revoking session %s", row.session_id)
             await repo.revoke_session(conn, row.session_id, now)
-        elif row.rotated_at is None:
-            successor = new_refresh_token()
-            await repo.mark_rotated(conn, row.id, now, ctx.tokens.seal(successor, token_hash))
-            await repo.insert_refresh_token(
-                conn,
-                session_id=row.session_id,
-                token_hash=hash_refresh_token(successor),
-                now=now,
+            return Rotation(
+                ended_session=row.session_id, reason="The session has ended; log in again."
             )
-            await repo.touch_session(conn, row.session_id, now)
-        else:
-            grace = timedelta(seconds=ctx.settings.refresh_reuse_grace_seconds)
-            successor = ""
-            if now - row.rotated_at <= grace and row.successor:
-                try:
-                    successor = ctx.tokens.unseal(row.successor, token_hash)
-                except InvalidTag:  # sealed under another signing key
-                    successor = ""
-            if not successor:
-                ended = "The session has ended; log in again."
-                logger.warning("refresh token reuse; revoking session %s", row.session_id)
-                await repo.revoke_session(conn, row.session_id, now)
-    if ended:
-        # Committed above: the revocation stands although the request fails.
-        await forget_sessions(ctx, [row.session_id])
-        raise Unauthorized(ended)
     access, ttl = ctx.tokens.issue_access_token(row.user_id, row.session_id)
-    return IssuedTokens(access, ttl, successor)
+    return Rotation(tokens=IssuedTokens(access, ttl, successor))
 
 
-async def logout(ctx: AppContext, token: str) -> None:
-    async with ctx.db.transaction() as conn:
-        row = await repo.refresh_token_for_update(conn, hash_refresh_token(token))
-        if row is None:
-            return
-        await repo.revoke_session(conn, row.session_id, utcnow())
-    await forget_sessions(ctx, [row.session_id])
+async def end_session(conn: AsyncConnection, token: str) -> uuid.UUID | None:
+    """Revoke the session of refresh ``token``; its id, or None if there is no such token."""
+    row = await repo.refresh_token_for_update(conn, hash_refresh_token(token))
+    if row is None:
+        return None
+    await repo.revoke_session(conn, row.session_id, utcnow())
+    session_id: uuid.UUID = row.session_id
+    return session_id
 
 
 async def end_sessions(

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tasklane.core.cache import TTLCache
+from tasklane.core.caller import caller_of
 from tasklane.core.db import Database
 from tasklane.core.ratelimit import RateLimiter
 from tasklane.core.security import PasswordHasher, TokenService
@@ -58,9 +59,9 @@ class AppContext:
 
 
 async def get_context(request: Request) -> AppContext:
-    """``async`` so FastAPI calls it on the event loop, not through its thread pool."""
-    ctx: AppContext = request.app.state.ctx
-    return ctx
+    """The process context, as the edge found it for this request (``core.caller``).
+    ``async`` so FastAPI calls it on the event loop, not through its thread pool."""
+    return caller_of(request.scope).app
 
 
 Ctx = Annotated[AppContext, Depends(get_context)]

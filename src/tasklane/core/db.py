@@ -23,17 +23,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import Depends, Request
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolResetState
 
-from tasklane.core.routing import LocalWriteTracker, WriteTracker, current_route
+from tasklane.core.caller import current_caller
+from tasklane.core.routing import LocalWriteTracker, WriteTracker
 from tasklane.settings import Settings
 
 logger = logging.getLogger("tasklane.db")
@@ -243,6 +243,15 @@ class Database:
             await self._note_write()
 
     @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """A write transaction as a :class:`UnitOfWork`: committed when the block exits
+        normally, then its ``after_commit`` work runs; rolled back if the block raises."""
+        async with self.transaction() as conn:
+            uow = UnitOfWork(conn)
+            yield uow
+        await uow.committed()
+
+    @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncConnection]:
         """Autocommit reads that may be a little stale: a replica when one is configured,
         healthy and allowed for this request (see the module docstring), else the primary."""
@@ -286,12 +295,12 @@ class Database:
     # --- replica routing --------------------------------------------------------------------
 
     async def _replica_allowed(self) -> bool:
-        route = current_route()
-        if route is None:  # outside a request: a plain read
+        caller = current_caller()
+        if caller is None:  # outside a request: a plain read
             return True
-        if not route.safe:  # the reads of a write request see what it is changing
+        if not caller.safe:  # the reads of a write request see what it is changing
             return False
-        user_id = route.user_id()
+        user_id = caller.user_id
         if user_id is None:
             return True
         try:
@@ -301,13 +310,13 @@ class Database:
             return False
 
     async def _note_write(self) -> None:
-        route = current_route()
-        if route is None or route.marked:
+        caller = current_caller()
+        if caller is None or caller.marked_write:
             return
-        user_id = route.user_id()
+        user_id = caller.user_id
         if user_id is None:
             return
-        route.marked = True
+        caller.marked_write = True
         try:
             await self.write_tracker.mark_write(user_id)
         except Exception as error:  # committed already: the request must not fail now
@@ -330,33 +339,28 @@ class Database:
         replica.down_until = time.monotonic() + self.settings.database_replica_retry_seconds
 
 
-def get_database(request: Request) -> Database:
-    db: Database = request.app.state.ctx.db
-    return db
+class UnitOfWork:
+    """One write transaction, and the work that must wait until it has committed.
 
+    Handlers own it (``async with ctx.db.unit_of_work() as uow``) and pass ``uow.conn`` to the
+    services, which never open or commit a transaction themselves. Rows that must commit with
+    the change are written through ``uow.conn``; what must happen only once the change is
+    stored (dropping a cache entry, announcing a revoked session) goes to
+    :meth:`after_commit`: done earlier, a concurrent reader could cache the old value again,
+    or a rolled-back change would still be announced."""
 
-async def _write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """One transaction per request, committed when the handler returns and before the
-    response is sent (the dependency has function scope), rolled back if it raises."""
-    hooks: list[Callable[[], Awaitable[None]]] = []
-    request.state.after_commit = hooks
-    async with get_database(request).transaction() as conn:
-        yield conn
-    for hook in hooks:  # committed; still before the response is sent
-        await hook()
+    __slots__ = ("_after", "conn")
 
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._after: list[Callable[[], Awaitable[None]]] = []
 
-def after_commit(request: Request, hook: Callable[[], Awaitable[None]]) -> None:
-    """Run ``hook`` once the request's write transaction has committed (cache invalidation:
-    done before the commit, a concurrent reader could cache the old value again)."""
-    hooks: list[Callable[[], Awaitable[None]]] = request.state.after_commit
-    hooks.append(hook)
+    def after_commit(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` once the transaction has committed, before the handler returns (so
+        before the response is sent). Not run if the transaction rolls back."""
+        self._after.append(hook)
 
-
-async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    async with get_database(request).reader() as conn:
-        yield conn
-
-
-DbWrite = Annotated[AsyncConnection, Depends(_write_connection, scope="function")]
-DbRead = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
+    async def committed(self) -> None:
+        """Called by ``Database.unit_of_work`` once the transaction has committed."""
+        for hook in self._after:
+            await hook()

@@ -1,12 +1,15 @@
-"""The one ASGI middleware every request passes: security headers, rate limit, body guard.
+"""The one ASGI middleware every request passes: the caller, security headers, rate limit,
+body guard.
 
-One plain ASGI callable rather than three layers (or ``BaseHTTPMiddleware``): it sits on
+One plain ASGI callable rather than four layers (or ``BaseHTTPMiddleware``): it sits on
 every request, and each layer is a coroutine and a ``send`` wrapper more. In order:
 
-1. every response gets the security headers (also a 429 or a 413 answered here);
-2. API requests are counted against their rate limit (``core.ratelimit``) before any body
+1. the caller is worked out once (``core.caller``): the bearer token, its verified claims,
+   the client address; everything after reads it;
+2. every response gets the security headers (also a 429 or a 413 answered here);
+3. API requests are counted against their rate limit (``core.ratelimit``) before any body
    is read: a refused client costs nothing more;
-3. bodies over ``max_bytes`` are refused (413), and bodies that are not JSON (415).
+4. bodies over ``max_bytes`` are refused (413), and bodies that are not JSON (415).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tasklane.core import caller as callers
 from tasklane.core.errors import (
     BadRequest,
     PayloadTooLarge,
@@ -91,6 +95,23 @@ class EdgeMiddleware:
             return
         path: str = scope["path"]
         extra = _DOCS_HEADERS if path.startswith(self.docs_prefix) else _API_HEADERS
+        ctx = scope["app"].state.ctx  # the one place the process context is taken from
+        caller = callers.resolve(scope, ctx)
+        entered = callers.enter(scope, caller)
+        try:
+            await self._serve(scope, receive, send, path, extra, caller)
+        finally:
+            callers.leave(entered)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        path: str,
+        extra: tuple[tuple[bytes, bytes], ...],
+        caller: callers.Caller,
+    ) -> None:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -101,7 +122,7 @@ class EdgeMiddleware:
             await send(message)
 
         if path.startswith(self.api_prefixes):
-            refusal = await rate_limit_refusal(scope)
+            refusal = await rate_limit_refusal(caller.app.limiter, caller)
             if refusal is not None:
                 await render_problem(refusal)(scope, receive, send_with_headers)
                 return

@@ -17,11 +17,9 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
-from starlette.datastructures import Headers
-from starlette.types import Scope
 
+from tasklane.core.caller import Caller
 from tasklane.core.errors import ProblemError
-from tasklane.core.security import InvalidToken
 from tasklane.core.shared import CircuitBreaker
 from tasklane.settings import Settings
 
@@ -171,29 +169,16 @@ class RateLimiter:
             raise verdict.refusal()
 
 
-async def rate_limit_refusal(scope: Scope) -> TooManyRequests | None:
+async def rate_limit_refusal(limiter: RateLimiter, caller: Caller) -> TooManyRequests | None:
     """Counts one API request: per user when it carries a valid access token, per client
     address otherwise; the refusal when a limit is spent (``core.http.EdgeMiddleware``)."""
-    ctx = scope["app"].state.ctx
-    limiter: RateLimiter = ctx.limiter
     if not limiter.enabled:
         return None
-    policy, identity = limiter.anonymous, client_address(scope)
-    authorization = Headers(scope=scope).get("authorization", "")
-    if authorization[:7].lower() == "bearer ":
-        try:
-            claims = ctx.tokens.verify_access_token(authorization[7:].strip())
-        except InvalidToken:
-            pass
-        else:
-            policy, identity = limiter.user, str(claims.user_id)
-    verdict = await limiter.hit(policy, identity)
+    if caller.claims is not None:
+        verdict = await limiter.hit(limiter.user, str(caller.claims.user_id))
+    else:
+        verdict = await limiter.hit(limiter.anonymous, caller.client)
     return None if verdict.allowed else verdict.refusal()
-
-
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
 
 
 def account_key(email: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import tasklane.auth.models
-import tasklane.core.idempotency_models
+import tasklane.idempotency.models
 import tasklane.tasks.models
 import tasklane.users.models  # noqa: F401 - the tables register on the metadata
 from tasklane.core.db import database_url

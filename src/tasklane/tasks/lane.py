@@ -3,9 +3,10 @@
 ``GET /api/v1/tasks/{id}`` and ``GET /api/v1/tasks`` are most of the traffic. Through FastAPI
 each request pays for route matching, the dependency graph, and the scope and exit-stack
 bookkeeping around them: about half the Python calls of a task read (bench/calls.py). This
-ASGI layer answers those two routes itself, with the same steps the routes take in
-tasks.router: the same bearer-token check (``authenticate``), the same query model
-(``TaskQuery``), the same service calls, response builders and error mapping.
+ASGI layer answers those two routes itself by calling the very handlers the routes call
+(``tasks.handlers``), with the caller the edge resolved (``authenticate``), the same query
+model (``TaskQuery``) and the same error mapping (``problem_for``): there is nothing of the
+operation here to keep in step with the routes.
 
 It only answers what it can answer exactly as the route would. A path that is not a task id,
 a query the model rejects, any other method: it passes the request on, and FastAPI gives the
@@ -20,15 +21,15 @@ import uuid
 from typing import Any, get_origin
 
 from pydantic import ValidationError
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tasklane.auth.deps import authenticate, bearer_token
-from tasklane.core.context import AppContext
+from tasklane.auth.deps import authenticate
+from tasklane.core.caller import caller_of
 from tasklane.core.errors import problem_for
-from tasklane.tasks import service
-from tasklane.tasks.router import PREFIX, json_response, list_params, task_response
+from tasklane.tasks import handlers
+from tasklane.tasks.handlers import PREFIX
 from tasklane.tasks.schemas import TaskQuery
 
 _ITEM_PREFIX = PREFIX + "/"
@@ -95,22 +96,15 @@ class TaskReadLane:
         query: TaskQuery | None,
         task_id: uuid.UUID | None,
     ) -> None:
-        ctx: AppContext = scope["app"].state.ctx
+        caller = caller_of(scope)
         response: Response
         try:
-            token = bearer_token(Headers(scope=scope).get("authorization"))
-            principal = await authenticate(ctx, token)
-            async with ctx.db.reader() as conn:
-                if task_id is not None:
-                    task = await service.get(conn, principal.user_id, task_id)
-                else:
-                    assert query is not None
-                    params = list_params(query)
-                    items, next_cursor = await service.list_tasks(conn, principal.user_id, params)
+            principal = await authenticate(caller)
             if task_id is not None:
-                response = task_response(task)
+                response = await handlers.read_task(caller.app, principal, task_id)
             else:
-                response = json_response({"items": items, "next_cursor": next_cursor})
+                assert query is not None
+                response = await handlers.list_tasks(caller.app, principal, query)
         except Exception as error:  # what FastAPI's exception handlers would answer
             response = problem_for(error)
         await response(scope, receive, send)

@@ -37,9 +37,9 @@ from sqlalchemy.types import Text
 
 from tasklane.core.types import AnyRow, UTCDateTime, UUIDType
 from tasklane.tasks.models import task_tags, tasks
+from tasklane.tasks.schemas import TaskFilter
 
-#: A task as every statement here selects it. The order is the document's: service.task_document
-#: reads a row by position.
+#: A task as every statement here selects it (``service.task_document`` reads them by name).
 COLUMNS = (
     tasks.c.id,
     tasks.c.title,
@@ -189,25 +189,10 @@ def _after(keys: Sequence[SortKey], nulls: Sequence[bool]) -> ColumnElement[bool
     return after
 
 
-@dataclass
-class ListQuery:
-    statuses: Sequence[str] = ()
-    priorities: Sequence[int] = ()
-    tags: Sequence[str] = ()
-    due_before: datetime | None = None
-    due_after: datetime | None = None
-    overdue_at: datetime | None = None
-    terms: Sequence[str] = ()
-    sort_field: str = "created_at"
-    descending: bool = True
-    position: Sequence[Any] | None = None
-    limit: int = 20
-
-
 @dataclass(frozen=True)
 class _Shape:
-    """What a list statement's SQL depends on; the values are bound when it runs. Statements
-    are built once per shape (a handful in practice) instead of once per request."""
+    """What a list statement's SQL depends on (the values are bound when it runs): the cache
+    key of the statements built once per shape, a handful in practice."""
 
     dialect: str
     statuses: int  # 0, 1 (an equality, as the index wants) or more (IN)
@@ -222,48 +207,55 @@ class _Shape:
     position_nulls: tuple[bool, ...] | None
     limit: int
 
+    @classmethod
+    def of(cls, dialect: str, f: TaskFilter) -> _Shape:
+        return cls(
+            dialect=dialect,
+            statuses=min(len(f.statuses), 2),
+            priorities=bool(f.priorities),
+            tags=bool(f.tags),
+            due_before=f.due_before is not None,
+            due_after=f.due_after is not None,
+            overdue=f.overdue_at is not None,
+            terms=f.terms,
+            sort_field=f.sort_field,
+            descending=f.descending,
+            position_nulls=None
+            if f.position is None
+            else tuple(value is None for value in f.position),
+            limit=f.limit,
+        )
 
-def list_statement(dialect: str, query: ListQuery) -> tuple[Select[Any], dict[str, Any]]:
+
+def _list_params(f: TaskFilter) -> dict[str, Any]:
+    """The values a list statement binds, by name (see ``_build_list_statement``)."""
+    params: dict[str, Any] = {}
+    if len(f.statuses) == 1:
+        params["status"] = f.statuses[0]
+    elif f.statuses:
+        params["statuses"] = list(f.statuses)
+    if f.priorities:
+        params["priorities"] = list(f.priorities)
+    if f.tags:
+        params["tags"] = list(f.tags)
+    if f.due_before is not None:
+        params["due_before"] = f.due_before
+    if f.due_after is not None:
+        params["due_after"] = f.due_after
+    if f.overdue_at is not None:
+        params["overdue_at"] = f.overdue_at
+    if f.position is not None:
+        params.update((f"p{i}", value) for i, value in enumerate(f.position) if value is not None)
+    return params
+
+
+def list_statement(dialect: str, f: TaskFilter) -> tuple[Select[Any], dict[str, Any]]:
     """A page's statement and its parameters; execute with ``{**params, **owned_by(user)}``.
     It asks for ``limit + 1`` rows: the extra one says whether there is a next page."""
-    params: dict[str, Any] = {}
-    if len(query.statuses) == 1:
-        params["status"] = query.statuses[0]
-    elif query.statuses:
-        params["statuses"] = list(query.statuses)
-    if query.priorities:
-        params["priorities"] = list(query.priorities)
-    if query.tags:
-        params["tags"] = list(query.tags)
-    if query.due_before is not None:
-        params["due_before"] = query.due_before
-    if query.due_after is not None:
-        params["due_after"] = query.due_after
-    if query.overdue_at is not None:
-        params["overdue_at"] = query.overdue_at
-    nulls = None
-    if query.position is not None:
-        nulls = tuple(value is None for value in query.position)
-        params.update(
-            (f"p{i}", value) for i, value in enumerate(query.position) if value is not None
-        )
-    shape = _Shape(
-        dialect=dialect,
-        statuses=min(len(query.statuses), 2),
-        priorities=bool(query.priorities),
-        tags=bool(query.tags),
-        due_before=query.due_before is not None,
-        due_after=query.due_after is not None,
-        overdue=query.overdue_at is not None,
-        terms=tuple(query.terms),
-        sort_field=query.sort_field,
-        descending=query.descending,
-        position_nulls=nulls,
-        limit=query.limit,
-    )
+    shape = _Shape.of(dialect, f)
     # Searches vary without end: build those each time rather than crowd the cache.
     build = _build_list_statement.__wrapped__ if shape.terms else _build_list_statement
-    return build(shape), params
+    return build(shape), _list_params(f)
 
 
 @lru_cache(maxsize=512)
@@ -336,17 +328,17 @@ def _typed(value: Any) -> Any:
 
 
 async def list_page(
-    conn: AsyncConnection, user_id: uuid.UUID, query: ListQuery
+    conn: AsyncConnection, user_id: uuid.UUID, f: TaskFilter
 ) -> tuple[list[AnyRow], list[Any] | None]:
     """A page of :func:`read_columns` rows and, if there are more, the sort-key values of its
     last row (typed, as the cursor holds them)."""
-    statement, params = list_statement(conn.dialect.name, query)
+    statement, params = list_statement(conn.dialect.name, f)
     rows = list((await conn.execute(statement, {**params, **owned_by(user_id)})).all())
-    if len(rows) <= query.limit:
+    if len(rows) <= f.limit:
         return rows, None
-    rows = rows[: query.limit]
+    rows = rows[: f.limit]
     last = rows[-1]._mapping
-    return rows, [_typed(last[name]) for name in key_names(query.sort_field, query.descending)]
+    return rows, [_typed(last[name]) for name in key_names(f.sort_field, f.descending)]
 
 
 # --- single tasks -------------------------------------------------------------------------------

@@ -1,20 +1,20 @@
-"""/api/v1/tasks: the caller's tasks. Someone else's task is a 404 on every route."""
+"""/api/v1/tasks: the caller's tasks. Someone else's task is a 404 on every route.
+
+The routes declare the HTTP contract (parameters, bodies, answers: the OpenAPI document) and
+call ``tasks.handlers``, where each operation is implemented once."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncConnection
+from fastapi import APIRouter, Header, Query, Response, status
 
 from tasklane.auth.deps import CurrentUser
-from tasklane.core import encoding
-from tasklane.core.context import AppContext, Ctx
-from tasklane.core.db import DbWrite, after_commit
+from tasklane.core.context import Ctx
 from tasklane.core.errors import problem_responses
-from tasklane.core.idempotency import request_fingerprint, run_idempotent
-from tasklane.tasks import service
+from tasklane.tasks import handlers
+from tasklane.tasks.handlers import PREFIX
 from tasklane.tasks.schemas import (
     BulkOperation,
     BulkResult,
@@ -25,9 +25,7 @@ from tasklane.tasks.schemas import (
     TaskStats,
     TaskUpdate,
 )
-from tasklane.users import service as users
 
-PREFIX = "/api/v1/tasks"
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(401))
 
 IfMatch = Annotated[
@@ -47,24 +45,6 @@ IdempotencyKey = Annotated[
 _ETAG_HEADER = {"ETag": {"description": "Version of the task", "schema": {"type": "string"}}}
 
 
-def json_response(
-    payload: Any, status_code: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    return Response(
-        encoding.dumps(payload),
-        status_code=status_code,
-        media_type="application/json",
-        headers=headers,
-    )
-
-
-def task_response(task: service.Task, status_code: int = 200) -> Response:
-    headers = {"ETag": service.etag(task["version"])}
-    if status_code == 201:
-        headers["Location"] = f"{PREFIX}/{task['id']}"
-    return json_response(task, status_code, headers)
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -76,68 +56,21 @@ def task_response(task: service.Task, status_code: int = 200) -> Response:
     summary="Create a task",
 )
 async def create_task(
-    body: TaskCreate,
-    principal: CurrentUser,
-    ctx: Ctx,
-    idempotency_key: IdempotencyKey = None,
+    body: TaskCreate, principal: CurrentUser, ctx: Ctx, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    async def run(conn: AsyncConnection) -> Response:
-        return task_response(await service.create(conn, principal.user_id, body), 201)
-
-    if idempotency_key is None:
-        async with ctx.db.transaction() as conn:
-            response = await run(conn)
-    else:
-        response = await run_idempotent(
-            ctx,
-            user_id=principal.user_id,
-            route=f"POST {PREFIX}",
-            key=idempotency_key,
-            fingerprint=request_fingerprint(body.model_dump(mode="json")),
-            handler=run,
-        )
-    await service.forget_stats(ctx, principal.user_id)  # committed above
-    return response
-
-
-def list_params(query: TaskQuery) -> service.ListParams:
-    return service.ListParams(
-        statuses=query.status,
-        priorities=query.priority,
-        tags=query.tag,
-        due_before=query.due_before,
-        due_after=query.due_after,
-        overdue=query.overdue,
-        q=query.q,
-        sort=query.sort,
-        limit=query.limit,
-        cursor=query.cursor,
-    )
+    return await handlers.create_task(ctx, principal, body, idempotency_key)
 
 
 @router.get("", response_model=TaskPage, summary="List, filter, search and sort tasks")
 async def list_tasks(
-    principal: CurrentUser,
-    ctx: Ctx,
-    query: Annotated[TaskQuery, Query()],
+    principal: CurrentUser, ctx: Ctx, query: Annotated[TaskQuery, Query()]
 ) -> Response:
-    params = list_params(query)
-    async with ctx.db.reader() as conn:  # as read_task
-        items, next_cursor = await service.list_tasks(conn, principal.user_id, params)
-    return json_response({"items": items, "next_cursor": next_cursor})
+    return await handlers.list_tasks(ctx, principal, query)
 
 
 @router.get("/stats", response_model=TaskStats, summary="Counts for the dashboard")
 async def task_stats(principal: CurrentUser, ctx: Ctx) -> Response:
-    profile = await users.cached_profile(ctx, principal.user_id)
-    return Response(
-        await service.cached_stats(ctx, principal.user_id, profile.timezone),
-        media_type="application/json",
-    )
-
-
-def _forget_stats(request: Request, ctx: AppContext, user_id: uuid.UUID) -> None:
-    after_commit(request, lambda: service.forget_stats(ctx, user_id))
+    return await handlers.stats(ctx, principal)
 
 
 @router.post(
@@ -146,13 +79,8 @@ def _forget_stats(request: Request, ctx: AppContext, user_id: uuid.UUID) -> None
     responses=problem_responses(404),
     summary="Change the status of, or delete, up to 100 tasks at once (all or nothing)",
 )
-async def bulk(
-    body: BulkOperation, request: Request, principal: CurrentUser, ctx: Ctx, conn: DbWrite
-) -> Response:
-    _forget_stats(request, ctx, principal.user_id)
-    items = await service.bulk(conn, principal.user_id, body)
-    count = len(items) if body.action == "set_status" else len(set(body.ids))
-    return json_response({"action": body.action, "count": count, "items": items})
+async def bulk(body: BulkOperation, principal: CurrentUser, ctx: Ctx) -> Response:
+    return await handlers.bulk(ctx, principal, body)
 
 
 @router.get(
@@ -162,11 +90,7 @@ async def bulk(
     summary="Read a task",
 )
 async def read_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
-    # The hot reads take their connection here rather than through the DbRead dependency:
-    # FastAPI's handling of a yield dependency is a twentieth of such a request's CPU.
-    async with ctx.db.reader() as conn:
-        task = await service.get(conn, principal.user_id, task_id)
-    return task_response(task)
+    return await handlers.read_task(ctx, principal, task_id)
 
 
 @router.patch(
@@ -178,15 +102,11 @@ async def read_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Res
 async def update_task(
     task_id: uuid.UUID,
     body: TaskUpdate,
-    request: Request,
     principal: CurrentUser,
     ctx: Ctx,
-    conn: DbWrite,
     if_match: IfMatch = None,
 ) -> Response:
-    _forget_stats(request, ctx, principal.user_id)
-    task = await service.update(conn, principal.user_id, task_id, body, if_match)
-    return task_response(task)
+    return await handlers.update_task(ctx, principal, task_id, body, if_match)
 
 
 @router.delete(
@@ -196,13 +116,6 @@ async def update_task(
     summary="Delete a task",
 )
 async def delete_task(
-    task_id: uuid.UUID,
-    request: Request,
-    principal: CurrentUser,
-    ctx: Ctx,
-    conn: DbWrite,
-    if_match: IfMatch = None,
+    task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, if_match: IfMatch = None
 ) -> Response:
-    _forget_stats(request, ctx, principal.user_id)
-    await service.delete(conn, principal.user_id, task_id, if_match)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return await handlers.delete_task(ctx, principal, task_id, if_match)

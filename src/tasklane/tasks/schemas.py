@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from tasklane.core.validation import Instant
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "medium", "high", "urgent"]
@@ -45,8 +41,8 @@ class TaskQuery(BaseModel):
     status: list[Status] = Field(default=[], max_length=3)
     priority: list[Priority] = Field(default=[], max_length=4)
     tag: list[str] = Field(default=[], max_length=20)
-    due_before: AwareDatetime | None = Field(None, description="Due strictly before this instant.")
-    due_after: AwareDatetime | None = Field(None, description="Due at or after this instant.")
+    due_before: Instant | None = Field(None, description="Due strictly before this instant.")
+    due_after: Instant | None = Field(None, description="Due at or after this instant.")
     overdue: bool | None = Field(None, description="Only open tasks whose due time has passed.")
     q: str | None = Field(
         None,
@@ -61,6 +57,27 @@ class TaskQuery(BaseModel):
     cursor: str | None = Field(
         None, max_length=512, description="`next_cursor` of the previous page."
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """One list request as the repository runs it: the caller's filters, normalised (each
+    value once, tags lower case, priorities as ranks), the search words, the sort, and the
+    position after which the page starts (the cursor's typed values). Built from a
+    ``TaskQuery`` by ``service.task_filter``; a new filter is a field here and a clause in
+    ``repository``."""
+
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue_at: datetime | None = None  # open tasks due before this instant
+    terms: tuple[str, ...] = ()
+    sort_field: SortField = "created_at"
+    descending: bool = True
+    position: tuple[Any, ...] | None = None
+    limit: int = 20
 
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -100,7 +117,7 @@ class TaskCreate(Strict):
     description: Description | None = None
     status: Status = "todo"
     priority: Priority = "medium"
-    due_at: AwareDatetime | None = None
+    due_at: Instant | None = None
     tags: Tags = Field(default_factory=list)
 
 
@@ -111,7 +128,7 @@ class TaskUpdate(Strict):
     description: Description | None = None
     status: Status | None = None
     priority: Priority | None = None
-    due_at: AwareDatetime | None = None
+    due_at: Instant | None = None
     tags: Tags | None = None
 
 

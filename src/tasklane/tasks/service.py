@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -14,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.context import AppContext
 from tasklane.core.errors import NotFound, PreconditionFailed, ValidationProblem
-from tasklane.core.pagination import decode_cursor, encode_cursor
+from tasklane.core.pagination import Kind, decode_cursor, encode_cursor
 from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.tasks import repository as repo
@@ -25,11 +23,35 @@ from tasklane.tasks.schemas import (
     STATUSES,
     BulkDelete,
     BulkSetStatus,
+    SortField,
     TaskCreate,
+    TaskFilter,
+    TaskQuery,
     TaskUpdate,
 )
 
-Task = dict[str, Any]  # shaped as schemas.TaskOut, written by core.encoding
+
+class TaskDocument(TypedDict):
+    """A task as the API writes it (``schemas.TaskOut``), for ``core.encoding``: timestamps
+    as datetimes (naive ones are UTC), tags as a list or as their stored JSON text."""
+
+    id: str
+    title: str
+    description: str | None
+    status: str
+    priority: str
+    due_at: datetime | None
+    completed_at: datetime | None
+    tags: list[str] | orjson.Fragment
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PageDocument(TypedDict):
+    items: list[TaskDocument]
+    next_cursor: str | None
+
 
 NOT_FOUND = "No such task."
 STATS_DAYS = 14
@@ -43,37 +65,41 @@ def _id_text(value: Any) -> str:
     return str(value)
 
 
-def task_document(row: Any) -> Task:
-    """A row of ``repo.read_columns`` (values in ``repo.COLUMNS`` order, as the driver returns
-    them) as the API's JSON, for ``core.encoding``: it writes the timestamps (naive ones are
-    UTC), and the tags, stored as JSON text, are passed through as they are."""
-    tags = row[7]
+def task_document(row: Any) -> TaskDocument:
+    """A row of ``repo.COLUMNS`` or ``repo.read_columns`` (values as the driver returns them),
+    or anything with those attributes, as the API's document. The tags, stored as JSON text,
+    are passed through as they are."""
+    tags = row.tags
     return {
-        "id": _id_text(row[0]),
-        "title": row[1],
-        "description": row[2],
-        "status": row[3],
-        "priority": PRIORITY_NAME[row[4]],
-        "due_at": row[5],
-        "completed_at": row[6],
+        "id": _id_text(row.id),
+        "title": row.title,
+        "description": row.description,
+        "status": row.status,
+        "priority": PRIORITY_NAME[row.priority],
+        "due_at": row.due_at,
+        "completed_at": row.completed_at,
         "tags": orjson.Fragment(tags) if type(tags) is str else tags,
-        "version": row[8],
-        "created_at": row[9],
-        "updated_at": row[10],
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
     }
-
-
-_FIELDS = tuple(column.name for column in repo.COLUMNS)
 
 
 def _utc(value: Any) -> Any:
     return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
-def task_from_row(row: Any) -> Task:
-    """A typed row, or anything with its attributes (the values just written), as the same
-    document: timestamps brought to UTC (a just-written ``due_at`` keeps the client's offset)."""
-    return task_document([_utc(getattr(row, name)) for name in _FIELDS])
+class _Written:
+    """The values just written, with timestamps brought to UTC (a just-written ``due_at``
+    keeps the client's offset), read like a row: a write needs no re-read."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update({name: _utc(value) for name, value in values.items()})
+
+
+def task_from_row(row: AnyRow) -> TaskDocument:
+    """A typed row (timestamps aware) as the document, its timestamps in UTC."""
+    return task_document(_Written(row._asdict()))
 
 
 def etag(version: int) -> str:
@@ -103,7 +129,7 @@ def _stale(row: AnyRow) -> PreconditionFailed:
     )
 
 
-async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) -> Task:
+async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) -> TaskDocument:
     now = utcnow()
     values: dict[str, Any] = {
         "id": uuid7(),
@@ -119,120 +145,57 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
         "updated_at": now,
     }
     await repo.insert_task(conn, user_id, values)
-    return task_from_row(_RowLike(values))
+    return task_document(_Written(values))
 
 
-class _RowLike:
-    """Attribute access over the values just written, so a write needs no re-read."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-
-
-async def get(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> Task:
+async def get(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> TaskDocument:
     row = await repo.read(conn, user_id, task_id)
     if row is None:
         raise NotFound(NOT_FOUND)
     return task_document(row)
 
 
-@dataclass
-class ListParams:
-    statuses: Sequence[str]
-    priorities: Sequence[str]
-    tags: Sequence[str]
-    due_before: datetime | None
-    due_after: datetime | None
-    overdue: bool | None
-    q: str | None
-    sort: str
-    limit: int
-    cursor: str | None
+_POSITION: dict[str, tuple[Kind, ...]] = {
+    "created_at": ("datetime", "id"),
+    "updated_at": ("datetime", "id"),
+    "priority": ("rank", "id"),
+    "title": ("text", "id"),
+    "due_at": ("rank", "datetime?", "id"),  # (no due date, due_at, id): see repo.sort_keys
+}
 
 
-_SMALLINT_MAX = 32767
-
-
-def _decode_position(sort_field: str, raw: list[Any]) -> list[Any]:
-    """Turn a cursor's JSON values back into the sort keys' Python types."""
-    kinds = {
-        "created_at": ["dt", "id"],
-        "updated_at": ["dt", "id"],
-        "priority": ["int", "id"],
-        "title": ["str", "id"],
-        "due_at": ["int", "dt", "id"],
-    }[sort_field]
-    if len(raw) != len(kinds):
-        raise ValueError("wrong arity")
-    decoded: list[Any] = []
-    for kind, value in zip(kinds, raw, strict=True):
-        if value is None:
-            decoded.append(None)
-        elif kind == "int":
-            # Ranks and flags: anything else would overflow the SMALLINT column (500/503).
-            if type(value) is not int or not 0 <= value <= _SMALLINT_MAX:
-                raise ValueError("not a rank")
-            decoded.append(value)
-        elif not isinstance(value, str):
-            raise TypeError("expected a string")
-        elif kind == "dt":
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is None:
-                raise ValueError("naive timestamp")
-            try:
-                decoded.append(parsed.astimezone(UTC))
-            except OverflowError as error:  # e.g. year 1 with a positive offset
-                raise ValueError("timestamp out of range") from error
-        elif kind == "id":
-            decoded.append(uuid.UUID(value))
-        else:
-            decoded.append(value)
-    return decoded
-
-
-def _encode_position(values: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for value in values:
-        if isinstance(value, datetime):
-            out.append(value.isoformat())
-        elif isinstance(value, uuid.UUID):
-            out.append(str(value))
-        else:
-            out.append(value)
-    return out
-
-
-async def list_tasks(
-    conn: AsyncConnection, user_id: uuid.UUID, params: ListParams
-) -> tuple[list[Task], str | None]:
-    descending = params.sort.startswith("-")
-    sort_field = params.sort.lstrip("-")
-    cursor_kind = f"tasks:{params.sort}"
+def task_filter(query: TaskQuery) -> TaskFilter:
+    """The list request as the repository runs it; a 422 for a cursor this listing did not
+    issue or a search without a word."""
+    descending = query.sort.startswith("-")
+    sort_field = cast(SortField, query.sort.lstrip("-"))
     position = None
-    if params.cursor:
-        try:
-            position = _decode_position(sort_field, decode_cursor(params.cursor, cursor_kind))
-        except (TypeError, ValueError) as error:
-            raise ValidationProblem.single("cursor", "Invalid cursor.") from error
-    terms = repo.search_terms(params.q) if params.q else []
-    if params.q and not terms:
+    if query.cursor:
+        kinds = _POSITION[sort_field]
+        position = tuple(decode_cursor(query.cursor, f"tasks:{query.sort}", kinds))
+    terms = tuple(repo.search_terms(query.q)) if query.q else ()
+    if query.q and not terms:
         raise ValidationProblem.single("q", "Search for at least one letter or digit.")
-    query = repo.ListQuery(
-        statuses=list(dict.fromkeys(params.statuses)),
-        priorities=[PRIORITY_RANK[p] for p in dict.fromkeys(params.priorities)],
-        tags=[t.strip().lower() for t in params.tags if t.strip()],
-        due_before=params.due_before,
-        due_after=params.due_after,
-        overdue_at=utcnow() if params.overdue else None,
+    return TaskFilter(
+        statuses=tuple(dict.fromkeys(query.status)),
+        priorities=tuple(PRIORITY_RANK[p] for p in dict.fromkeys(query.priority)),
+        tags=tuple(dict.fromkeys(t.strip().lower() for t in query.tag if t.strip())),
+        due_before=query.due_before,
+        due_after=query.due_after,
+        overdue_at=utcnow() if query.overdue else None,
         terms=terms,
         sort_field=sort_field,
         descending=descending,
         position=position,
-        limit=params.limit,
+        limit=query.limit,
     )
-    rows, last = await repo.list_page(conn, user_id, query)
-    next_cursor = encode_cursor(cursor_kind, _encode_position(last)) if last else None
-    return [task_document(r) for r in rows], next_cursor
+
+
+async def list_tasks(conn: AsyncConnection, user_id: uuid.UUID, f: TaskFilter) -> PageDocument:
+    rows, last = await repo.list_page(conn, user_id, f)
+    sort = f"-{f.sort_field}" if f.descending else f.sort_field
+    next_cursor = encode_cursor(f"tasks:{sort}", last) if last else None
+    return {"items": [task_document(r) for r in rows], "next_cursor": next_cursor}
 
 
 def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
@@ -263,7 +226,7 @@ async def update(
     task_id: uuid.UUID,
     body: TaskUpdate,
     if_match: str | None,
-) -> Task:
+) -> TaskDocument:
     row = await repo.get_for_update(conn, user_id, task_id)
     if row is None:
         raise NotFound(NOT_FOUND)
@@ -276,7 +239,7 @@ async def update(
     values["version"] = row.version + 1
     values["updated_at"] = now
     await repo.update_task(conn, user_id, task_id, values)
-    return task_from_row(_RowLike({**row._asdict(), **values}))
+    return task_document(_Written({**row._asdict(), **values}))
 
 
 async def delete(
@@ -296,7 +259,7 @@ async def delete(
 
 async def bulk(
     conn: AsyncConnection, user_id: uuid.UUID, operation: BulkSetStatus | BulkDelete
-) -> list[Task]:
+) -> list[TaskDocument]:
     """All or nothing: if any id is not one of the caller's tasks, nothing changes (404)."""
     ids = list(dict.fromkeys(operation.ids))
     rows = await repo.get_many_for_update(conn, user_id, ids)
@@ -322,7 +285,7 @@ async def bulk(
                 version=row.version + 1,
                 updated_at=now,
             )
-        changed.append(task_from_row(_RowLike(values)))
+        changed.append(task_document(_Written(values)))
     return changed
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, exc, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.types import AnyRow
@@ -25,8 +25,24 @@ _PUBLIC = (
 )
 
 
-async def insert_user(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(insert(users).values(**values))
+async def insert_user(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    """Insert an account; False (and nothing changed) if its email address is taken."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(insert(users).values(**values))
+    except exc.IntegrityError:
+        return False
+    return True
+
+
+async def set_email(conn: AsyncConnection, user_id: uuid.UUID, values: dict[str, Any]) -> bool:
+    """Change the address (and ``values``); False (and nothing changed) if it is taken."""
+    try:
+        async with conn.begin_nested():
+            await update_fields(conn, user_id, values)
+    except exc.IntegrityError:
+        return False
+    return True
 
 
 async def credentials_by_email(conn: AsyncConnection, email: str) -> AnyRow | None:

@@ -6,16 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationProblem
 from tasklane.core.pagination import decode_cursor, encode_cursor
-from tasklane.core.security import password_problem
 from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.users import repository as repo
+from tasklane.users.passwords import password_problem
 from tasklane.users.schemas import (
     AdminUserOut,
     Preferences,
@@ -23,6 +22,8 @@ from tasklane.users.schemas import (
     UserOut,
     UserPage,
 )
+
+EMAIL_TAKEN = "An account with this email address already exists."
 
 
 def normalize_email(email: str) -> str:
@@ -62,25 +63,23 @@ async def create_user(
 ) -> UserOut:
     now = utcnow()
     user_id = uuid7()
-    try:
-        async with conn.begin_nested():
-            await repo.insert_user(
-                conn,
-                {
-                    "id": user_id,
-                    "email": normalize_email(email),
-                    "name": name,
-                    "password_hash": password_hash,
-                    "role": role,
-                    "is_active": True,
-                    "timezone": "UTC",
-                    "preferences": Preferences().model_dump(),
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-    except exc.IntegrityError as error:
-        raise Conflict("An account with this email address already exists.") from error
+    created = await repo.insert_user(
+        conn,
+        {
+            "id": user_id,
+            "email": normalize_email(email),
+            "name": name,
+            "password_hash": password_hash,
+            "role": role,
+            "is_active": True,
+            "timezone": "UTC",
+            "preferences": Preferences().model_dump(),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if not created:
+        raise Conflict(EMAIL_TAKEN)
     row = await repo.get(conn, user_id)
     assert row is not None
     return _user_out(row)
@@ -163,13 +162,9 @@ async def change_email(
 ) -> UserOut:
     await get_profile(conn, user_id)
     await _verify_password(ctx, conn, user_id, password, "password")
-    try:
-        async with conn.begin_nested():
-            await repo.update_fields(
-                conn, user_id, {"email": normalize_email(new_email), "updated_at": utcnow()}
-            )
-    except exc.IntegrityError as error:
-        raise Conflict("An account with this email address already exists.") from error
+    changed = {"email": normalize_email(new_email), "updated_at": utcnow()}
+    if not await repo.set_email(conn, user_id, changed):
+        raise Conflict(EMAIL_TAKEN)
     return await get_profile(conn, user_id)
 
 
@@ -196,17 +191,14 @@ async def require_admin(conn: AsyncConnection, user_id: uuid.UUID) -> None:
 async def list_users(conn: AsyncConnection, cursor: str | None, limit: int) -> UserPage:
     after: tuple[datetime, uuid.UUID] | None = None
     if cursor:
-        position = decode_cursor(cursor, "users")
-        try:
-            after = (datetime.fromisoformat(position[0]), uuid.UUID(position[1]))
-        except (IndexError, TypeError, ValueError) as error:
-            raise ValidationProblem.single("cursor", "Invalid cursor.") from error
+        created_at, user_id = decode_cursor(cursor, "users", ("datetime", "id"))
+        after = (created_at, user_id)
     rows = await repo.list_page(conn, after, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor("users", [last.created_at.isoformat(), str(last.id)])
+        next_cursor = encode_cursor("users", [last.created_at, last.id])
     return UserPage(items=[_admin_out(r) for r in rows], next_cursor=next_cursor)
 
 

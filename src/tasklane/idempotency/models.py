@@ -1,4 +1,4 @@
-"""Stored responses of POST requests made with an ``Idempotency-Key``."""
+"""The idempotency table: stored responses of POST requests made with an ``Idempotency-Key``."""
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table
 

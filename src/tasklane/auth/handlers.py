@@ -1,0 +1,63 @@
+"""One handler per auth operation: registration, login, refresh, logout.
+
+Password hashing (tens of milliseconds of Argon2id) runs before a connection is taken, so a
+login storm does not hold the pool while it hashes.
+"""
+
+from __future__ import annotations
+
+from tasklane.auth import service
+from tasklane.auth.deps import Principal
+from tasklane.auth.service import IssuedTokens
+from tasklane.core.context import AppContext
+from tasklane.core.errors import Unauthorized
+from tasklane.users import service as users
+from tasklane.users.schemas import UserOut
+
+
+async def register(ctx: AppContext, *, email: str, password: str, name: str) -> UserOut:
+    users.check_new_password(ctx, password, "password", email)
+    password_hash = await ctx.hasher.hash(password)  # before taking a connection
+    async with ctx.db.unit_of_work() as uow:
+        return await users.create_user(
+            uow.conn, email=email, name=name, password_hash=password_hash
+        )
+
+
+async def login(
+    ctx: AppContext, *, email: str, password: str, user_agent: str | None
+) -> IssuedTokens:
+    async with ctx.db.reader() as conn:
+        account = await users.credentials(conn, email)
+    account = await service.check_credentials(ctx, account, password)
+    new_hash = (
+        await ctx.hasher.hash(password) if ctx.hasher.needs_rehash(account.password_hash) else None
+    )
+    async with ctx.db.unit_of_work() as uow:
+        if new_hash:
+            await users.rehash_password(uow.conn, account.id, new_hash)
+        return await service.open_session(ctx, uow.conn, account.id, user_agent)
+
+
+async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
+    async with ctx.db.unit_of_work() as uow:
+        rotation = await service.rotate(ctx, uow.conn, token)
+        if rotation.ended_session is not None:
+            ended = [rotation.ended_session]
+            uow.after_commit(lambda: service.forget_sessions(ctx, ended))
+    if rotation.tokens is None:  # the revocation above has committed; the request fails
+        raise Unauthorized(rotation.reason)
+    return rotation.tokens
+
+
+async def logout(ctx: AppContext, token: str) -> None:
+    async with ctx.db.unit_of_work() as uow:
+        session_id = await service.end_session(uow.conn, token)
+        if session_id is not None:
+            uow.after_commit(lambda: service.forget_sessions(ctx, [session_id]))
+
+
+async def logout_all(ctx: AppContext, principal: Principal) -> None:
+    async with ctx.db.unit_of_work() as uow:
+        ended = await service.end_sessions(uow.conn, principal.user_id)
+        uow.after_commit(lambda: service.forget_sessions(ctx, ended))
