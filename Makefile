@@ -79,8 +79,9 @@ system-deps:
 	fi
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy src
