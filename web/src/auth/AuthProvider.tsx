@@ -1,9 +1,11 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, SAME_SITE } from "../api/client";
-import { unwrap } from "../api/problem";
+import { login as startSession } from "../features/auth/api/login";
+import { register as registerAccount } from "../features/auth/api/register";
+import { logout as endSession, logoutEverywhere as endEverySession } from "../features/auth/api/logout";
+import { useMe } from "../features/users/api/get-me";
 import { applyTheme } from "../lib/theme";
-import { AuthContext, ME_KEY, type AuthApi, type AuthStatus } from "./auth-context";
+import { AuthContext, type AuthApi, type AuthStatus } from "./auth-context";
 import { getAccessToken, refreshAccessToken, setAccessToken, subscribe } from "./session";
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -23,12 +25,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return unsubscribe;
   }, [queryClient]);
 
-  const me = useQuery({
-    queryKey: ME_KEY,
-    queryFn: async () => unwrap(await api.GET("/api/v1/users/me")),
-    enabled: status === "authenticated",
-    staleTime: 60_000,
-  });
+  const me = useMe({ enabled: status === "authenticated" });
 
   const theme = me.data?.preferences.theme;
   useEffect(() => {
@@ -36,16 +33,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [theme]);
 
   const login = useCallback(async (email: string, password: string) => {
-    const data = unwrap(
-      await api.POST("/api/v1/auth/login", { body: { email, password } }),
-    );
+    const token = await startSession(email, password);
     setSignedOut(false);
-    setAccessToken(data.access_token);
+    setAccessToken(token);
   }, []);
 
   const register = useCallback(
     async (name: string, email: string, password: string) => {
-      unwrap(await api.POST("/api/v1/auth/register", { body: { name, email, password } }));
+      await registerAccount(name, email, password);
       await login(email, password);
     },
     [login],
@@ -59,14 +54,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     try {
-      await api.POST("/api/v1/auth/logout", { headers: SAME_SITE });
+      await endSession();
     } finally {
       forget();
     }
   }, [forget]);
 
   const logoutEverywhere = useCallback(async () => {
-    unwrap(await api.POST("/api/v1/auth/logout-all", { headers: SAME_SITE }));
+    await endEverySession();
     forget();
   }, [forget]);
 

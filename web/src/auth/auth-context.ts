@@ -1,8 +1,6 @@
 import { createContext, useContext } from "react";
 import type { User } from "../api/problem";
 
-export const ME_KEY = ["me"] as const;
-
 export type AuthStatus = "loading" | "authenticated" | "anonymous";
 
 export interface AuthApi {

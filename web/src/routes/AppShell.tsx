@@ -5,8 +5,8 @@ import { useAuth } from "../auth/auth-context";
 import { Dialog } from "../components/Dialog";
 import { useToast } from "../components/toast-context";
 import { isTyping } from "../lib/hooks";
-import { useTaskActions } from "../tasks/actions-context";
-import { TaskActionsProvider } from "../tasks/TaskActionsProvider";
+import { TaskActionsProvider } from "../features/tasks/components/TaskActionsProvider";
+import { useTaskDialogs } from "../features/tasks/task-actions";
 
 export const SEARCH_ID = "task-search";
 
@@ -26,7 +26,7 @@ const SHORTCUTS: [string, string][] = [
 ];
 
 function Shortcuts({ onHelp }: { onHelp: () => void }) {
-  const { openEditor } = useTaskActions();
+  const { openEditor } = useTaskDialogs();
   const navigate = useNavigate();
   const location = useLocation();
 
@@ -140,7 +140,7 @@ export default function AppShell() {
 }
 
 function NewTaskButton() {
-  const { openEditor } = useTaskActions();
+  const { openEditor } = useTaskDialogs();
   return (
     <button type="button" className="btn-primary" onClick={() => openEditor()}>
       New task

@@ -1,15 +1,16 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { Status, Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
 import { formatDue, PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
-import { useTaskActions } from "../tasks/actions-context";
-import { findTask, useTaskList } from "../tasks/queries";
-import { useQueryClient } from "@tanstack/react-query";
+import { useTasks } from "../features/tasks/api/get-tasks";
+import { findTask } from "../features/tasks/api/task-cache";
+import { useChangeTask, useTaskDialogs } from "../features/tasks/task-actions";
 
 const DRAG_TYPE = "application/x-tasklane-task";
 
 function Card({ task, onKeyMove }: { task: Task; onKeyMove: (task: Task, delta: number) => void }) {
-  const { openEditor } = useTaskActions();
+  const { openEditor } = useTaskDialogs();
   return (
     <li>
       <div
@@ -56,7 +57,7 @@ function Column({
   onDropTask: (id: string, status: Status) => void;
   onKeyMove: (task: Task, delta: number) => void;
 }) {
-  const list = useTaskList({ status: [status], sort: "-priority", limit: 100 });
+  const list = useTasks({ status: [status], sort: "-priority", limit: 100 });
   const [over, setOver] = useState(false);
   const tasks = list.data?.pages.flatMap((p) => p.items) ?? [];
   const headingId = `column-${status}`;
@@ -108,7 +109,7 @@ function Column({
 
 export default function BoardPage() {
   const qc = useQueryClient();
-  const { update } = useTaskActions();
+  const change = useChangeTask();
   const [announcement, setAnnouncement] = useState("");
   const refocus = useRef<string | null>(null);
 
@@ -124,7 +125,7 @@ export default function BoardPage() {
   function move(task: Task, status: Status) {
     if (task.status === status) return;
     setAnnouncement(`Moved “${task.title}” to ${STATUS_LABEL[status]}.`);
-    void update(task, { status }).catch(() => undefined);
+    change.mutate({ task, patch: { status } });
   }
 
   return (

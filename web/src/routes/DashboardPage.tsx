@@ -4,8 +4,9 @@ import { describeError, type TaskStats } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList, Skeleton } from "../components/States";
 import { useToast } from "../components/toast-context";
 import { formatDue, PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
-import { useTaskActions } from "../tasks/actions-context";
-import { useStats, useTaskList } from "../tasks/queries";
+import { useCreateTask } from "../features/tasks/api/create-task";
+import { useStats } from "../features/tasks/api/get-stats";
+import { useTasks } from "../features/tasks/api/get-tasks";
 
 function Stat({ label, value, tone = "" }: { label: string; value: number; tone?: string }) {
   return (
@@ -75,23 +76,18 @@ export function CompletionsChart({ days }: { days: TaskStats["completed_per_day"
 }
 
 function QuickAdd() {
-  const { create } = useTaskActions();
   const { toast } = useToast();
   const [title, setTitle] = useState("");
-  const [busy, setBusy] = useState(false);
-  async function submit(event: SyntheticEvent) {
-    event.preventDefault();
-    if (!title.trim()) return;
-    setBusy(true);
-    try {
-      await create({ title: title.trim() });
+  const create = useCreateTask({
+    onSuccess: () => {
       setTitle("");
       toast({ kind: "success", message: "Task added" });
-    } catch (error) {
-      toast({ kind: "error", message: describeError(error) });
-    } finally {
-      setBusy(false);
-    }
+    },
+    onError: (error) => toast({ kind: "error", message: describeError(error) }),
+  });
+  function submit(event: SyntheticEvent) {
+    event.preventDefault();
+    if (title.trim()) create.mutate({ title: title.trim() });
   }
   return (
     <form onSubmit={submit} className="flex gap-2">
@@ -106,7 +102,7 @@ function QuickAdd() {
         maxLength={200}
         onChange={(e) => setTitle(e.target.value)}
       />
-      <button type="submit" className="btn-primary shrink-0" disabled={busy || !title.trim()}>
+      <button type="submit" className="btn-primary shrink-0" disabled={create.isPending || !title.trim()}>
         Add
       </button>
     </form>
@@ -114,7 +110,7 @@ function QuickAdd() {
 }
 
 function NextDue() {
-  const list = useTaskList({ status: ["todo", "in_progress"], sort: "due_at", limit: 5 });
+  const list = useTasks({ status: ["todo", "in_progress"], sort: "due_at", limit: 5 });
   if (list.isPending) return <LoadingList rows={3} label="Loading next tasks" />;
   if (list.isError) return <ErrorState error={list.error} onRetry={() => void list.refetch()} />;
   const items = (list.data.pages[0]?.items ?? []).filter((t) => t.due_at);

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
-import type { Status, Task } from "../api/problem";
+import { describeError, type Status, type Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
 import {
   formatDue,
@@ -10,10 +10,12 @@ import {
   STATUS_LABEL,
   STATUSES,
 } from "../lib/format";
-import { useTaskActions } from "../tasks/actions-context";
-import { FiltersBar } from "../tasks/FiltersBar";
-import { hasFilters, parseFilters, toListQuery } from "../tasks/filters";
-import { useTaskList } from "../tasks/queries";
+import { useToast } from "../components/toast-context";
+import { useBulkUpdateTasks } from "../features/tasks/api/bulk-update-tasks";
+import { useTasks } from "../features/tasks/api/get-tasks";
+import { FiltersBar } from "../features/tasks/components/FiltersBar";
+import { hasFilters, parseFilters, toListQuery } from "../features/tasks/filters";
+import { useChangeTask, useRemoveTasks, useTaskDialogs } from "../features/tasks/task-actions";
 import { SEARCH_ID } from "./AppShell";
 
 function TaskRow({
@@ -25,7 +27,9 @@ function TaskRow({
   selected: boolean;
   onSelect: (checked: boolean) => void;
 }) {
-  const { update, remove, openEditor } = useTaskActions();
+  const { openEditor } = useTaskDialogs();
+  const change = useChangeTask();
+  const remove = useRemoveTasks();
   const overdue = isOverdue(task.due_at, task.status);
   return (
     <li className="flex flex-wrap items-center gap-3 px-3 py-3 sm:flex-nowrap">
@@ -71,7 +75,7 @@ function TaskRow({
         id={`status-${task.id}`}
         className="input ml-7 w-36 shrink-0 py-1 sm:ml-0"
         value={task.status}
-        onChange={(e) => void update(task, { status: e.target.value as Status }).catch(() => undefined)}
+        onChange={(e) => change.mutate({ task, patch: { status: e.target.value as Status } })}
       >
         {STATUSES.map((s) => (
           <option key={s} value={s}>
@@ -94,10 +98,14 @@ function TaskRow({
 export default function TasksPage() {
   const [params] = useSearchParams();
   const filters = parseFilters(params);
-  // Query keys compare by value, so a fresh object per render is fine.
-  const query = toListQuery(filters);
-  const list = useTaskList(query);
-  const { remove, complete, openEditor } = useTaskActions();
+  const list = useTasks(toListQuery(filters));
+  const { openEditor } = useTaskDialogs();
+  const remove = useRemoveTasks();
+  const { toast } = useToast();
+  const complete = useBulkUpdateTasks({
+    onSuccess: ({ count }) => toast({ kind: "success", message: `${count} ${count === 1 ? "task" : "tasks"} completed` }),
+    onError: (error) => toast({ kind: "error", message: `Not completed: ${describeError(error)}` }),
+  });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const sentinel = useRef<HTMLDivElement>(null);
 
@@ -141,7 +149,7 @@ export default function TasksPage() {
             type="button"
             className="btn-primary"
             onClick={() => {
-              void complete(chosen);
+              complete.mutate({ tasks: chosen, status: "done" });
               setSelected(new Set());
             }}
           >

@@ -1,7 +1,7 @@
 import { useId, useState, type SyntheticEvent } from "react";
-import type { Priority, Status, Task, TaskCreate } from "../api/problem";
-import { Field } from "../components/Field";
-import { parseTags } from "../lib/validation";
+import type { Priority, Status, Task, TaskCreate } from "../../../api/problem";
+import { Field } from "../../../components/Field";
+import { parseTags } from "../../../lib/validation";
 import {
   fromLocalInput,
   PRIORITIES,
@@ -9,7 +9,7 @@ import {
   STATUS_LABEL,
   STATUSES,
   toLocalInput,
-} from "../lib/format";
+} from "../../../lib/format";
 
 const TAG = /^[\p{L}\p{N}_][\p{L}\p{N}_ .\-/]*$/u;
 

@@ -1,8 +1,8 @@
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter } from "react-router";
-import { LocationProbe } from "../test/render";
-import { FiltersBar, SEARCH_DEBOUNCE_MS } from "./FiltersBar";
+import { LocationProbe } from "../../test/render";
+import { FiltersBar, SEARCH_DEBOUNCE_MS } from "./components/FiltersBar";
 import { filtersToParams, parseFilters, toListQuery } from "./filters";
 
 function renderBar(route = "/tasks") {

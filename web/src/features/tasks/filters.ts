@@ -1,6 +1,6 @@
-import type { paths } from "../api/schema";
-import type { Priority, Status } from "../api/problem";
-import { PRIORITIES, STATUSES } from "../lib/format";
+import type { paths } from "../../api/schema";
+import type { Priority, Status } from "../../api/problem";
+import { PRIORITIES, STATUSES } from "../../lib/format";
 
 export type Sort = NonNullable<
   NonNullable<paths["/api/v1/tasks"]["get"]["parameters"]["query"]>["sort"]

@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
-import { useDebounced } from "../lib/hooks";
-import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
-import { filtersToParams, hasFilters, parseFilters, SORTS, type Sort, type TaskFilters } from "./filters";
+import { useDebounced } from "../../../lib/hooks";
+import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../../../lib/format";
+import { filtersToParams, hasFilters, parseFilters, SORTS, type Sort, type TaskFilters } from "../filters";
 
 export const SEARCH_DEBOUNCE_MS = 300;
 

@@ -1,0 +1,114 @@
+import type { InfiniteData, QueryClient } from "@tanstack/react-query";
+import type { Task, TaskPage } from "../../../api/problem";
+import type { ListQuery } from "../filters";
+
+/**
+ * Query keys of the tasks feature, and the helpers its mutations use to change the cached lists
+ * in place (optimistically, then with the server's answer).
+ */
+export const taskKeys = {
+  all: ["tasks"] as const,
+  lists: () => ["tasks", "list"] as const,
+  list: (query: ListQuery) => ["tasks", "list", query] as const,
+  stats: () => ["tasks", "stats"] as const,
+};
+
+export type TaskPages = InfiniteData<TaskPage, string | null>;
+
+function queryOf(key: readonly unknown[]): ListQuery | undefined {
+  return key[1] === "list" ? (key[2] as ListQuery) : undefined;
+}
+
+function admits(query: ListQuery | undefined, task: Task): boolean {
+  return !query?.status?.length || query.status.includes(task.status);
+}
+
+export interface CacheSnapshot {
+  restore: () => void;
+}
+
+/** Remembers every task list so an optimistic change can be undone. */
+export function snapshot(qc: QueryClient): CacheSnapshot {
+  const saved = qc.getQueriesData<TaskPages>({ queryKey: taskKeys.lists() });
+  return {
+    restore: () => {
+      for (const [key, data] of saved) qc.setQueryData(key, data);
+    },
+  };
+}
+
+/**
+ * Stops list fetches in flight so their answers cannot overwrite an optimistic change. Lists
+ * still loading their first page are left alone: cancelling those would leave them empty.
+ */
+export async function cancelListFetches(qc: QueryClient): Promise<void> {
+  await qc.cancelQueries({ queryKey: taskKeys.lists(), predicate: (q) => q.state.data !== undefined });
+}
+
+/**
+ * Puts a changed task into every cached list: replaced where it is, dropped from lists whose
+ * status filter no longer admits it, added on top of a status list it newly belongs to.
+ */
+export function putTask(qc: QueryClient, task: Task): void {
+  for (const [key, data] of qc.getQueriesData<TaskPages>({ queryKey: taskKeys.lists() })) {
+    if (!data) continue;
+    const query = queryOf(key);
+    const present = data.pages.some((p) => p.items.some((t) => t.id === task.id));
+    const fits = admits(query, task);
+    let pages = data.pages.map((page) => ({
+      ...page,
+      items: fits
+        ? page.items.map((t) => (t.id === task.id ? task : t))
+        : page.items.filter((t) => t.id !== task.id),
+    }));
+    if (!present && fits && query?.status?.length && pages[0]) {
+      pages = [{ ...pages[0], items: [task, ...pages[0].items] }, ...pages.slice(1)];
+    }
+    qc.setQueryData<TaskPages>(key, { ...data, pages });
+  }
+}
+
+export function dropTasks(qc: QueryClient, ids: ReadonlySet<string>): void {
+  qc.setQueriesData<TaskPages>({ queryKey: taskKeys.lists() }, (data) =>
+    data
+      ? {
+          ...data,
+          pages: data.pages.map((p) => ({ ...p, items: p.items.filter((t) => !ids.has(t.id)) })),
+        }
+      : data,
+  );
+}
+
+/** A new task goes on top of every list it belongs to (not searches: the server decides those). */
+export function addTask(qc: QueryClient, task: Task): void {
+  for (const [key, data] of qc.getQueriesData<TaskPages>({ queryKey: taskKeys.lists() })) {
+    const query = queryOf(key);
+    if (!data?.pages[0] || !admits(query, task) || query?.q || query?.tag || query?.overdue) continue;
+    const [first, ...rest] = data.pages;
+    qc.setQueryData<TaskPages>(key, { ...data, pages: [{ ...first, items: [task, ...first.items] }, ...rest] });
+  }
+}
+
+export function findTask(qc: QueryClient, id: string): Task | undefined {
+  for (const [, data] of qc.getQueriesData<TaskPages>({ queryKey: taskKeys.lists() })) {
+    for (const page of data?.pages ?? []) {
+      const found = page.items.find((t) => t.id === id);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * After a write: the counts are refetched now; the lists, already patched in place, are only
+ * marked stale, so they refetch the next time they are shown rather than under the user's eyes.
+ */
+export async function invalidateAfterWrite(qc: QueryClient): Promise<void> {
+  await Promise.all([
+    qc.invalidateQueries({ queryKey: taskKeys.stats() }),
+    qc.invalidateQueries({ queryKey: taskKeys.lists(), refetchType: "none" }),
+  ]);
+}
+
+/** The entity tag of the version the client holds, for If-Match. */
+export const etag = (task: Task) => `"${task.version}"`;

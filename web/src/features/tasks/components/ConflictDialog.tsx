@@ -1,0 +1,66 @@
+import type { Task, TaskUpdate } from "../../../api/problem";
+import { Dialog } from "../../../components/Dialog";
+import { formatDue, PRIORITY_LABEL, STATUS_LABEL } from "../../../lib/format";
+import type { Conflict } from "../task-actions";
+
+function describeChange(patch: TaskUpdate): string[] {
+  return Object.entries(patch).map(([field, value]) => {
+    if (field === "status") return `Status → ${STATUS_LABEL[value as Task["status"]]}`;
+    if (field === "priority") return `Priority → ${PRIORITY_LABEL[value as Task["priority"]]}`;
+    if (field === "due_at") return `Due → ${value ? formatDue(value as string) : "none"}`;
+    if (field === "tags") return `Tags → ${(value as string[]).join(", ") || "none"}`;
+    return `${field[0]?.toUpperCase() ?? ""}${field.slice(1)} → ${String(value ?? "(empty)")}`;
+  });
+}
+
+/** Shows the newer version of a task next to the change the server refused. */
+export function ConflictDialog({
+  conflict,
+  onKeep,
+  onReapply,
+}: {
+  conflict: Conflict | null;
+  onKeep: () => void;
+  onReapply: (conflict: Conflict) => void;
+}) {
+  return (
+    <Dialog open={conflict !== null} title="Someone changed this task" onClose={onKeep}>
+      {conflict && (
+        <div className="space-y-4 text-sm">
+          <p>
+            The task was changed elsewhere after you opened it, so your change was not saved. This is the newer
+            version:
+          </p>
+          <dl className="card grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+            <dt className="font-medium">Title</dt>
+            <dd>{conflict.current.title}</dd>
+            <dt className="font-medium">Status</dt>
+            <dd>{STATUS_LABEL[conflict.current.status]}</dd>
+            <dt className="font-medium">Priority</dt>
+            <dd>{PRIORITY_LABEL[conflict.current.priority]}</dd>
+            <dt className="font-medium">Due</dt>
+            <dd>{formatDue(conflict.current.due_at) || "—"}</dd>
+            <dt className="font-medium">Tags</dt>
+            <dd>{conflict.current.tags.join(", ") || "—"}</dd>
+          </dl>
+          <div>
+            <p className="font-medium">Your change</p>
+            <ul className="list-inside list-disc">
+              {describeChange(conflict.mine).map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          </div>
+          <div className="flex flex-wrap justify-end gap-2">
+            <button type="button" className="btn-secondary" onClick={onKeep}>
+              Keep the newer version
+            </button>
+            <button type="button" className="btn-primary" onClick={() => onReapply(conflict)}>
+              Re-apply my change
+            </button>
+          </div>
+        </div>
+      )}
+    </Dialog>
+  );
+}

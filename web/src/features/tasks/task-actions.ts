@@ -1,0 +1,76 @@
+import { createContext, useCallback, useContext } from "react";
+import { describeError, type Task, type TaskUpdate } from "../../api/problem";
+import { useToast, type ToastApi } from "../../components/toast-context";
+import { useDeleteTasks } from "./api/delete-tasks";
+import { conflictOf, useUpdateTask } from "./api/update-task";
+
+/** A change the server refused because the task had changed since it was read (412). */
+export interface Conflict {
+  mine: TaskUpdate;
+  current: Task;
+}
+
+/** The dialogs every screen of the signed-in app can open (TaskActionsProvider draws them). */
+export interface TaskDialogs {
+  /** The task editor; with no task, a new one. */
+  openEditor: (task?: Task) => void;
+  showConflict: (conflict: Conflict) => void;
+}
+
+export const TaskDialogsContext = createContext<TaskDialogs | null>(null);
+
+export function useTaskDialogs(): TaskDialogs {
+  const value = useContext(TaskDialogsContext);
+  if (!value) throw new Error("useTaskDialogs outside TaskActionsProvider");
+  return value;
+}
+
+/**
+ * Changes a task (optimistic). A refused change opens the conflict dialog on a 412 and says
+ * "Not saved" otherwise.
+ */
+export function useChangeTask() {
+  const { toast } = useToast();
+  const { showConflict } = useTaskDialogs();
+  return useUpdateTask({ onError: (error, { patch }) => reportRefusedChange(error, patch, toast, showConflict) });
+}
+
+/** What the user is told when a change of a task did not go through. */
+export function reportRefusedChange(
+  error: Error,
+  patch: TaskUpdate,
+  toast: ToastApi["toast"],
+  showConflict: (conflict: Conflict) => void,
+): void {
+  const current = conflictOf(error);
+  if (current) showConflict({ mine: patch, current });
+  else toast({ kind: "error", message: `Not saved: ${describeError(error)}` });
+}
+
+export const UNDO_MS = 5000;
+
+/**
+ * Deletes tasks with a chance to undo: they disappear at once and the request goes when the
+ * toast closes, unless its Undo was pressed.
+ */
+export function useRemoveTasks(): (tasks: Task[]) => void {
+  const { toast } = useToast();
+  const { mutate } = useDeleteTasks({
+    onError: (error) => toast({ kind: "error", message: `Could not delete: ${describeError(error)}` }),
+  });
+  return useCallback(
+    (tasks: Task[]) => {
+      if (!tasks.length) return;
+      let decide: (undone: boolean) => void = () => undefined;
+      const undone = new Promise<boolean>((resolve) => (decide = resolve));
+      mutate({ tasks, undone });
+      toast({
+        message: tasks.length === 1 ? `“${tasks[0]?.title ?? ""}” deleted` : `${tasks.length} tasks deleted`,
+        duration: UNDO_MS,
+        action: { label: "Undo", onClick: () => undefined },
+        onClose: decide,
+      });
+    },
+    [mutate, toast],
+  );
+}
