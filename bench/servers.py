@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from pathlib import Path
 
 import httpx
 
+from scripts.private_mariadb import free_port
 from tasklane.app import create_app
 from tasklane.cli import migrate
 from tasklane.settings import Settings
@@ -81,13 +81,6 @@ NEEDS = {
     "granian": ("granian",),
     "granian+uvloop": ("granian", "uvloop"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def available(name: str, env: dict[str, str]) -> bool:
