@@ -7,31 +7,15 @@ the tests fail with that message: a cluster test that silently skipped would pro
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from scripts.cluster import Cluster
+
 PASSWORD = "correct horse battery staple"
-
-
-def cluster_module() -> ModuleType:
-    """scripts/cluster.py, imported as a module."""
-    name = "tasklane_cluster_script"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "cluster.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def require_tools(*tools: str) -> None:
@@ -63,8 +47,8 @@ def instance_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-def new_cluster(root: Path, database_url: str, **kwargs: Any) -> Any:
+def new_cluster(root: Path, database_url: str, **kwargs: Any) -> Cluster:
     """A ``Cluster`` of scripts/cluster.py (nothing started yet)."""
     require_tools("openssl")
     env = instance_env(database_url, **kwargs.pop("env", {}))
-    return cluster_module().Cluster.create(root, env=env, **kwargs)
+    return Cluster.create(root, env=env, **kwargs)
