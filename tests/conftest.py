@@ -7,6 +7,8 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from tasklane.app import create_app
 from tasklane.cli import _create_admin, migrate
 from tasklane.core.context import AppContext
 from tasklane.settings import Settings
+from tests import cluster_support
 from tests.helpers import PASSWORD, Api, User, refresh_cookie, unique_email
 from tests.servers import RedisServer
 
@@ -108,6 +111,29 @@ async def admin(api: Api, settings: Settings) -> User:
     assert me.status_code == 200, me.text
     user.id = me.json()["id"]
     return user
+
+
+@pytest.fixture
+def make_instance(settings: Settings, tmp_path: Path) -> Iterator[Any]:
+    """Starts real ``tasklane serve`` instances (one instance, ``workers`` processes) on the
+    suite's database, with extra environment settings; stops them at the end."""
+    started: list[Any] = []
+
+    def make(workers: int = 2, **env: str) -> Any:
+        cluster = cluster_support.new_cluster(
+            tmp_path / f"run{len(started)}",
+            settings.database_url,
+            instances=1,
+            workers=workers,
+            env=env,
+        )
+        started.append(cluster)
+        cluster.start_instance(0)
+        return cluster
+
+    yield make
+    for cluster in started:
+        cluster.stop(timeout=30, quiet=True)
 
 
 @pytest.fixture(scope="module")

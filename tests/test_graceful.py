@@ -13,38 +13,14 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tasklane.settings import Settings
 from tests import cluster_support as support
 
 BURST = 40
-
-
-@pytest.fixture
-def make_instance(settings: Settings, tmp_path: Path) -> Iterator[Any]:
-    started: list[Any] = []
-
-    def make(workers: int = 2, **env: str) -> Any:
-        cluster = support.new_cluster(
-            tmp_path / f"run{len(started)}",
-            settings.database_url,
-            instances=1,
-            workers=workers,
-            env=env,
-        )
-        started.append(cluster)
-        cluster.start_instance(0)
-        return cluster
-
-    yield make
-    for cluster in started:
-        cluster.stop(timeout=30, quiet=True)
 
 
 def new_account(base_url: str) -> tuple[str, str]:

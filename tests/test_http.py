@@ -47,6 +47,19 @@ async def test_oversized_chunked_body_is_413(api: Api) -> None:
     assert listed.json()["items"] == []
 
 
+@pytest.mark.parametrize("size", [10, 10_000_000])
+async def test_a_get_with_a_body_is_refused_unread(api: Api, size: int) -> None:
+    """A GET carries no body: refused with a 400 problem before anything is read, whatever
+    its size; the same GET without one is answered."""
+    user = await api.user()
+    response = await api.client.request(
+        "GET", "/api/v1/tasks", content=b"x" * size, headers=user.headers
+    )
+    assert_problem(response, 400, "bad-request")
+    assert (await api.client.get("/api/v1/tasks", headers=user.headers)).status_code == 200
+    assert (await api.client.get("/livez", headers={"Content-Length": "0"})).status_code == 200
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", None])
 async def test_wrong_content_type_is_415(api: Api, content_type: str | None) -> None:
     user = await api.user()

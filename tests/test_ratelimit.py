@@ -4,6 +4,9 @@ none) when Redis is down."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
 import redis.asyncio as aioredis
 
@@ -169,3 +172,26 @@ async def test_successful_logins_do_not_spend_the_accounts_budget(settings: Sett
         assert (await Api(client()).login(owner)).status_code == 200  # 4 of 4, and clears
         assert (await Api(client()).login(owner, "wrong password 123")).status_code == 401
         assert (await Api(client()).login(owner)).status_code == 200
+
+
+def test_without_redis_each_worker_process_counts_on_its_own(make_instance: Any) -> None:
+    """Without Redis the counters live in each worker process, so an instance of N workers
+    admits at most N times a budget (documented in docs/security.md); with Redis, the one
+    shared budget above holds. A real ``tasklane serve --workers 2``; every login on a new
+    connection, so both workers take some."""
+    cluster = make_instance(
+        workers=2,
+        TASKLANE_RATE_LIMIT_ENABLED="true",
+        TASKLANE_RATE_LIMIT_AUTH_ADDRESS="10000/minute",
+        TASKLANE_RATE_LIMIT_AUTH_ACCOUNT="3/hour",
+    )
+    base = cluster.instances[0].url
+    victim = unique_email()
+    statuses = []
+    for _ in range(20):
+        with httpx.Client(base_url=base, timeout=30) as client:
+            body = {"email": victim, "password": "wrong password 123"}
+            statuses.append(client.post("/api/v1/auth/login", json=body).status_code)
+    checked = statuses.count(401)
+    assert set(statuses) == {401, 429}, statuses
+    assert 3 <= checked <= 2 * 3, statuses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Response
@@ -25,8 +26,9 @@ async def readyz(ctx: Ctx, response: Response) -> dict[str, str]:
         # SIGTERM received: leave the rotation while requests are still served (tasklane.server).
         raise ServiceUnavailable("The instance is shutting down.")
     try:
-        await ctx.db.ping()
-    except Exception as error:
+        async with asyncio.timeout(ctx.settings.readiness_timeout):
+            await ctx.db.ping()
+    except Exception as error:  # TimeoutError included: a frozen database is not ready
         logger.warning("readiness check failed: %s", error)
         raise ServiceUnavailable("The database is not reachable.") from error
     return {"status": "ok"}

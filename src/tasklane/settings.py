@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     #: if the server has gone away; one in steady use is not (a ping is a round trip). 0: ping
     #: at every checkout.
     db_pool_ping_after_idle: float = Field(default=1.0, ge=0, le=3600)
+    #: Seconds to open a database connection, the TCP connect and the server's handshake
+    #: (MariaDB/MySQL, PostgreSQL).
+    db_connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    #: Seconds the app waits for the database's answer to one statement before it gives up on
+    #: the connection (discarded, never reused) and answers 503. Enforced by the client, so
+    #: it holds when the server is frozen and cannot enforce a timeout of its own
+    #: (MariaDB/MySQL: the driver's read timeout; PostgreSQL: its command timeout).
+    db_statement_timeout: float = Field(default=15.0, gt=0, le=3600)
+    #: Seconds ``/readyz`` waits for the database before it answers 503.
+    readiness_timeout: float = Field(default=1.0, gt=0, le=30)
     db_echo: bool = False
 
     # --- read replicas ----------------------------------------------------------------------
@@ -121,9 +131,10 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
-    #: An idempotency key still "in progress" after this long is taken over by a retry
-    #: (the first attempt's process died).
-    idempotency_lock_seconds: int = Field(default=60, ge=1)
+    #: A retry whose Idempotency-Key is held by an attempt still running waits this long for
+    #: it (and then replays its answer) before it gets a 409 with Retry-After. An attempt
+    #: that died holds nothing: its claim goes with its transaction.
+    idempotency_wait_seconds: int = Field(default=2, ge=1, le=60)
 
     # --- shared cache and rate limits ------------------------------------------------------
     #: Redis for the shared cache, session revocations and rate limits across instances
@@ -164,6 +175,16 @@ class Settings(BaseSettings):
     #: Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
     #: comma-separated; ``*`` trusts everyone). Anyone else's are ignored.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    #: Connections the kernel accepts and queues for the workers before they take them (the
+    #: listen backlog; Linux caps it at net.core.somaxconn).
+    server_backlog: int = Field(default=4096, ge=128, le=65535)
+    #: Open connections per worker process (granian's backpressure), idle keep-alive ones and
+    #: ones still sending their headers included; beyond it, new connections wait in the
+    #: backlog. Lowered to what the open-files limit allows (see docs/operations.md).
+    server_max_connections: int = Field(default=16384, ge=64, le=1_000_000)
+    #: A connection that has not sent a whole request head this long after it opened (or after
+    #: its previous answer, on a keep-alive connection) is closed.
+    server_header_read_timeout_seconds: float = Field(default=10.0, ge=1, le=300)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

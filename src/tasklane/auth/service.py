@@ -135,34 +135,60 @@ def _session_key(session_id: uuid.UUID) -> str:
     return shared_key("session", session_id)
 
 
+def _revocation_ttl(ctx: AppContext) -> int:
+    return ctx.settings.access_token_ttl_seconds + 60  # as long as a token of it can live
+
+
 async def forget_sessions(ctx: AppContext, session_ids: list[uuid.UUID]) -> None:
     """Make revoked sessions fail the session check at once: in this process, and through
-    the shared cache in every other instance. Remembered for an access token's lifetime."""
-    ttl = ctx.settings.access_token_ttl_seconds + 60
+    the shared cache in every other instance. Remembered for an access token's lifetime. A
+    revocation the shared cache did not take (Redis unreachable) is published again as soon
+    as it answers (:func:`_publish_pending`)."""
+    ttl = _revocation_ttl(ctx)
     for session_id in session_ids:
         ctx.session_validity.set(session_id, False, ttl)
-        await ctx.cache.set(_session_key(session_id), b"0", ttl)
+        if not await ctx.cache.set(_session_key(session_id), b"0", ttl):
+            ctx.unpublished_revocations.set(session_id, True, ttl)
+
+
+async def _publish_pending(ctx: AppContext) -> None:
+    pending = ctx.unpublished_revocations
+    for session_id in pending.live_keys():
+        if not await ctx.cache.set(_session_key(session_id), b"0", _revocation_ttl(ctx)):
+            return  # still unreachable: try again on a later request
+        pending.delete(session_id)
 
 
 async def session_is_valid(ctx: AppContext, claims: AccessClaims) -> bool:
     """Whether the token's session is still live. Cached for ``session_check_ttl_seconds``,
-    so most requests are authenticated without a database round trip."""
+    so most requests are authenticated without a database round trip.
+
+    Redis going away must not bring a revoked session back: a revocation written while it
+    was unreachable was lost there, so the answers it still holds may be older than that
+    revocation. For ``session_check_ttl_seconds`` after this process last saw it fail, a
+    cached "live" answer is checked against the database again; and the revocations this
+    process could not publish are published once it answers."""
     if ctx.session_validity.get(claims.session_id) is False:
         return False
+    if ctx.unpublished_revocations:
+        await _publish_pending(ctx)
     # The cache holds the session's state (its owner while live), not this token's answer: a
     # token naming another account with the same session id neither rides on it nor spoils it.
     caller = str(claims.user_id).encode()
+    ttl = ctx.settings.session_check_ttl_seconds
     cached = await ctx.cache.get(_session_key(claims.session_id))
-    if cached is not None:
+    if cached is not None and (cached == b"0" or not ctx.cache.failed_within(ttl)):
         return cached == caller
     # The primary: a lagging replica must not bring a revoked session back.
     async with ctx.db.primary_reader() as conn:
         row = await repo.session_state(conn, claims.session_id)
-    owner = b"0"
-    if row is not None and row.revoked_at is None and row.expires_at > utcnow():
-        owner = str(row.user_id).encode()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        # Ended for good: always safe to store, and it corrects an answer left from before
+        # an outage.
+        await ctx.cache.set(_session_key(claims.session_id), b"0", _revocation_ttl(ctx))
+        return False
+    owner = str(row.user_id).encode()
     # Only if nothing is there: a logout that committed after the read above has stored "0",
     # which this (older) answer must not overwrite.
-    ttl = ctx.settings.session_check_ttl_seconds
     await ctx.cache.add(_session_key(claims.session_id), owner, ttl)
     return owner == caller

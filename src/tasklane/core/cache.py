@@ -40,6 +40,12 @@ class TTLCache(Generic[K, V]):
     def delete(self, key: K) -> None:
         self._data.pop(key, None)
 
+    def live_keys(self) -> list[K]:
+        """The keys of the entries that have not expired (a copy: safe to change the cache
+        while going through it)."""
+        now = time.monotonic()
+        return [key for key, (expires, _) in self._data.items() if expires > now]
+
     def clear(self) -> None:
         self._data.clear()
 

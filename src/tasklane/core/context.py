@@ -35,6 +35,11 @@ class AppContext:
     session_validity: TTLCache[uuid.UUID, bool] = field(
         default_factory=lambda: TTLCache(max_entries=100_000)
     )
+    #: Revocations this process could not publish to the shared cache yet (Redis was
+    #: unreachable): published again as soon as it answers.
+    unpublished_revocations: TTLCache[uuid.UUID, bool] = field(
+        default_factory=lambda: TTLCache(max_entries=100_000)
+    )
 
     @classmethod
     def create(cls, settings: Settings) -> AppContext:

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import PoolResetState
 
 from tasklane.core.caller import current_caller
+from tasklane.core.errors import OutcomeUnknown
 from tasklane.core.routing import LocalWriteTracker, WriteTracker
 from tasklane.settings import Settings
 
@@ -105,6 +106,17 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             raise exc.InvalidatePoolError(f"ping after idle failed: {error}") from error
 
 
+def _discard_after_timeouts(engine: AsyncEngine) -> None:
+    """A statement given up on by the driver's timeout leaves its connection in an unknown
+    state (asyncpg may still have the statement running, or the server may be frozen):
+    count it as a disconnect, so the pool discards the connection instead of reusing it."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        if isinstance(context.original_exception, TimeoutError):
+            context.is_disconnect = True
+
+
 def _rollback_only_if_needed(engine: AsyncEngine) -> None:
     """The pool's reset-on-return sends ROLLBACK on every connection returned, even right after
     a COMMIT: a round trip per write for nothing. ``transaction()`` marks a connection whose
@@ -129,13 +141,17 @@ def database_url(settings: Settings, raw: str | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _replica_connect_args(settings: Settings) -> dict[str, Any]:
-    timeout = settings.database_replica_connect_timeout
+def _connect_args(settings: Settings, connect_timeout: float) -> dict[str, Any]:
+    """The drivers' own bounds: opening a connection (connect and handshake) and waiting for
+    a statement's answer (``db_statement_timeout``). A driver that times out a read closes
+    its connection, which the pool then discards."""
+    statement = settings.db_statement_timeout
     if settings.dialect == "mysql":
-        return {"connect_timeout": timeout}
+        # asyncmy's read timeout also bounds reading the server's handshake.
+        return {"connect_timeout": connect_timeout, "read_timeout": statement}
     if settings.dialect == "postgresql":
-        return {"timeout": timeout}
-    return {}
+        return {"timeout": connect_timeout, "command_timeout": statement}
+    return {}  # SQLite: in process; a lock waits at most busy_timeout
 
 
 @dataclass(eq=False)
@@ -193,18 +209,24 @@ class Database:
         self.settings = settings
         self.dialect = settings.dialect
         url = database_url(settings)
+        connect_args = _connect_args(settings, settings.db_connect_timeout)
         self.write_engine = create_async_engine(
-            url, pool_reset_on_return=None, **_engine_kwargs(settings, "write")
+            url,
+            pool_reset_on_return=None,
+            connect_args=connect_args,
+            **_engine_kwargs(settings, "write"),
         )
         _rollback_only_if_needed(self.write_engine)
         self.read_engine = create_async_engine(
             url,
             isolation_level="AUTOCOMMIT",
             skip_autocommit_rollback=True,
+            connect_args=connect_args,
             **_engine_kwargs(settings, "read"),
         )
         for engine in (self.write_engine, self.read_engine):
             _ping_after_idle(engine, settings.db_pool_ping_after_idle)
+            _discard_after_timeouts(engine)
         if self.dialect == "sqlite":
             _configure_sqlite(self.write_engine, writer=True)
             _configure_sqlite(self.read_engine, writer=False)
@@ -218,12 +240,14 @@ class Database:
                     database_url(settings, raw),
                     isolation_level="AUTOCOMMIT",
                     skip_autocommit_rollback=True,
-                    connect_args=_replica_connect_args(settings),
+                    connect_args=_connect_args(settings, settings.database_replica_connect_timeout),
                     **replica_kwargs,
                 ),
             )
             for raw in settings.database_replica_urls
         ]
+        for replica in self.replicas:
+            _discard_after_timeouts(replica.engine)
         self._turn = itertools.count()
         #: Who wrote lately (read-your-writes); in-process unless a shared one is plugged in.
         self.write_tracker: WriteTracker = write_tracker or LocalWriteTracker(
@@ -234,10 +258,21 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction, committed when the block exits normally. With replicas, the
         request's user is then remembered as a writer (read-your-writes) before the block
-        returns, so before any response tells the client the write is done."""
+        returns, so before any response tells the client the write is done. A COMMIT the
+        database did not confirm (a timeout, a dropped connection) raises OutcomeUnknown."""
         async with self.write_engine.connect() as conn:
-            async with conn.begin():
-                yield conn
+            committing = False
+            try:
+                async with conn.begin():
+                    yield conn
+                    committing = True  # the block is done: leaving it sends the COMMIT
+            except (DBAPIError, TimeoutError) as error:
+                lost = isinstance(error, TimeoutError) or (
+                    isinstance(error, DBAPIError) and error.connection_invalidated
+                )
+                if committing and lost:  # no answer to the COMMIT: stored or not, unknown
+                    raise OutcomeUnknown from error
+                raise  # refused, or failed before the COMMIT: nothing was stored
             conn.info[_COMMITTED] = True  # the pool need not roll it back (see above)
         if self.replicas:
             await self._note_write()
@@ -283,6 +318,8 @@ class Database:
             yield conn
 
     async def ping(self) -> None:
+        """One round trip to the primary. Bound it with ``asyncio.timeout``: a connection
+        cancelled mid-statement is discarded, not returned to the pool."""
         async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 

@@ -125,6 +125,19 @@ class ServiceUnavailable(ProblemError):
         self.headers.setdefault("Retry-After", "1")
 
 
+class OutcomeUnknown(ServiceUnavailable):
+    """The database did not confirm a COMMIT (the connection timed out or broke while it was
+    sent): the change may or may not be stored."""
+
+    code = "outcome-unknown"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database did not confirm the change, so it may or may not be saved. Retry "
+            "with the same Idempotency-Key to apply it exactly once, or read it back first."
+        )
+
+
 def problem_response(
     status: int,
     code: str,
@@ -229,6 +242,13 @@ def _on_db_error(exc: Exception) -> Response:
     )
 
 
+def _on_db_timeout(_exc: Exception) -> Response:
+    logger.error("the database did not answer within the statement timeout")
+    return render_problem(
+        ServiceUnavailable("The database did not answer in time; nothing was saved.")
+    )
+
+
 def _on_io_error(exc: Exception) -> Response:
     # Some drivers let a refused or dropped connection surface as a plain OSError.
     logger.error("I/O error reaching a backing service: %s", exc)
@@ -249,6 +269,7 @@ _HANDLERS: dict[type[Exception], Callable[[Exception], Response]] = {
     StarletteHTTPException: _on_http,
     sa_exc.TimeoutError: _on_pool_timeout,
     sa_exc.DBAPIError: _on_db_error,
+    TimeoutError: _on_db_timeout,  # PostgreSQL's command timeout (asyncpg)
     OSError: _on_io_error,
     Exception: _on_unexpected,
 }

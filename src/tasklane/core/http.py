@@ -33,6 +33,16 @@ from tasklane.core.ratelimit import rate_limit_refusal
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def _has_body(scope: Scope) -> bool:
+    """Whether the request announces a body (a non-zero Content-Length, or chunks)."""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.strip() not in (b"", b"0"):
+            return True
+        if name == b"transfer-encoding" and b"chunked" in value.lower():
+            return True
+    return False
+
+
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or (
@@ -132,6 +142,12 @@ class EdgeMiddleware:
                 await render_problem(problem)(scope, receive, send_with_headers)
                 return
             receive = self._limited(receive)
+        elif _has_body(scope):
+            # A GET (or HEAD, OPTIONS) means nothing by a body: refuse it before it is read,
+            # rather than take in megabytes no route will look at.
+            problem = BadRequest(f"A {scope['method']} request carries no body.")
+            await render_problem(problem)(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
     def _body_problem(self, scope: Scope) -> ProblemError | None:

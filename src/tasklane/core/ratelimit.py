@@ -1,8 +1,8 @@
-"""Rate limits with the ``limits`` library: shared through Redis, per instance without it.
+"""Rate limits with the ``limits`` library: shared through Redis, per worker process without.
 
 Counting uses the sliding-window-counter strategy (two counters per key and window: cheap and
 without the burst a fixed window allows at its edge). When Redis fails, the limiter falls back
-to in-memory counting for the breaker's cool-down: limits become per instance, never absent.
+to in-memory counting for the breaker's cool-down: limits become per process, never absent.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ class RateLimiter:
             try:
                 verdict = await self._hit(shared, policy, identity)
             except (RedisError, OSError) as error:
-                logger.warning("redis unavailable, rate limits per instance: %s", error)
+                logger.warning("redis unavailable, rate limits per process: %s", error)
                 self._breaker.failure()
             else:
                 self._breaker.success()

@@ -40,6 +40,7 @@ class CircuitBreaker:
     def __init__(self, cooldown: float) -> None:
         self.cooldown = cooldown
         self._open_until = 0.0
+        self.last_failure = float("-inf")  # monotonic time of the last failed call
 
     @property
     def is_open(self) -> bool:
@@ -49,18 +50,24 @@ class CircuitBreaker:
         self._open_until = 0.0
 
     def failure(self) -> None:
-        self._open_until = time.monotonic() + self.cooldown
+        self.last_failure = time.monotonic()
+        self._open_until = self.last_failure + self.cooldown
 
 
 class SharedCache(Protocol):
     async def get(self, name: str) -> bytes | None: ...
 
-    async def set(self, name: str, value: bytes, ttl: float) -> None: ...
+    async def set(self, name: str, value: bytes, ttl: float) -> bool:
+        """Store ``value``; False when the cache could not be reached (nothing stored)."""
 
     async def add(self, name: str, value: bytes, ttl: float) -> None:
         """Set ``name`` only if it holds nothing (a fill never overwrites a newer write)."""
 
     async def delete(self, *names: str) -> None: ...
+
+    def failed_within(self, seconds: float) -> bool:
+        """Whether a call failed in the last ``seconds``: entries read now may predate writes
+        that were lost meanwhile."""
 
     async def close(self) -> None: ...
 
@@ -74,8 +81,9 @@ class LocalCache:
     async def get(self, name: str) -> bytes | None:
         return self._data.get(name)
 
-    async def set(self, name: str, value: bytes, ttl: float) -> None:
+    async def set(self, name: str, value: bytes, ttl: float) -> bool:
         self._data.set(name, value, ttl)
+        return True
 
     async def add(self, name: str, value: bytes, ttl: float) -> None:
         if self._data.get(name) is None:
@@ -84,6 +92,9 @@ class LocalCache:
     async def delete(self, *names: str) -> None:
         for name in names:
             self._data.delete(name)
+
+    def failed_within(self, seconds: float) -> bool:
+        return False
 
     async def close(self) -> None:
         self._data.clear()
@@ -118,8 +129,9 @@ class RedisCache:
         value = await self._call(lambda r: r.get(name))
         return value if isinstance(value, bytes) else None
 
-    async def set(self, name: str, value: bytes, ttl: float) -> None:
-        await self._call(lambda r: r.set(name, value, px=max(1, int(ttl * 1000))))
+    async def set(self, name: str, value: bytes, ttl: float) -> bool:
+        stored = await self._call(lambda r: r.set(name, value, px=max(1, int(ttl * 1000))))
+        return bool(stored)
 
     async def add(self, name: str, value: bytes, ttl: float) -> None:
         await self._call(lambda r: r.set(name, value, px=max(1, int(ttl * 1000)), nx=True))
@@ -127,6 +139,9 @@ class RedisCache:
     async def delete(self, *names: str) -> None:
         if names:
             await self._call(lambda r: r.delete(*names))
+
+    def failed_within(self, seconds: float) -> bool:
+        return time.monotonic() - self.breaker.last_failure < seconds
 
     async def close(self) -> None:
         await self.client.aclose()

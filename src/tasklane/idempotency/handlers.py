@@ -1,4 +1,4 @@
-"""Running a POST idempotently: the units of work around the claim, the change and a release."""
+"""Running a POST idempotently: the claim, the change and its stored answer in one unit of work."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from starlette.responses import Response
 
 from tasklane.core.context import AppContext
 from tasklane.core.db import UnitOfWork
-from tasklane.idempotency.service import KeyId, check_key, claim, complete, release
+from tasklane.idempotency.schemas import KeyId
+from tasklane.idempotency.service import check_key, claim, complete
 
 
 async def run(
@@ -26,15 +27,8 @@ async def run(
     ident = KeyId(user_id, route, check_key(key))
     async with ctx.db.unit_of_work() as uow:
         replay = await claim(uow.conn, ctx, ident, fingerprint)
-    if replay is not None:
-        return replay
-    try:
-        async with ctx.db.unit_of_work() as uow:
-            response = await work(uow)
-            await complete(uow.conn, ident, response)
-        return response
-    except BaseException:
-        # Release the key so that a retry can run the request again.
-        async with ctx.db.unit_of_work() as uow:
-            await release(uow.conn, ident)
-        raise
+        if replay is not None:
+            return replay
+        response = await work(uow)
+        await complete(uow.conn, ident, response)
+    return response

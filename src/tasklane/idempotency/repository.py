@@ -2,51 +2,66 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exc, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, exc, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.types import AnyRow
 from tasklane.idempotency.models import idempotency_keys as keys
+from tasklane.idempotency.schemas import KeyId
 
 
-@dataclass(frozen=True, slots=True)
-class KeyId:
-    user_id: uuid.UUID
-    route: str
-    key: str
-
-    def where(self) -> ColumnElement[bool]:
-        return and_(
-            keys.c.user_id == self.user_id, keys.c.route == self.route, keys.c.key == self.key
-        )
+def _where(ident: KeyId) -> ColumnElement[bool]:
+    return and_(
+        keys.c.user_id == ident.user_id, keys.c.route == ident.route, keys.c.key == ident.key
+    )
 
 
-async def try_insert(conn: AsyncConnection, values: dict[str, Any]) -> bool:
-    """Insert a record; False (and nothing changed) if the key is taken already."""
+async def try_claim(conn: AsyncConnection, values: dict[str, Any], wait_seconds: int) -> str:
+    """Insert a claim in ``conn``'s transaction: ``"claimed"``; ``"taken"`` if a committed
+    record has the key; ``"busy"`` if another transaction, still running, holds it and did
+    not end within ``wait_seconds`` (inserting the same key waits for that transaction: if
+    it commits, the key is taken; if it rolls back or its connection dies, the claim is ours).
+    """
+    mysql = conn.dialect.name == "mysql"
     try:
         async with conn.begin_nested():
+            if mysql:
+                await conn.execute(text(f"SET SESSION innodb_lock_wait_timeout = {wait_seconds}"))
+            elif conn.dialect.name == "postgresql":
+                await conn.execute(text(f"SET LOCAL lock_timeout = '{wait_seconds}s'"))
             await conn.execute(insert(keys).values(**values))
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     except exc.IntegrityError:
-        return False
-    return True
+        return "taken"
+    except exc.DBAPIError as error:
+        if _lock_wait_ended(error):
+            return "busy"
+        raise
+    finally:
+        if mysql and not conn.invalidated:
+            await conn.execute(text("SET SESSION innodb_lock_wait_timeout = DEFAULT"))
+    return "claimed"
+
+
+def _lock_wait_ended(error: exc.DBAPIError) -> bool:
+    """MariaDB/MySQL's lock wait timeout (1205), PostgreSQL's lock_timeout (55P03)."""
+    orig = error.orig
+    code = orig.args[0] if orig is not None and orig.args else None
+    cause = orig.__cause__ if orig is not None else None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+    return code == 1205 or sqlstate == "55P03"
+
+
+async def get(conn: AsyncConnection, ident: KeyId) -> AnyRow | None:
+    return (await conn.execute(select(keys).where(_where(ident)))).first()
 
 
 async def replace(conn: AsyncConnection, ident: KeyId, values: dict[str, Any]) -> None:
-    await conn.execute(delete(keys).where(ident.where()))
+    await conn.execute(delete(keys).where(_where(ident)))
     await conn.execute(insert(keys).values(**values))
-
-
-async def get_for_update(conn: AsyncConnection, ident: KeyId) -> AnyRow | None:
-    return (await conn.execute(select(keys).where(ident.where()).with_for_update())).first()
-
-
-async def relock(conn: AsyncConnection, ident: KeyId, now: datetime) -> None:
-    await conn.execute(update(keys).where(ident.where()).values(locked_at=now))
 
 
 async def complete(
@@ -54,11 +69,6 @@ async def complete(
 ) -> None:
     await conn.execute(
         update(keys)
-        .where(ident.where())
-        .values(status_code=status_code, headers=headers, body=body, locked_at=None)
+        .where(_where(ident))
+        .values(status_code=status_code, headers=headers, body=body)
     )
-
-
-async def release(conn: AsyncConnection, ident: KeyId) -> None:
-    """Drop a claim whose request did not complete (a completed record stays)."""
-    await conn.execute(delete(keys).where(ident.where(), keys.c.status_code.is_(None)))

@@ -1,9 +1,11 @@
 """Idempotent POSTs: the first response to a key is stored and replayed to retries.
 
-The key is scoped to the user and the route. The record is claimed in its own short
-transaction (so a concurrent retry sees it and gets 409) and completed in the same transaction
-as the change itself, so a stored response always describes a committed change. The
-functions here take a connection; ``idempotency.handlers.run`` owns the units of work.
+The key is scoped to the user and the route. The record is claimed, the change made and its
+answer stored in one transaction: a stored answer always describes a committed change, and a
+claim never outlives the attempt that made it (its transaction holds it; a crash or a dropped
+connection releases it). A concurrent retry waits briefly for a running attempt and replays
+its answer, or gets a 409 with Retry-After. The functions here take a connection;
+``idempotency.handlers.run`` owns the unit of work.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import Conflict, ValidationProblem
 from tasklane.core.types import utcnow
 from tasklane.idempotency import repository as repo
-from tasklane.idempotency.repository import KeyId
+from tasklane.idempotency.schemas import KeyId
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 _STORED_HEADERS = ("etag", "location", "content-type")
@@ -42,7 +44,10 @@ def check_key(key: str) -> str:
 async def claim(
     conn: AsyncConnection, ctx: AppContext, ident: KeyId, fingerprint: bytes
 ) -> Response | None:
-    """Claim the key for this attempt (None), or the earlier attempt's stored response."""
+    """Claim the key in ``conn``'s transaction (None: go on, the change and its stored answer
+    commit together), or the answer stored by the attempt that completed it. The claim lives
+    and dies with its transaction: an attempt whose process or connection died holds nothing,
+    so a retry never waits for a lock to expire."""
     now = utcnow()
     fresh = {
         "user_id": ident.user_id,
@@ -53,24 +58,24 @@ async def claim(
         "created_at": now,
         "expires_at": now + timedelta(seconds=ctx.settings.idempotency_ttl_seconds),
     }
-    if await repo.try_insert(conn, fresh):
+    outcome = await repo.try_claim(conn, fresh, ctx.settings.idempotency_wait_seconds)
+    if outcome == "claimed":
         return None
-    row = await repo.get_for_update(conn, ident)
-    if row is None or row.expires_at <= now:  # gone or expired: start afresh
+    row = await repo.get(conn, ident) if outcome == "taken" else None
+    if row is None:  # still running elsewhere (or gone in between): come back shortly
+        raise Conflict(
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+            headers={"Retry-After": "1"},
+        )
+    if row.expires_at <= now:  # forgotten: the key may come back, with any body
         await repo.replace(conn, ident, fresh)
         return None
     if row.request_hash != fingerprint:
         raise ValidationProblem.single(
             "Idempotency-Key", "This key was already used with a different request body."
         )
-    if row.status_code is None:
-        stale = now - row.locked_at > timedelta(seconds=ctx.settings.idempotency_lock_seconds)
-        if not stale:
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry later.",
-                headers={"Retry-After": "1"},
-            )
-        await repo.relock(conn, ident, now)
+    if row.status_code is None:  # a claim committed without its answer by an earlier version
+        await repo.replace(conn, ident, fresh)
         return None
     headers = dict(row.headers or {})
     headers[REPLAYED_HEADER] = "true"
@@ -82,8 +87,3 @@ async def complete(conn: AsyncConnection, ident: KeyId, response: Response) -> N
         name: value for name, value in response.headers.items() if name.lower() in _STORED_HEADERS
     }
     await repo.complete(conn, ident, response.status_code, stored, bytes(response.body))
-
-
-async def release(conn: AsyncConnection, ident: KeyId) -> None:
-    """Free the key of an attempt that failed, so that a retry runs the request again."""
-    await repo.release(conn, ident)
