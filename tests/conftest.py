@@ -67,6 +67,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         rate_limit_user="100000/minute",
         rate_limit_auth_address="100000/minute",
         rate_limit_auth_account="100000/minute",
+        # The tests drive the notification worker turn by turn (tests/test_notifications.py).
+        worker_embedded=False,
     )
     migrate(settings)
     return settings

@@ -13,7 +13,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "tasklane"
 #: Where units of work are opened: the handlers, and the tools that are their own entry points.
-OWNERS = {"handlers.py", "cli.py", "seed.py"}
+OWNERS = {"handlers.py", "cli.py", "seed.py", "worker.py"}
 #: Calls that open, commit or end a transaction (``begin_nested``, a savepoint, is not one).
 TRANSACTION_CALLS = {"transaction", "unit_of_work", "commit", "rollback", "begin"}
 #: Modules that may build SQL with SQLAlchemy.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,11 +19,13 @@ from tasklane.auth.schemas import LoginIn
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
+from tasklane.notifications.router import router as notifications_router
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
 from tasklane.tasks.lane import TaskReadLane
 from tasklane.tasks.router import router as tasks_router
 from tasklane.users.router import router as users_router
+from tasklane.worker import Worker
 
 DOCS_PREFIX = "/api/docs"
 OPENAPI_URL = "/api/openapi.json"
@@ -36,18 +39,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = AppContext.create(settings)
         app.state.ctx = ctx
+        # The notification service's loop, in this process unless it runs on its own.
+        worker = Worker(ctx) if settings.worker_embedded else None
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop)) if worker else None
         # Start-up objects live for the whole process: keep the collector from walking them.
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
+            stop.set()
+            if running is not None and worker is not None:
+                await running
+                await worker.close()
             await ctx.close()
 
     app = FastAPI(
         title="Tasklane API",
         version="1.0.0",
-        summary="Accounts, profiles and tasks.",
+        summary="Accounts, profiles, tasks and notifications.",
         lifespan=lifespan,
         docs_url=DOCS_PREFIX,
         redoc_url=None,
@@ -57,7 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     # Routes are matched in order: the tasks' routes, most of the traffic, come first.
-    for router in (tasks_router, auth_router, jwks_router, users_router, health.router):
+    for router in (
+        tasks_router,
+        auth_router,
+        jwks_router,
+        users_router,
+        notifications_router,
+        health.router,
+    ):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

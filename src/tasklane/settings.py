@@ -131,6 +131,18 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+
+    # --- the notification service (tasklane.worker) -----------------------------------------
+    #: Run the worker loop inside each server process (the embedded default: a laptop needs
+    #: nothing more). Set false where ``tasklane worker`` processes run on their own.
+    worker_embedded: bool = True
+    #: Seconds the worker waits between turns when it found nothing to do (reminders fire
+    #: within about this long of their time).
+    worker_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    #: Reminders of a task with a due time, in minutes before it (0: at the due time).
+    reminder_offsets_minutes: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [0])
+    #: Days published events and the consumers' records are kept before they are pruned.
+    events_retention_days: int = Field(default=7, ge=1, le=365)
     #: A retry whose Idempotency-Key is held by an attempt still running waits this long for
     #: it (and then replays its answer) before it gets a 409 with Retry-After. An attempt
     #: that died holds nothing: its claim goes with its transaction.

@@ -9,7 +9,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import tasklane.auth.models
+import tasklane.events.models
 import tasklane.idempotency.models
+import tasklane.notifications.models
 import tasklane.tasks.models
 import tasklane.users.models  # noqa: F401 - the tables register on the metadata
 from tasklane.core.db import database_url

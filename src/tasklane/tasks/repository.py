@@ -369,6 +369,19 @@ async def get_for_update(
     return row
 
 
+_REMINDER_VIEW = select(tasks.c.user_id, tasks.c.title, tasks.c.status, tasks.c.due_at).where(
+    tasks.c.id == bindparam("task_id")
+)
+
+
+async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> AnyRow | None:
+    """What the notification service needs of a task, by id alone: the service acts for the
+    owner named in the row, not for a caller (every caller's statement starts from
+    :func:`readable`)."""
+    row: AnyRow | None = (await conn.execute(_REMINDER_VIEW, {"task_id": task_id})).first()
+    return row
+
+
 _INSERT_TASK = insert(tasks)
 _INSERT_TAGS = insert(task_tags)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from tasklane.core.errors import NotFound, PreconditionFailed, ValidationProblem
 from tasklane.core.pagination import Kind, decode_cursor, encode_cursor
 from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
+from tasklane.events import service as events
 from tasklane.tasks import repository as repo
 from tasklane.tasks.schemas import (
     PRIORITIES,
@@ -102,6 +104,37 @@ def task_from_row(row: AnyRow) -> TaskDocument:
     return task_document(_Written(row._asdict()))
 
 
+def _change_kind(before: str, after: str) -> str:
+    if after == "done" and before != "done":
+        return "task.completed"
+    if before == "done" and after != "done":
+        return "task.reopened"
+    return "task.updated"
+
+
+async def _announce(
+    conn: AsyncConnection, kind: str, user_id: uuid.UUID, task: TaskDocument
+) -> None:
+    """The change's domain event, in the change's own transaction (the outbox)."""
+    await events.record(conn, kind, user_id, uuid.UUID(task["id"]), {"task": task})
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderView:
+    user_id: uuid.UUID
+    title: str
+    status: str
+    due_at: datetime | None
+
+
+async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> ReminderView | None:
+    """A task as the notification service plans its reminders (None once deleted)."""
+    row = await repo.reminder_view(conn, task_id)
+    if row is None:
+        return None
+    return ReminderView(row.user_id, row.title, row.status, row.due_at)
+
+
 def etag(version: int) -> str:
     return f'"{version}"'
 
@@ -145,7 +178,9 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
         "updated_at": now,
     }
     await repo.insert_task(conn, user_id, values)
-    return task_document(_Written(values))
+    task = task_document(_Written(values))
+    await _announce(conn, "task.created", user_id, task)
+    return task
 
 
 async def get(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> TaskDocument:
@@ -239,7 +274,9 @@ async def update(
     values["version"] = row.version + 1
     values["updated_at"] = now
     await repo.update_task(conn, user_id, task_id, values)
-    return task_document(_Written({**row._asdict(), **values}))
+    task = task_document(_Written({**row._asdict(), **values}))
+    await _announce(conn, _change_kind(row.status, task["status"]), user_id, task)
+    return task
 
 
 async def delete(
@@ -248,13 +285,14 @@ async def delete(
     if if_match is None:
         if not await repo.delete_task(conn, user_id, task_id, None):
             raise NotFound(NOT_FOUND)
-        return
-    row = await repo.get_for_update(conn, user_id, task_id)
-    if row is None:
-        raise NotFound(NOT_FOUND)
-    if not if_match_allows(if_match, row.version):
-        raise _stale(row)
-    await repo.delete_task(conn, user_id, task_id, row.version)
+    else:
+        row = await repo.get_for_update(conn, user_id, task_id)
+        if row is None:
+            raise NotFound(NOT_FOUND)
+        if not if_match_allows(if_match, row.version):
+            raise _stale(row)
+        await repo.delete_task(conn, user_id, task_id, row.version)
+    await events.record(conn, "task.deleted", user_id, task_id, {"id": str(task_id)})
 
 
 async def bulk(
@@ -272,6 +310,8 @@ async def bulk(
         )
     if isinstance(operation, BulkDelete):
         await repo.delete_many(conn, user_id, ids)
+        for task_id in ids:
+            await events.record(conn, "task.deleted", user_id, task_id, {"id": str(task_id)})
         return []
     now = utcnow()
     await repo.set_status_many(conn, user_id, ids, operation.status, now)
@@ -285,7 +325,10 @@ async def bulk(
                 version=row.version + 1,
                 updated_at=now,
             )
-        changed.append(task_document(_Written(values)))
+        task = task_document(_Written(values))
+        changed.append(task)
+        if row.status != operation.status:
+            await _announce(conn, _change_kind(row.status, operation.status), user_id, task)
     return changed
 
 

@@ -1,0 +1,68 @@
+"""All SQL of the outbox and of the consumers' records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exc, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.core.types import AnyRow
+from tasklane.events.models import handled_events, outbox_events
+
+_INSERT = insert(outbox_events)
+
+
+async def insert_event(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(_INSERT, values)
+
+
+async def unpublished(conn: AsyncConnection, limit: int, *, lock: bool) -> list[AnyRow]:
+    """The oldest events not yet handed to the bus. With ``lock``, they stay locked until
+    the transaction ends and rows another relay has locked are skipped (``SKIP LOCKED``:
+    MariaDB 10.6+, PostgreSQL; SQLite has one writer at a time and ignores it)."""
+    stmt = (
+        select(outbox_events)
+        .where(outbox_events.c.published_at.is_(None))
+        .order_by(outbox_events.c.id)
+        .limit(limit)
+    )
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list((await conn.execute(stmt)).all())
+
+
+async def mark_published(conn: AsyncConnection, ids: Sequence[uuid.UUID], now: datetime) -> None:
+    await conn.execute(
+        update(outbox_events)
+        .where(outbox_events.c.id.in_(ids), outbox_events.c.published_at.is_(None))
+        .values(published_at=now)
+    )
+
+
+async def record_handled(
+    conn: AsyncConnection, consumer: str, event_id: uuid.UUID, now: datetime
+) -> bool:
+    """Note that ``consumer`` handled ``event_id``; False if it already had (nothing
+    changed: the caller skips the event)."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                insert(handled_events).values(consumer=consumer, event_id=event_id, handled_at=now)
+            )
+    except exc.IntegrityError:
+        return False
+    return True
+
+
+async def prune_published(conn: AsyncConnection, before: datetime) -> int:
+    result = await conn.execute(delete(outbox_events).where(outbox_events.c.published_at < before))
+    return result.rowcount
+
+
+async def prune_handled(conn: AsyncConnection, before: datetime) -> int:
+    result = await conn.execute(delete(handled_events).where(handled_events.c.handled_at < before))
+    return result.rowcount

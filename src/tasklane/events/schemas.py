@@ -1,0 +1,44 @@
+"""Domain events as the bus and the consumers see them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: uuid.UUID
+    kind: str
+    user_id: uuid.UUID
+    subject_id: uuid.UUID | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "id": str(self.id),
+                "kind": self.kind,
+                "user_id": str(self.user_id),
+                "subject_id": str(self.subject_id) if self.subject_id else None,
+                "payload": self.payload,
+                "created_at": self.created_at.isoformat(),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Event:
+        data = orjson.loads(raw)
+        return cls(
+            id=uuid.UUID(data["id"]),
+            kind=data["kind"],
+            user_id=uuid.UUID(data["user_id"]),
+            subject_id=uuid.UUID(data["subject_id"]) if data["subject_id"] else None,
+            payload=data["payload"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+        )

@@ -1,0 +1,68 @@
+"""Domain events: recorded with the change, relayed to the bus, handled once by each consumer.
+
+A change and its event commit in one transaction (the transactional outbox): an event exists
+if and only if its change is stored. The relay hands unpublished events to the bus and marks
+them published; if it dies before that commit, they are handed over again. Delivery is
+therefore at least once, and every consumer records what it handled in the transaction of its
+effect, so a redelivered event has no second effect: exactly once in effect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.core.types import AnyRow, utcnow, uuid7
+from tasklane.events import repository as repo
+from tasklane.events.schemas import Event
+
+
+async def record(
+    conn: AsyncConnection,
+    kind: str,
+    user_id: uuid.UUID,
+    subject_id: uuid.UUID | None,
+    payload: dict[str, Any],
+) -> None:
+    """Write an event in ``conn``'s transaction (the change's own)."""
+    await repo.insert_event(
+        conn,
+        {
+            "id": uuid7(),
+            "kind": kind,
+            "user_id": user_id,
+            "subject_id": subject_id,
+            "payload": payload,
+            "created_at": utcnow(),
+        },
+    )
+
+
+def _event(row: AnyRow) -> Event:
+    return Event(row.id, row.kind, row.user_id, row.subject_id, row.payload, row.created_at)
+
+
+async def unpublished(conn: AsyncConnection, limit: int, *, lock: bool) -> list[Event]:
+    return [_event(row) for row in await repo.unpublished(conn, limit, lock=lock)]
+
+
+async def mark_published(conn: AsyncConnection, events: Sequence[Event]) -> None:
+    if events:
+        await repo.mark_published(conn, [event.id for event in events], utcnow())
+
+
+async def first_time(conn: AsyncConnection, consumer: str, event: Event) -> bool:
+    """True the first time ``consumer`` handles ``event`` (in the transaction of its effect);
+    False for a redelivery, whose effect is already stored."""
+    return await repo.record_handled(conn, consumer, event.id, utcnow())
+
+
+async def prune(conn: AsyncConnection, keep: timedelta) -> None:
+    """Forget published events and handled records older than ``keep``."""
+    before = utcnow() - keep
+    await repo.prune_published(conn, before)
+    await repo.prune_handled(conn, before)

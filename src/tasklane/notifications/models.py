@@ -1,0 +1,36 @@
+"""Tables owned by the notification service: reminders to fire and in-app notifications."""
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
+
+from tasklane.core.metadata import metadata
+from tasklane.core.types import UTCDateTime, UUIDType
+
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", UUIDType(), primary_key=True),
+    Column("user_id", UUIDType(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("task_id", UUIDType(), nullable=False),
+    Column("offset_minutes", Integer(), nullable=False),  # before the task's due time
+    Column("fire_at", UTCDateTime(), nullable=False),
+    Column("fired_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # The scheduler's query: unfired reminders in time order.
+    Index("ix_reminders_fired_fire", "fired_at", "fire_at"),
+    Index("ix_reminders_task_id", "task_id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", UUIDType(), primary_key=True),  # UUIDv7: newest first by id
+    Column("user_id", UUIDType(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),  # reminder
+    Column("task_id", UUIDType(), nullable=True),
+    Column("title", String(200), nullable=False),
+    Column("body", String(1000), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime(), nullable=True),
+    Index("ix_notifications_user_id", "user_id", "id"),
+    Index("ix_notifications_user_read", "user_id", "read_at"),
+)

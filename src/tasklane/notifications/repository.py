@@ -1,0 +1,96 @@
+"""All SQL of the notification service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.core.types import AnyRow
+from tasklane.notifications.models import notifications, reminders
+
+
+async def replace_reminders(
+    conn: AsyncConnection, task_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> None:
+    """The task's unfired reminders become ``rows`` (fired ones are kept: they happened)."""
+    await conn.execute(
+        delete(reminders).where(reminders.c.task_id == task_id, reminders.c.fired_at.is_(None))
+    )
+    if rows:
+        await conn.execute(insert(reminders), rows)
+
+
+async def fired_offsets(conn: AsyncConnection, task_id: uuid.UUID) -> set[tuple[int, datetime]]:
+    """(offset, fire_at) of the task's reminders that fired already."""
+    stmt = select(reminders.c.offset_minutes, reminders.c.fire_at).where(
+        reminders.c.task_id == task_id, reminders.c.fired_at.is_not(None)
+    )
+    return {(row.offset_minutes, row.fire_at) for row in await conn.execute(stmt)}
+
+
+async def due_reminders(conn: AsyncConnection, now: datetime, limit: int) -> list[AnyRow]:
+    """Reminders whose time has come, locked until the transaction ends; those another
+    worker has locked are skipped, so each fires once however many workers run."""
+    stmt = (
+        select(reminders)
+        .where(reminders.c.fired_at.is_(None), reminders.c.fire_at <= now)
+        .order_by(reminders.c.fire_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def mark_fired(conn: AsyncConnection, reminder_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(update(reminders).where(reminders.c.id == reminder_id).values(fired_at=now))
+
+
+async def insert_notification(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(notifications).values(**values))
+
+
+async def page(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    before: uuid.UUID | None,
+    limit: int,
+    *,
+    unread_only: bool,
+) -> list[AnyRow]:
+    """The user's notifications, newest first, after the cursor's id."""
+    where = [notifications.c.user_id == user_id]
+    if before is not None:
+        where.append(notifications.c.id < before)
+    if unread_only:
+        where.append(notifications.c.read_at.is_(None))
+    stmt = select(notifications).where(*where).order_by(notifications.c.id.desc()).limit(limit)
+    return list((await conn.execute(stmt)).all())
+
+
+async def unread_count(conn: AsyncConnection, user_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(
+        notifications.c.user_id == user_id, notifications.c.read_at.is_(None)
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def mark_read(
+    conn: AsyncConnection, user_id: uuid.UUID, notification_id: uuid.UUID | None, now: datetime
+) -> int:
+    """Mark one of the user's notifications read (how many matched: 0 or 1), or all of its
+    unread ones (``notification_id`` None). A notification read already keeps its time."""
+    where = [notifications.c.user_id == user_id]
+    if notification_id is None:
+        where.append(notifications.c.read_at.is_(None))
+    else:
+        where.append(notifications.c.id == notification_id)
+    result = await conn.execute(
+        update(notifications)
+        .where(*where)
+        .values(read_at=func.coalesce(notifications.c.read_at, now))
+    )
+    return result.rowcount

@@ -1,0 +1,54 @@
+"""/api/v1/notifications: the caller's in-app notifications (reminders)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from tasklane.auth.deps import CurrentUser
+from tasklane.core.context import Ctx
+from tasklane.core.errors import problem_responses
+from tasklane.core.pagination import Cursor, Limit
+from tasklane.notifications import handlers
+from tasklane.notifications.schemas import NotificationPage, UnreadCount
+
+router = APIRouter(
+    prefix="/api/v1/notifications", tags=["notifications"], responses=problem_responses(401)
+)
+
+
+@router.get("", response_model=NotificationPage, summary="Your notifications, newest first")
+async def list_notifications(
+    principal: CurrentUser,
+    ctx: Ctx,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+    unread: Annotated[bool, Query(description="Only the unread ones.")] = False,
+) -> NotificationPage:
+    return await handlers.list_notifications(ctx, principal, cursor, limit, unread)
+
+
+@router.get("/unread-count", response_model=UnreadCount, summary="How many are unread")
+async def unread_count(principal: CurrentUser, ctx: Ctx) -> UnreadCount:
+    return await handlers.unread_count(ctx, principal)
+
+
+@router.post(
+    "/read-all", status_code=status.HTTP_204_NO_CONTENT, summary="Mark every notification read"
+)
+async def mark_all_read(principal: CurrentUser, ctx: Ctx) -> Response:
+    await handlers.mark_read(ctx, principal, None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{notification_id}/read",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+    summary="Mark a notification read",
+)
+async def mark_read(notification_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
+    await handlers.mark_read(ctx, principal, notification_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,134 @@
+"""``tasklane worker``: the notification service's background work, one loop per process.
+
+Each turn: the relay hands new outbox events on; the consumers handle them (each once in
+effect: ``events.service.first_time``); the reminders whose time has come fire; old outbox
+rows are pruned now and then. Without Redis there is no bus: the relay hands the events
+straight to this process's consumers and marks them published once they are handled. With
+Redis, the relay appends them to a stream and the consumers read it as one consumer group
+shared by every worker process, so the work spreads over them and each event is handled by
+one (a worker that dies leaves its unacknowledged entries to be claimed by another).
+
+Run it as its own process (``tasklane worker``), any number of them; ``tasklane serve`` also
+runs one inside each server process unless ``TASKLANE_WORKER_EMBEDDED`` is false, so a laptop
+needs nothing more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tasklane.core.context import AppContext
+from tasklane.events import service as events
+from tasklane.events.bus import RedisStreamBus
+from tasklane.events.schemas import Event
+from tasklane.notifications import service as notifications
+
+logger = logging.getLogger("tasklane.worker")
+
+GROUP = "notification-service"
+BATCH = 100
+PRUNE_EVERY_SECONDS = 3600.0
+
+Consumer = Callable[[AppContext, AsyncConnection, Event], Awaitable[None]]
+
+
+async def _reminders(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+    await notifications.plan_reminders(conn, event, ctx.settings.reminder_offsets_minutes)
+
+
+#: Every consumer of domain events: its name (in the handled-events record) and its effect.
+CONSUMERS: tuple[tuple[str, Consumer], ...] = ((notifications.REMINDERS, _reminders),)
+
+
+async def handle(ctx: AppContext, event: Event) -> None:
+    """Every consumer's effect of ``event``, each in its own unit of work with the record that
+    it handled it: a second delivery finds the record and changes nothing."""
+    for name, consume in CONSUMERS:
+        async with ctx.db.unit_of_work() as uow:
+            if await events.first_time(uow.conn, name, event):
+                await consume(ctx, uow.conn, event)
+
+
+class Worker:
+    def __init__(self, ctx: AppContext, *, name: str | None = None) -> None:
+        self.ctx = ctx
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}"
+        url = ctx.settings.redis_url
+        self.bus = RedisStreamBus(url) if url else None
+        self._pruned = 0.0
+
+    async def relay(self) -> int:
+        """Hand the unpublished events on; how many."""
+        if self.bus is None:
+            # No bus: this process's consumers handle them, then they count as published.
+            async with self.ctx.db.primary_reader() as conn:
+                batch = await events.unpublished(conn, BATCH, lock=False)
+            for event in batch:
+                await handle(self.ctx, event)
+            async with self.ctx.db.unit_of_work() as uow:
+                await events.mark_published(uow.conn, batch)
+            return len(batch)
+        async with self.ctx.db.unit_of_work() as uow:
+            # Locked until the commit, skipped by other relays: each batch goes out once
+            # (or, if this process dies before the commit, again: consumers are idempotent).
+            batch = await events.unpublished(uow.conn, BATCH, lock=True)
+            await self.bus.publish(batch)
+            await events.mark_published(uow.conn, batch)
+        return len(batch)
+
+    async def consume(self, block_ms: int = 200) -> int:
+        """Handle what the stream holds for this worker (with Redis); how many."""
+        if self.bus is None:
+            return 0
+        entries = await self.bus.read(GROUP, self.name, BATCH, block_ms)
+        for _, event in entries:
+            await handle(self.ctx, event)
+        await self.bus.ack(GROUP, [entry_id for entry_id, _ in entries])
+        return len(entries)
+
+    async def fire_reminders(self) -> int:
+        async with self.ctx.db.unit_of_work() as uow:
+            return await notifications.fire_due(uow.conn, BATCH)
+
+    async def prune(self) -> None:
+        if time.monotonic() - self._pruned < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned = time.monotonic()
+        keep = timedelta(days=self.ctx.settings.events_retention_days)
+        async with self.ctx.db.unit_of_work() as uow:
+            await events.prune(uow.conn, keep)
+
+    async def turn(self) -> int:
+        """One round of everything; how much was done."""
+        done = await self.relay()
+        done += await self.consume()
+        done += await self.fire_reminders()
+        await self.prune()
+        return done
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Turn until ``stop`` is set; an error is logged and the loop goes on (the database
+        or Redis may come back), pausing ``worker_interval_seconds`` when idle."""
+        interval = self.ctx.settings.worker_interval_seconds
+        while not stop.is_set():
+            done = 0
+            try:
+                done = await self.turn()
+            except Exception:
+                logger.exception("worker turn failed; trying again")
+            if not done:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
+
+    async def close(self) -> None:
+        if self.bus is not None:
+            await self.bus.close()
