@@ -66,7 +66,26 @@ def _openapi() -> None:
     print(json.dumps(app.openapi(), indent=2, sort_keys=False))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _add_backup_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    url_help = "the database (default: TASKLANE_DATABASE_URL)"
+    backup = sub.add_parser("backup", help="write a consistent backup of the running database")
+    backup.add_argument("--output", "-o", required=True, type=Path)
+    backup.add_argument("--database-url", default=None, help=url_help)
+    restore = sub.add_parser("restore", help="load a backup into an empty database")
+    restore.add_argument("--input", "-i", required=True, type=Path)
+    restore.add_argument("--database-url", default=None, help=url_help)
+    restore.add_argument(
+        "--force", action="store_true", help="drop the tables of a database that has some first"
+    )
+
+
+def _backup_command(args: argparse.Namespace, settings: Settings) -> int:
+    from tasklane.backup import command  # noqa: PLC0415
+
+    return command(args, settings)
+
+
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one branch a command
     parser = argparse.ArgumentParser(prog="tasklane")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the API")
@@ -105,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     seeder.add_argument("--random-seed", type=int, default=1)
     seeder.add_argument("--no-progress", action="store_true")
+    _add_backup_parsers(sub)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -153,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({result.tasks_per_second:,.0f} tasks/s); every account's password: "
             f"{SEED_PASSWORD!r}"
         )
+    elif args.command in ("backup", "restore"):
+        return _backup_command(args, settings)
     return 0
 
 
