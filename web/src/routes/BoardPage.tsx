@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { Status, Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
 import { formatDue, PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
@@ -9,11 +9,23 @@ import { useChangeTask, useTaskDialogs } from "../features/tasks/task-actions";
 
 const DRAG_TYPE = "application/x-tasklane-task";
 
-function Card({ task, onKeyMove }: { task: Task; onKeyMove: (task: Task, delta: number) => void }) {
+interface CardProps {
+  task: Task;
+  onKeyMove: (task: Task, delta: number) => void;
+  /** True once for the card a keyboard move asked to keep focused (it mounts in its new column). */
+  claimFocus: (id: string) => boolean;
+}
+
+function Card({ task, onKeyMove, claimFocus }: CardProps) {
   const { openEditor } = useTaskDialogs();
+  const node = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (claimFocus(task.id)) node.current?.focus();
+  }, [claimFocus, task.id]);
   return (
     <li>
       <div
+        ref={node}
         role="button"
         tabIndex={0}
         draggable
@@ -52,11 +64,11 @@ function Column({
   status,
   onDropTask,
   onKeyMove,
+  claimFocus,
 }: {
   status: Status;
   onDropTask: (id: string, status: Status) => void;
-  onKeyMove: (task: Task, delta: number) => void;
-}) {
+} & Omit<CardProps, "task">) {
   const list = useTasks({ status: [status], sort: "-priority", limit: 100 });
   const [over, setOver] = useState(false);
   const tasks = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -94,7 +106,7 @@ function Column({
       ) : (
         <ul className="space-y-2">
           {tasks.map((t) => (
-            <Card key={t.id} task={t} onKeyMove={onKeyMove} />
+            <Card key={t.id} task={t} onKeyMove={onKeyMove} claimFocus={claimFocus} />
           ))}
         </ul>
       )}
@@ -112,15 +124,12 @@ export default function BoardPage() {
   const change = useChangeTask();
   const [announcement, setAnnouncement] = useState("");
   const refocus = useRef<string | null>(null);
-
-  useEffect(() => {
-    if (!refocus.current) return;
-    const node = document.querySelector<HTMLElement>(`[data-task-id="${refocus.current}"]`);
-    if (node) {
-      node.focus();
-      refocus.current = null;
-    }
-  });
+  // The moved card mounts in its new column once the optimistic change is in the cache.
+  const claimFocus = useCallback((id: string) => {
+    if (refocus.current !== id) return false;
+    refocus.current = null;
+    return true;
+  }, []);
 
   function move(task: Task, status: Status) {
     if (task.status === status) return;
@@ -142,6 +151,7 @@ export default function BoardPage() {
           <Column
             key={status}
             status={status}
+            claimFocus={claimFocus}
             onDropTask={(id, to) => {
               const task = findTask(qc, id);
               if (task) move(task, to);

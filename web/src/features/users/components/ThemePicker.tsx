@@ -1,11 +1,17 @@
+import { useState } from "react";
 import { describeError, type User } from "../../../api/problem";
 import { useToast } from "../../../components/toast-context";
+import type { Theme } from "../../../lib/theme";
 import { useUpdateTheme } from "../api/update-theme";
 
-/** The choice shows (and applies) at once; a refused save puts the old theme back. */
+/**
+ * The radio follows the click at once (in the same event, as a form control must); the theme
+ * itself changes with the cached profile, optimistically, and a refused save puts both back.
+ */
 export function ThemePicker({ user }: { user: User }) {
   const { toast } = useToast();
-  const current = user.preferences.theme ?? "system";
+  const [picked, setPicked] = useState<Theme | null>(null);
+  const current = picked ?? user.preferences.theme ?? "system";
   const choose = useUpdateTheme({
     onError: (error) => toast({ kind: "error", message: `Theme not saved: ${describeError(error)}` }),
   });
@@ -20,7 +26,10 @@ export function ThemePicker({ user }: { user: User }) {
               name="theme"
               className="size-4"
               checked={current === theme}
-              onChange={() => choose.mutate(theme)}
+              onChange={() => {
+                setPicked(theme);
+                choose.mutate(theme, { onSettled: () => setPicked(null) });
+              }}
             />
             {theme === "system" ? "Follow the system" : theme === "light" ? "Light" : "Dark"}
           </label>
