@@ -5,7 +5,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist", "node_modules", "test-artifacts", "src/api/schema.d.ts"] },
+  { ignores: ["dist", "node_modules", "test-artifacts", "playwright-report", "src/api/schema.d.ts"] },
   {
     files: ["src/**/*.{ts,tsx}"],
     extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],
@@ -33,7 +33,18 @@ export default tseslint.config(
     },
   },
   {
-    files: ["*.{js,mjs,ts}", "scripts/**/*.mjs", "e2e/**/*.mjs"],
+    files: ["playwright.config.ts", "e2e/**/*.ts"],
+    extends: [js.configs.recommended, ...tseslint.configs.strictTypeChecked],
+    languageOptions: {
+      globals: globals.node,
+      parserOptions: { project: ["./tsconfig.e2e.json"], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+    },
+  },
+  {
+    files: ["*.{js,mjs}", "vite.config.ts", "scripts/**/*.mjs", "e2e/**/*.mjs"],
     extends: [js.configs.recommended],
     // e2e code also has callbacks that run in the page.
     languageOptions: { globals: { ...globals.node, ...globals.browser } },

@@ -8,7 +8,8 @@ import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ApiClient, launchBrowser, PYTHON, ROOT, startApi } from "./server.mjs";
 
-const OUT = join(ROOT, "docs", "screenshots");
+// SCREENSHOTS_DIR: somewhere else (to try the script without touching the committed pictures).
+const OUT = process.env.SCREENSHOTS_DIR ?? join(ROOT, "docs", "screenshots");
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const THEMES = ["light", "dark"];
@@ -267,5 +268,5 @@ try {
   api.stop();
 }
 const bytes = saved.reduce((sum, file) => sum + statSync(file).size, 0);
-console.log(`${saved.length} screenshots in docs/screenshots/, ${Math.round(bytes / 1024)} KB`);
+console.log(`${saved.length} screenshots in ${process.env.SCREENSHOTS_DIR ? OUT : "docs/screenshots/"}, ${Math.round(bytes / 1024)} KB`);
 process.exit(failed ? 1 : 0);

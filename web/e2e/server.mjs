@@ -1,12 +1,12 @@
-// Shared by the browser tests (run.mjs) and the screenshot script (screenshots.mjs): starts the
-// API on a free loopback port over a temporary SQLite database, serving the built app, and
-// launches Debian's chromium through playwright-core.
+// Shared by the browser tests (global-setup.ts) and the screenshot script (screenshots.mjs):
+// starts the API on a free loopback port over a temporary SQLite database, serving the built
+// app; the screenshot script also launches Debian's chromium from here.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { chromium } from "@playwright/test";
 
 export const WEB = resolve(import.meta.dirname, "..");
 export const ROOT = resolve(WEB, "..");
