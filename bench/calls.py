@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
             rate_limit_user=RAISED,
             rate_limit_auth_address=RAISED,
             rate_limit_auth_account=RAISED,
+            # The notification worker's loop is background work, not the request's: off,
+            # so the counts are one request's (its events are written, and counted).
+            worker_embedded=False,
         )
         try:
             migrate(settings)

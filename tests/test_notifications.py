@@ -9,6 +9,9 @@ is a 404. The worker is driven turn by turn here (``Worker.relay``, ``consume``,
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -302,3 +305,43 @@ async def test_a_reminder_due_while_no_worker_ran_fires_late_not_never(
     page = (await api.client.get(NOTIFICATIONS, headers=user.headers)).json()
     assert [n["task_id"] for n in page["items"]] == [task["id"]]
     await worker.close()
+
+
+async def test_tasklane_worker_runs_on_its_own_and_stops_on_sigterm(
+    api: Api, ctx: AppContext, settings: Settings
+) -> None:
+    """``tasklane worker`` as its own process on the same database: it relays the events,
+    fires the reminder, and SIGTERM ends it cleanly."""
+    await _drain(Worker(ctx))  # earlier tests' events out of the way
+    user = await api.user()
+    task = await api.create_task(user, title="Fired by the worker", due_at=_soon(1))
+    env = {
+        **os.environ,
+        "TASKLANE_ENVIRONMENT": "test",
+        "TASKLANE_DATABASE_URL": settings.database_url,
+        "TASKLANE_VAR_DIR": str(settings.var_dir),
+        "TASKLANE_WORKER_INTERVAL_SECONDS": "0.2",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tasklane.cli",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        items: list[Any] = []
+        for _ in range(100):
+            page = await api.client.get(NOTIFICATIONS, headers=user.headers)
+            items = page.json()["items"]
+            if items:
+                break
+            await asyncio.sleep(0.1)
+        assert [n["task_id"] for n in items] == [task["id"]]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, output.decode()
+    assert b"Traceback" not in output, output.decode()

@@ -1,4 +1,4 @@
-"""``tasklane serve | migrate | create-admin | openapi``."""
+"""``tasklane serve | worker | migrate | create-admin | seed | openapi | backup | restore``."""
 
 from __future__ import annotations
 
@@ -56,6 +56,27 @@ async def _create_admin(settings: Settings, email: str, name: str, password: str
             )
         print(f"created administrator {user.email} ({user.id})")
     finally:
+        await ctx.close()
+
+
+async def _worker(settings: Settings) -> None:
+    """The worker loop until SIGTERM or SIGINT; the turn under way finishes first."""
+    import signal  # noqa: PLC0415
+
+    from tasklane.core.context import AppContext  # noqa: PLC0415
+    from tasklane.worker import Worker  # noqa: PLC0415
+
+    ctx = AppContext.create(settings)
+    worker = Worker(ctx)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    logging.getLogger("tasklane.worker").info("worker %s started", worker.name)
+    try:
+        await worker.run(stop)
+    finally:
+        await worker.close()
         await ctx.close()
 
 
@@ -124,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one branch a 
     )
     seeder.add_argument("--random-seed", type=int, default=1)
     seeder.add_argument("--no-progress", action="store_true")
+    sub.add_parser(
+        "worker", help="run the notification service's worker: events, reminders (until stopped)"
+    )
     _add_backup_parsers(sub)
     args = parser.parse_args(argv)
 
@@ -149,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one branch a 
             return 1
     elif args.command == "openapi":
         _openapi()
+    elif args.command == "worker":
+        asyncio.run(_worker(settings))
     elif args.command == "seed":
         from tasklane.seed import INDEX_REBUILD_MIN_TASKS, SEED_PASSWORD, seed  # noqa: PLC0415
 
