@@ -22,12 +22,14 @@ SYSTEM_COMMANDS := /usr/bin/chromium /usr/sbin/nginx /usr/bin/wrk
 
 .PHONY: run install migrate test lint typecheck test-sqlite test-mariadb test-postgresql \
 	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e \
-	cluster cluster-stop bench bench-smoke
+	cluster cluster-stop bench bench-smoke audit
 
-$(STAMP): pyproject.toml requirements/main.txt requirements/dev.txt
+# Every pinned package is checked against the sha256 its requirements file holds
+# (--require-hashes); the project itself cannot be, so it comes last and pulls in nothing.
+$(STAMP): pyproject.toml requirements/pip.txt requirements/main.txt requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/pip.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -56,7 +58,7 @@ cluster-stop:
 	$(BIN)/python scripts/cluster.py stop
 
 $(BENCH_STAMP): $(STAMP) requirements/bench.txt
-	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bench.txt
 	touch $(BENCH_STAMP)
 
 # Tasklane against the bare-ASGI floor with wrk on a private mariadbd (docs/benchmarks.md):
@@ -117,6 +119,21 @@ openapi: install
 web-check: web-install
 	cd web && npm run check:api && npm run typecheck && npm run lint && npm test && \
 	  npm run build && npm run budget
+
+# Supply chain (docs/security.md): published advisories against every pinned Python package
+# (pip-audit, from PyPI's advisory data) and the web app's lockfile (npm audit: high and
+# critical), bandit over src. pip-audit runs --strict: a package it could not look up (as when
+# the advisory service cannot be reached) fails the audit, as npm audit fails when its endpoint
+# errs. All three always run; the target fails if any did.
+audit: install
+	@failed=""; \
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip --progress-spinner off \
+	  -r requirements/pip.txt -r requirements/main.txt -r requirements/dev.txt \
+	  -r requirements/bench.txt || failed="$$failed pip-audit"; \
+	(cd web && npm audit --audit-level=high) || failed="$$failed npm-audit"; \
+	$(BIN)/bandit --quiet -r src -c pyproject.toml || failed="$$failed bandit"; \
+	if [ -n "$$failed" ]; then \
+	  echo "audit failed:$$failed (what to do: docs/security.md, Supply chain)"; exit 1; fi
 
 # Browser tests: Debian's chromium driven by playwright-core against the built app.
 e2e: install web-build system-deps
