@@ -15,9 +15,21 @@ Stopping, on SIGTERM to the supervisor:
    proxy retries them elsewhere), finish the requests in flight, run the lifespan shutdown
    and exit; a worker still busy after ``TASKLANE_SHUTDOWN_GRACE_SECONDS`` is killed.
 
-A second SIGTERM, or SIGINT (Ctrl+C), skips what is left of the drain. Send the signal to the
-supervisor only (systemd: ``KillMode=mixed``): a worker that gets SIGTERM itself stops at once,
-without the drain.
+A second SIGTERM, or SIGINT (Ctrl+C), skips what is left of the drain. The workers ignore
+SIGINT and SIGTERM: Ctrl+C in a terminal, ``kill -TERM -<pgid>`` or systemd's
+``KillMode=control-group`` signal the whole process group, and the supervisor alone decides
+when the workers stop (it sends them :data:`WORKER_STOP_SIGNAL`). Were the workers to act on
+those signals too, they would stop without the drain, and the supervisor would see them exit
+("Unexpected exit from worker-N") and start new ones in the middle of its own stop. A stopping
+worker lets granian's Rust threads end before its interpreter does (see
+:func:`_wait_for_foreign_threads`).
+
+Connections (see docs/operations.md, "Slow clients and connection limits"): each worker holds
+up to ``TASKLANE_SERVER_MAX_CONNECTIONS`` open connections, idle or still sending their
+headers included; the kernel queues ``TASKLANE_SERVER_BACKLOG`` more; a connection that has
+not sent its request head within ``TASKLANE_SERVER_HEADER_READ_TIMEOUT_SECONDS`` is closed.
+The open-files limit is raised to its ceiling at start, and the connections per worker lowered
+to what it allows.
 
 The drain is shared with the workers through a marker file whose path the supervisor puts in
 the environment before it starts them; ``/readyz`` looks for it (one ``stat``).
@@ -25,13 +37,16 @@ the environment before it starts them; ``/readyz`` looks for it (one ``stat``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +60,15 @@ logger = logging.getLogger("tasklane.server")
 #: What the workers are built from (a factory: called once in each worker).
 APP_TARGET = "tasklane.server:asgi_app"
 
+#: How the supervisor tells a worker to stop (close its socket, finish what is in flight, run
+#: the lifespan shutdown). Not SIGTERM or SIGINT: the workers ignore those, which the shell,
+#: the terminal or a service manager send to the whole process group.
+WORKER_STOP_SIGNAL = signal.SIGUSR1
+
+#: File descriptors a worker keeps for everything but client connections: database and Redis
+#: pools, log files, the interpreter's own.
+RESERVED_FILES = 256
+
 
 def asgi_app() -> ProxyHeadersMiddleware:
     """The app as served: X-Forwarded-For / X-Forwarded-Proto are believed only from the
@@ -54,6 +78,73 @@ def asgi_app() -> ProxyHeadersMiddleware:
     settings = get_settings()
     app: Any = create_app(settings)  # starlette's and uvicorn's ASGI annotations differ
     return ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxies)
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit (the workers inherit
+    it): every connection is a file descriptor, and the usual soft limit (1024) is far below
+    what a worker can hold. Returns the soft limit now in effect."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1_048_576 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (OSError, ValueError):
+            logger.warning("could not raise the open-files limit above %d", soft)
+    return 1_048_576 if soft == resource.RLIM_INFINITY else soft
+
+
+def connections_per_worker(settings: Settings, open_files: int) -> int:
+    """``TASKLANE_SERVER_MAX_CONNECTIONS``, lowered to what the open-files limit allows (a
+    worker that runs out of descriptors can no longer accept anyone)."""
+    allowed = max(64, open_files - RESERVED_FILES)
+    if settings.server_max_connections > allowed:
+        logger.warning(
+            "TASKLANE_SERVER_MAX_CONNECTIONS=%d is above what the open-files limit (%d) "
+            "allows: %d connections per worker (raise the limit: ulimit -n, LimitNOFILE=)",
+            settings.server_max_connections,
+            open_files,
+            allowed,
+        )
+        return allowed
+    return settings.server_max_connections
+
+
+def _run_worker(*args: Any) -> None:
+    """A worker process (the spawn target): deaf to SIGINT and SIGTERM, which reach it when
+    they are sent to the whole process group; it stops on :data:`WORKER_STOP_SIGNAL`, which
+    only its supervisor sends."""
+    import granian._signals  # noqa: PLC0415 - in the worker only
+    from granian.server import MPServer  # noqa: PLC0415
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # granian's worker asks this which signals stop it (SIGINT and SIGTERM by default).
+    granian._signals._get_signals = lambda: [WORKER_STOP_SIGNAL]
+    MPServer._spawn_asgi_lifespan_worker(*args)
+    _wait_for_foreign_threads()
+
+
+def _wait_for_foreign_threads(timeout: float = 2.0) -> None:
+    """Wait, a bounded time, until the threads Python did not start have ended.
+
+    When a granian worker stops, a Rust thread wakes the event loop up (a call into Python)
+    and then, still attached to the interpreter, shuts its runtime down; by then the worker's
+    main thread may be done. Were the interpreter to finalise under that thread, it would die
+    with a Rust panic ("panic in a function that cannot unwind"), most often when a worker is
+    stopped right after it started. Linux only (/proc); elsewhere this does not wait."""
+    tasks = Path("/proc/self/task")
+    if not tasks.is_dir():
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started_by_python = sum(
+            not isinstance(thread, threading._DummyThread) for thread in threading.enumerate()
+        )
+        if len(os.listdir(tasks)) <= started_by_python:
+            return
+        time.sleep(0.005)
 
 
 def default_workers(settings: Settings) -> int:
@@ -73,15 +164,32 @@ def serve(
 ) -> None:
     """Serve until stopped (see the module's docstring); returns after a clean stop."""
     from granian.constants import HTTPModes, Interfaces, Loops  # noqa: PLC0415
+    from granian.http import HTTP1Settings  # noqa: PLC0415
     from granian.server import MPServer  # noqa: PLC0415
+    from granian.server.mp import WorkerProcess  # noqa: PLC0415
 
     workers = workers or default_workers(settings)
     drain_seconds = settings.shutdown_drain_seconds
+    max_connections = connections_per_worker(settings, raise_open_files_limit())
+
+    class Worker(WorkerProcess):
+        """A worker the supervisor stops with :data:`WORKER_STOP_SIGNAL` (it ignores SIGTERM)."""
+
+        def terminate(self) -> None:
+            self.interrupt_by_parent = True
+            if self.inner.pid is not None:
+                with contextlib.suppress(ProcessLookupError):  # it has exited already
+                    os.kill(self.inner.pid, WORKER_STOP_SIGNAL)
 
     class Supervisor(MPServer):
         """granian's supervisor, with the drain in front of its stop."""
 
         draining = False
+
+        def _spawn_worker(self, *args: Any, **kwargs: Any) -> Any:
+            worker = super()._spawn_worker(*args, **kwargs)
+            worker.__class__ = Worker  # granian's, stopped with WORKER_STOP_SIGNAL
+            return worker
 
         def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
             signum = args[0] if args else None
@@ -123,6 +231,12 @@ def serve(
             workers=workers,
             loop=Loops.asyncio,
             http=HTTPModes.http1,
+            http1_settings=HTTP1Settings(
+                header_read_timeout=round(settings.server_header_read_timeout_seconds * 1000),
+                keep_alive=True,
+            ),
+            backlog=settings.server_backlog,
+            backpressure=max_connections,
             websockets=False,
             log_access=access_log,
             respawn_failed_workers=True,
@@ -130,14 +244,18 @@ def serve(
             workers_kill_timeout=settings.shutdown_grace_seconds,
         )
         logger.info(
-            "serving on http://%s:%d with %d worker(s); drain %.1f s, grace %d s",
+            "serving on http://%s:%d with %d worker(s); drain %.1f s, grace %d s; "
+            "%d connections per worker, backlog %d, request head within %.1f s",
             host,
             port,
             workers,
             drain_seconds,
             settings.shutdown_grace_seconds,
+            max_connections,
+            settings.server_backlog,
+            settings.server_header_read_timeout_seconds,
         )
-        server.serve()
+        server.serve(spawn_target=_run_worker)
     finally:
         os.environ.pop(DRAIN_MARKER_ENV, None)
         shutil.rmtree(state_dir, ignore_errors=True)
