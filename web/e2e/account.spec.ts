@@ -57,6 +57,25 @@ test("profile and theme", async ({ page, api, audit, shot }) => {
   expect(me.preferences.theme).toBe("system");
 });
 
+test("change the email address", async ({ page, api, account }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("region", { name: "Email" });
+  const email = form.getByLabel("New email");
+  const password = form.getByLabel("Confirm with your password");
+  const fresh = account.email.replace("@", "+new@");
+  await email.fill(fresh);
+  await password.fill("not my password");
+  await form.getByRole("button", { name: "Change email" }).click();
+  await expect(form.getByText("The password is not correct.")).toBeVisible();
+
+  await password.fill(account.password);
+  await form.getByRole("button", { name: "Change email" }).click();
+  await expect(page.getByText(`Your email is now ${fresh}`)).toBeVisible();
+  await expect(page.getByRole("region", { name: "Profile" })).toContainText(fresh);
+  await expect(email).toHaveValue("");
+  expect((await api.call<{ email: string }>("GET", "/api/v1/users/me")).email).toBe(fresh);
+});
+
 test("a theme the server refuses is taken back", async ({ page }) => {
   await page.goto("/settings");
   await page.route("**/api/v1/users/me", (route) =>
