@@ -135,7 +135,7 @@ audit: install
 	if [ -n "$$failed" ]; then \
 	  echo "audit failed:$$failed (what to do: docs/security.md, Supply chain)"; exit 1; fi
 
-# Browser tests: Debian's chromium driven by playwright-core against the built app.
+# Browser tests: Playwright's test runner driving Debian's chromium against the built app.
 e2e: install web-build system-deps
 	cd web && npm run e2e
 

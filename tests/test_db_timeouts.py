@@ -55,7 +55,9 @@ async def test_a_statement_past_the_timeout_is_a_503_and_the_pool_recovers(
         user = await api.user()
         task = await api.create_task(user, title="Locked")
         path = f"/api/v1/tasks/{task['id']}"
-        async with ctx.db.transaction() as holder:  # another writer holds the row's lock
+        # Another writer holds the row's lock, longer than any request may wait (its own
+        # connection, outside the app's bounded units of work).
+        async with ctx.db.write_engine.connect() as holder, holder.begin():
             await tasks_repo.get_for_update(holder, uuid.UUID(user.id), uuid.UUID(task["id"]))
             blocked = await _bounded(
                 api.client.patch(path, json={"title": "Waited"}, headers=user.headers)

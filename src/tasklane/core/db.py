@@ -15,6 +15,7 @@ goes to the primary's read engine, as before.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import re
@@ -142,15 +143,14 @@ def database_url(settings: Settings, raw: str | None = None) -> str:
 
 
 def _connect_args(settings: Settings, connect_timeout: float) -> dict[str, Any]:
-    """The drivers' own bounds: opening a connection (connect and handshake) and waiting for
-    a statement's answer (``db_statement_timeout``). A driver that times out a read closes
-    its connection, which the pool then discards."""
-    statement = settings.db_statement_timeout
+    """The drivers' own bounds on opening a connection (and PostgreSQL's on one statement).
+    The bound that holds whatever the server does is :meth:`Database._bounded`'s. (asyncmy's
+    ``read_timeout`` would bound each read too, but it runs every packet through
+    ``asyncio.wait_for``: a sixth more Python calls on a read request.)"""
     if settings.dialect == "mysql":
-        # asyncmy's read timeout also bounds reading the server's handshake.
-        return {"connect_timeout": connect_timeout, "read_timeout": statement}
+        return {"connect_timeout": connect_timeout}
     if settings.dialect == "postgresql":
-        return {"timeout": connect_timeout, "command_timeout": statement}
+        return {"timeout": connect_timeout, "command_timeout": settings.db_statement_timeout}
     return {}  # SQLite: in process; a lock waits at most busy_timeout
 
 
@@ -254,26 +254,33 @@ class Database:
             settings.read_your_writes_seconds
         )
 
+    def _bounded(self) -> asyncio.Timeout:
+        """The bound on one use of a connection (taking it, a handshake, its statements):
+        ``db_statement_timeout``, kept by the client, so it holds when the server is frozen
+        and cannot enforce a timeout of its own. A connection cancelled mid-statement is
+        discarded by the pool, never reused; the block raises TimeoutError."""
+        return asyncio.timeout(self.settings.db_statement_timeout)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction, committed when the block exits normally. With replicas, the
         request's user is then remembered as a writer (read-your-writes) before the block
         returns, so before any response tells the client the write is done. A COMMIT the
         database did not confirm (a timeout, a dropped connection) raises OutcomeUnknown."""
-        async with self.write_engine.connect() as conn:
-            committing = False
-            try:
+        committing = False
+        try:
+            async with self._bounded(), self.write_engine.connect() as conn:
                 async with conn.begin():
                     yield conn
                     committing = True  # the block is done: leaving it sends the COMMIT
-            except (DBAPIError, TimeoutError) as error:
-                lost = isinstance(error, TimeoutError) or (
-                    isinstance(error, DBAPIError) and error.connection_invalidated
-                )
-                if committing and lost:  # no answer to the COMMIT: stored or not, unknown
-                    raise OutcomeUnknown from error
-                raise  # refused, or failed before the COMMIT: nothing was stored
-            conn.info[_COMMITTED] = True  # the pool need not roll it back (see above)
+                conn.info[_COMMITTED] = True  # the pool need not roll it back (see above)
+        except (DBAPIError, TimeoutError) as error:
+            lost = isinstance(error, TimeoutError) or (
+                isinstance(error, DBAPIError) and error.connection_invalidated
+            )
+            if committing and lost:  # no answer to the COMMIT: stored or not, unknown
+                raise OutcomeUnknown from error
+            raise  # refused, or failed before the COMMIT: nothing was stored
         if self.replicas:
             await self._note_write()
 
@@ -299,7 +306,8 @@ class Database:
                     self._mark_down(replica, error)
                     continue
                 try:
-                    yield conn
+                    async with self._bounded():
+                        yield conn
                 except DBAPIError as error:
                     if error.connection_invalidated:  # it went away during the request
                         self._mark_down(replica, error)
@@ -307,14 +315,14 @@ class Database:
                 finally:
                     await conn.close()
                 return
-        async with self.read_engine.connect() as conn:
+        async with self._bounded(), self.read_engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
     async def primary_reader(self) -> AsyncIterator[AsyncConnection]:
         """Autocommit reads that must see the latest commit (cache fills, session checks):
         always the primary, never a replica."""
-        async with self.read_engine.connect() as conn:
+        async with self._bounded(), self.read_engine.connect() as conn:
             yield conn
 
     async def ping(self) -> None:
