@@ -22,7 +22,7 @@ SYSTEM_COMMANDS := /usr/bin/chromium /usr/sbin/nginx /usr/bin/wrk
 
 .PHONY: run install migrate test lint typecheck test-sqlite test-mariadb test-postgresql \
 	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e \
-	cluster cluster-stop bench bench-smoke audit
+	cluster cluster-stop bench bench-smoke audit reliability
 
 # Every pinned package is checked against the sha256 its requirements file holds
 # (--require-hashes); the project itself cannot be, so it comes last and pulls in nothing.
@@ -99,6 +99,19 @@ test-mariadb: install
 test-postgresql: install
 	TASKLANE_TEST_DATABASE=postgresql TASKLANE_TEST_DATABASE_URL='$(POSTGRES_URL)' \
 	  $(BIN)/pytest --cov --cov-append --cov-report= -p no:cacheprovider
+
+# The long forms of tests/reliability (docs/reliability.md): many more generated examples and
+# state-machine runs on each database, then the figures in docs/reliability.md are rewritten.
+# `make test` runs their short forms with the rest of the suite.
+RELIABILITY := TASKLANE_RELIABILITY=long TASKLANE_RELIABILITY_FIGURES=var/reliability/figures.json
+reliability: install
+	rm -f var/reliability/figures.json
+	$(RELIABILITY) TASKLANE_TEST_DATABASE=sqlite $(BIN)/pytest tests/reliability -p no:cacheprovider -q
+	$(RELIABILITY) TASKLANE_TEST_DATABASE=mariadb TASKLANE_TEST_DATABASE_URL='$(MARIADB_URL)' \
+	  $(BIN)/pytest tests/reliability -p no:cacheprovider -q
+	$(RELIABILITY) TASKLANE_TEST_DATABASE=postgresql TASKLANE_TEST_DATABASE_URL='$(POSTGRES_URL)' \
+	  $(BIN)/pytest tests/reliability -p no:cacheprovider -q
+	$(BIN)/python -m tests.reliability.figures var/reliability/figures.json docs/reliability.md
 
 # Each pass appends to .coverage (processes the tests start write their own files, combined
 # here); `make test` starts from none.

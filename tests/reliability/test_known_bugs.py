@@ -1,0 +1,111 @@
+"""API bugs the reliability suites found, reproduced. Each is a strict xfail until src/ is
+fixed (then it passes, the xfail fails, and the marker and its entry in test_schemathesis'
+KNOWN_BUGS go)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import KIND
+from tests.helpers import Api, assert_problem
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug-405-allow: a 405's Allow header names only the first route's methods "
+    "(RFC 9110 15.5.6: it lists the methods the resource supports)",
+)
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [("/api/v1/users/me", {"GET", "PATCH", "DELETE"}), ("/api/v1/tasks/{id}", None)],
+)
+async def test_a_405_lists_every_method_of_the_resource(
+    api: Api, path: str, methods: set[str] | None
+) -> None:
+    user = await api.user()
+    if "{id}" in path:
+        task = await api.create_task(user)
+        path = path.replace("{id}", task["id"])
+        methods = {"GET", "PATCH", "DELETE"}
+    response = await api.client.put(path, headers=user.headers)
+    assert_problem(response, 405)
+    allowed = {m.strip() for m in response.headers["allow"].split(",")}
+    assert methods is not None
+    assert methods <= allowed, response.headers["allow"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug-sibling-422: an unsupported method on /tasks/stats or /tasks/bulk falls "
+    "through to /tasks/{task_id} and answers 422 (task_id is not a UUID) instead of 405",
+)
+@pytest.mark.parametrize(("method", "path"), [("PATCH", "stats"), ("DELETE", "bulk")])
+async def test_an_unsupported_method_on_a_fixed_task_path_is_405(
+    api: Api, method: str, path: str
+) -> None:
+    user = await api.user()
+    response = await api.client.request(method, f"/api/v1/tasks/{path}", headers=user.headers)
+    assert_problem(response, 405)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug-instant-number: an instant given as a number (Unix time) is accepted, "
+    "though the schema says an ISO 8601 date-time with its offset",
+)
+@pytest.mark.parametrize("where", ["query", "body"])
+async def test_an_instant_given_as_a_number_is_refused(api: Api, where: str) -> None:
+    user = await api.user()
+    if where == "query":
+        response = await api.client.get(
+            "/api/v1/tasks", params={"due_before": "0.5"}, headers=user.headers
+        )
+    else:
+        response = await api.client.post(
+            "/api/v1/tasks", json={"title": "x", "due_at": 1_700_000_000}, headers=user.headers
+        )
+    assert_problem(response, 422, "validation-error")
+
+
+@pytest.mark.xfail(
+    KIND == "postgresql",
+    strict=True,
+    reason="bug-pg-nul: on PostgreSQL a NUL (U+0000) in a text field reaches the database, "
+    "which refuses it: 503 and a logged database error, where SQLite and MariaDB store it",
+)
+@pytest.mark.parametrize("field", ["title", "description"])
+async def test_a_nul_in_a_text_field_is_stored_or_refused_never_a_5xx(api: Api, field: str) -> None:
+    user = await api.user()
+    body = {"title": "a title", field: "before\x00after"}
+    response = await api.client.post("/api/v1/tasks", json=body, headers=user.headers)
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 201:
+        assert response.json()[field] == "before\x00after"
+    else:
+        assert_problem(response, 422, "validation-error")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug-noop-version: a PATCH that changes no value adds one to the version (and "
+    "moves updated_at, so other clients' If-Match fail) for every field but status, which "
+    "is left alone when unchanged",
+)
+@pytest.mark.parametrize(
+    "body", [{"title": "same"}, {"priority": "medium"}, {"description": None}, {"tags": []}]
+)
+async def test_a_patch_that_changes_nothing_keeps_the_version(
+    api: Api, body: dict[str, object]
+) -> None:
+    user = await api.user()
+    task = await api.create_task(user, title="same")
+    control = await api.client.patch(
+        f"/api/v1/tasks/{task['id']}", json={"status": "todo"}, headers=user.headers
+    )
+    assert control.json()["version"] == 1  # an unchanged status is no change
+    response = await api.client.patch(
+        f"/api/v1/tasks/{task['id']}", json=body, headers=user.headers
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == 1
+    assert response.json()["updated_at"] == task["updated_at"]
