@@ -84,6 +84,7 @@ lint: install
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/bandit --quiet --recursive src --configfile pyproject.toml
 
 typecheck: install
 	$(BIN)/mypy src

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import httpx
@@ -98,3 +102,53 @@ async def serving(
         finally:
             for made in clients:
                 await made.aclose()
+
+
+class SmtpSink:
+    """A small SMTP server on 127.0.0.1 that keeps every message it is given: the far end of
+    the app's real SMTP conversation (EHLO, MAIL, RCPT, DATA, QUIT; no STARTTLS offered)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._session, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async def reply(line: str) -> None:
+            writer.write(line.encode() + b"\r\n")
+            await writer.drain()
+
+        await reply("220 sink ready")
+        try:
+            while line := await reader.readline():
+                verb = line.decode(errors="replace").strip().split(" ", 1)[0].upper()
+                if verb == "EHLO":
+                    await reply("250-sink\r\n250 8BITMIME")
+                elif verb == "DATA":
+                    await reply("354 end with <CRLF>.<CRLF>")
+                    data = bytearray()
+                    while (chunk := await reader.readline()) not in (b".\r\n", b""):
+                        data += chunk[1:] if chunk.startswith(b"..") else chunk
+                    parsed = BytesParser(policy=policy.default).parsebytes(bytes(data))
+                    self.messages.append(parsed)  # type: ignore[arg-type]
+                    await reply("250 queued")
+                elif verb == "QUIT":
+                    await reply("221 bye")
+                    break
+                else:  # HELO, MAIL, RCPT, RSET, NOOP
+                    await reply("250 ok")
+        finally:
+            writer.close()

@@ -50,7 +50,7 @@ from tasklane.users.schemas import Preferences
 
 logger = logging.getLogger("tasklane.seed")
 
-SEED_PASSWORD = "seeded account password"  # noqa: S105 - documented test data
+SEED_PASSWORD = "seeded account password"  # noqa: S105  # nosec B105 - documented test data
 EMAIL_TEMPLATE = "seed-{n}@example.com"
 
 #: From this many new tasks on (and when ``tasks`` holds no more rows than are being added),
@@ -386,7 +386,7 @@ def _insert_sql(table: str, columns: tuple[str, ...], paramstyle: str) -> str:
         marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
     else:
         marks = ", ".join("%s" for _ in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608  # nosec B608 - our own column names
 
 
 class _TextLoader:
@@ -399,8 +399,8 @@ class _TextLoader:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         # Constant column names; the values are literals made by ``_Format``.
-        self.task_head = f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES "  # noqa: S608
-        self.tag_head = f"INSERT INTO task_tags ({', '.join(TAG_COLUMNS)}) VALUES "  # noqa: S608
+        self.task_head = f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES "  # noqa: S608  # nosec B608
+        self.tag_head = f"INSERT INTO task_tags ({', '.join(TAG_COLUMNS)}) VALUES "  # noqa: S608  # nosec B608
 
     async def load(self, task_rows: list[TaskRow], tag_rows: list[TagRow]) -> None:
         step = self.rows_per_statement
@@ -478,7 +478,7 @@ async def seed(
     secondary indexes are dropped before the load and rebuilt after it."""
     from tqdm import tqdm  # noqa: PLC0415 - only this command needs it
 
-    rng = random.Random(random_seed)  # noqa: S311 - reproducible test data
+    rng = random.Random(random_seed)  # noqa: S311  # nosec B311 - reproducible test data
     ctx = AppContext.create(settings)
     dialect = ctx.db.dialect
     now = datetime.now(UTC)

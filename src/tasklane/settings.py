@@ -143,6 +143,17 @@ class Settings(BaseSettings):
     reminder_offsets_minutes: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [0])
     #: Days published events and the consumers' records are kept before they are pruned.
     events_retention_days: int = Field(default=7, ge=1, le=365)
+
+    # --- email ------------------------------------------------------------------------------
+    #: Where the web app is, for the links in emails.
+    public_base_url: str = "http://127.0.0.1:8000"
+    #: The SMTP server (``smtp://user:password@host:587``: STARTTLS when the server offers it;
+    #: ``smtps://`` for TLS from the start). Unset: messages are written to ``var_dir/mail``
+    #: (and the log), so every flow works on a laptop.
+    smtp_url: str | None = None
+    mail_from: str = "Tasklane <no-reply@tasklane.invalid>"
+    #: How long a password-reset link works (single use).
+    password_reset_ttl_seconds: int = Field(default=1800, ge=300, le=86400)
     #: A retry whose Idempotency-Key is held by an attempt still running waits this long for
     #: it (and then replays its answer) before it gets a 409 with Retry-After. An attempt
     #: that died holds nothing: its claim goes with its transaction.

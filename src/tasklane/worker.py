@@ -1,12 +1,14 @@
 """``tasklane worker``: the notification service's background work, one loop per process.
 
 Each turn: the relay hands new outbox events on; the consumers handle them (each once in
-effect: ``events.service.first_time``); the reminders whose time has come fire; old outbox
-rows are pruned now and then. Without Redis there is no bus: the relay hands the events
-straight to this process's consumers and marks them published once they are handled. With
-Redis, the relay appends them to a stream and the consumers read it as one consumer group
-shared by every worker process, so the work spreads over them and each event is handled by
-one (a worker that dies leaves its unacknowledged entries to be claimed by another).
+effect: ``events.service.first_time``); the reminders whose time has come fire; the mail
+waiting in the outbox is sent; old outbox rows are pruned now and then.
+
+Without Redis there is no bus: the relay hands the events straight to this process's
+consumers and marks them published once they are handled. With Redis, the relay appends them
+to a stream and the consumers read it as one consumer group shared by every worker process,
+so the work spreads over them and each event is handled by one (a worker that dies leaves
+its unacknowledged entries to be claimed by another).
 
 Run it as its own process (``tasklane worker``), any number of them; ``tasklane serve`` also
 runs one inside each server process unless ``TASKLANE_WORKER_EMBEDDED`` is false, so a laptop
@@ -45,8 +47,15 @@ async def _reminders(ctx: AppContext, conn: AsyncConnection, event: Event) -> No
     await notifications.plan_reminders(conn, event, ctx.settings.reminder_offsets_minutes)
 
 
+async def _reset_mail(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+    await notifications.mail_password_reset(ctx, conn, event)
+
+
 #: Every consumer of domain events: its name (in the handled-events record) and its effect.
-CONSUMERS: tuple[tuple[str, Consumer], ...] = ((notifications.REMINDERS, _reminders),)
+CONSUMERS: tuple[tuple[str, Consumer], ...] = (
+    (notifications.REMINDERS, _reminders),
+    (notifications.RESET_MAIL, _reset_mail),
+)
 
 
 async def handle(ctx: AppContext, event: Event) -> None:
@@ -99,6 +108,10 @@ class Worker:
         async with self.ctx.db.unit_of_work() as uow:
             return await notifications.fire_due(uow.conn, BATCH)
 
+    async def send_mail(self) -> int:
+        async with self.ctx.db.unit_of_work() as uow:
+            return await notifications.send_pending(uow.conn, self.ctx.settings)
+
     async def prune(self) -> None:
         if time.monotonic() - self._pruned < PRUNE_EVERY_SECONDS:
             return
@@ -112,6 +125,7 @@ class Worker:
         done = await self.relay()
         done += await self.consume()
         done += await self.fire_reminders()
+        done += await self.send_mail()
         await self.prune()
         return done
 

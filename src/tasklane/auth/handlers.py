@@ -11,6 +11,7 @@ from tasklane.auth.deps import Principal
 from tasklane.auth.service import IssuedTokens
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Unauthorized
+from tasklane.events import service as events
 from tasklane.users import service as users
 from tasklane.users.schemas import UserOut
 
@@ -61,3 +62,40 @@ async def logout_all(ctx: AppContext, principal: Principal) -> None:
     async with ctx.db.unit_of_work() as uow:
         ended = await service.end_sessions(uow.conn, principal.user_id)
         uow.after_commit(lambda: service.forget_sessions(ctx, ended))
+
+
+RESET_ASKED = (
+    "If an account has this address, a link to choose a new password is on its way. "
+    "It works once, within 30 minutes."
+)
+
+
+async def request_password_reset(ctx: AppContext, email: str) -> None:
+    """Only an event is written, whatever the address: the answer and its timing say nothing
+    about which addresses have accounts. The notification service looks the account up and
+    mails the link (``notifications.service.mail_password_reset``)."""
+    async with ctx.db.unit_of_work() as uow:
+        await events.record(
+            uow.conn,
+            "auth.password_reset_requested",
+            None,
+            None,
+            {"email": users.normalize_email(email)},
+        )
+
+
+async def confirm_password_reset(
+    ctx: AppContext, *, token: str, new_password: str, user_agent: str | None
+) -> IssuedTokens:
+    """Set the new password with a reset token, end every session of the account and open
+    a new one here (the user is signed in)."""
+    async with ctx.db.primary_reader() as conn:
+        account = await service.reset_account(conn, token)
+    users.check_new_password(ctx, new_password, "new_password", account.email)
+    password_hash = await ctx.hasher.hash(new_password)  # before taking a connection
+    async with ctx.db.unit_of_work() as uow:
+        await service.use_reset(uow.conn, token, account.id)
+        await users.set_password(uow.conn, account.id, password_hash)
+        ended = await service.end_sessions(uow.conn, account.id)
+        uow.after_commit(lambda: service.forget_sessions(ctx, ended))
+        return await service.open_session(ctx, uow.conn, account.id, user_agent)

@@ -33,3 +33,16 @@ refresh_tokens = Table(
     Column("successor", LargeBinary(128), nullable=True),
     Index("ix_refresh_tokens_session_id", "session_id"),
 )
+
+# A password reset: its token's hash, usable once before it expires.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("id", UUIDType(), primary_key=True),
+    Column("user_id", UUIDType(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", fixed_binary(32), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Index("ix_password_resets_user_id", "user_id"),
+)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tasklane.auth.models import refresh_tokens, sessions
+from tasklane.auth.models import password_resets, refresh_tokens, sessions
 from tasklane.core.types import AnyRow
 
 
@@ -104,3 +105,31 @@ async def session_state(conn: AsyncConnection, session_id: uuid.UUID) -> AnyRow 
         sessions.c.id == session_id
     )
     return (await conn.execute(stmt)).first()
+
+
+async def insert_reset(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(password_resets).values(**values))
+
+
+async def reset_by_token(
+    conn: AsyncConnection, token_hash: bytes, *, lock: bool = False
+) -> AnyRow | None:
+    stmt = select(password_resets).where(password_resets.c.token_hash == token_hash)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def mark_reset_used(conn: AsyncConnection, reset_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(
+        update(password_resets).where(password_resets.c.id == reset_id).values(used_at=now)
+    )
+
+
+async def retire_resets(conn: AsyncConnection, user_id: uuid.UUID, now: datetime) -> None:
+    """Every unused reset of the user stops working (one was used, or a new one issued)."""
+    await conn.execute(
+        update(password_resets)
+        .where(password_resets.c.user_id == user_id, password_resets.c.used_at.is_(None))
+        .values(used_at=now)
+    )

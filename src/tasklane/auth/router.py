@@ -9,7 +9,14 @@ from pydantic import ValidationError
 
 from tasklane.auth import handlers
 from tasklane.auth.deps import CurrentUser, forgive_account, limit_auth
-from tasklane.auth.schemas import LoginIn, RegisterIn, TokenOut
+from tasklane.auth.schemas import (
+    Accepted,
+    LoginIn,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    RegisterIn,
+    TokenOut,
+)
 from tasklane.core.context import AppContext, Ctx
 from tasklane.core.errors import Forbidden, Unauthorized, problem_responses, validation_problem
 from tasklane.users.schemas import UserOut
@@ -171,6 +178,41 @@ async def logout_all(request: Request, ctx: Ctx, principal: CurrentUser) -> Resp
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     _clear_refresh_cookie(response, ctx)
     return response
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=problem_responses(429),
+    summary="Ask for a link to choose a new password (the same answer for any address)",
+)
+async def request_password_reset(
+    body: PasswordResetRequest, request: Request, ctx: Ctx
+) -> Accepted:
+    await limit_auth(request, ctx, account=body.email)
+    await handlers.request_password_reset(ctx, body.email)
+    return Accepted(detail=handlers.RESET_ASKED)
+
+
+@router.post(
+    "/password-reset/confirm",
+    response_model=TokenOut,
+    responses=problem_responses(429),
+    summary="Choose a new password with the emailed link: every session ends, a new one opens",
+)
+async def confirm_password_reset(
+    body: PasswordResetConfirm, request: Request, response: Response, ctx: Ctx
+) -> TokenOut:
+    await limit_auth(request, ctx)
+    issued = await handlers.confirm_password_reset(
+        ctx,
+        token=body.token,
+        new_password=body.new_password,
+        user_agent=request.headers.get("user-agent"),
+    )
+    _set_refresh_cookie(response, ctx, issued.refresh_token)
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
 @jwks_router.get(

@@ -29,3 +29,21 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme's name
     expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class PasswordResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Not validated as an address: any answer would tell which addresses have accounts.
+    email: str = Field(min_length=1, max_length=320)
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200, description="From the emailed link.")
+    new_password: PasswordIn
+
+
+class Accepted(BaseModel):
+    detail: str

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth import repository as repo
 from tasklane.core.context import AppContext
-from tasklane.core.errors import InvalidCredentials, Unauthorized
+from tasklane.core.errors import InvalidCredentials, Unauthorized, ValidationProblem
 from tasklane.core.security import AccessClaims, hash_refresh_token, new_refresh_token
 from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
+from tasklane.users import service as users
+from tasklane.users.schemas import UserOut
 
 logger = logging.getLogger("tasklane.auth")
 
@@ -192,3 +194,60 @@ async def session_is_valid(ctx: AppContext, claims: AccessClaims) -> bool:
     # which this (older) answer must not overwrite.
     await ctx.cache.add(_session_key(claims.session_id), owner, ttl)
     return owner == caller
+
+
+# --- password reset -------------------------------------------------------------------------
+
+RESET_INVALID = "This link is invalid, used or expired; ask for a new one."
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedReset:
+    token: str  # for the email only: never stored
+    email: str
+    name: str
+
+
+async def issue_reset(ctx: AppContext, conn: AsyncConnection, email: str) -> IssuedReset | None:
+    """A reset token for the active account with this address (None without one). Earlier
+    unused tokens of the account stop working: only the newest link does."""
+    account = await users.credentials(conn, email)
+    if account is None or not account.is_active:
+        return None
+    profile = await users.active_profile(conn, account.id)
+    if profile is None:
+        return None
+    now = utcnow()
+    await repo.retire_resets(conn, account.id, now)
+    token = new_refresh_token()
+    await repo.insert_reset(
+        conn,
+        {
+            "id": uuid7(),
+            "user_id": account.id,
+            "token_hash": hash_refresh_token(token),
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=ctx.settings.password_reset_ttl_seconds),
+        },
+    )
+    return IssuedReset(token, profile.email, profile.name)
+
+
+async def reset_account(conn: AsyncConnection, token: str) -> UserOut:
+    """The account a usable reset token belongs to, or a 422 on ``token``."""
+    row = await repo.reset_by_token(conn, hash_refresh_token(token))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        raise ValidationProblem.single("token", RESET_INVALID)
+    profile = await users.active_profile(conn, row.user_id)
+    if profile is None:
+        raise ValidationProblem.single("token", RESET_INVALID)
+    return profile
+
+
+async def use_reset(conn: AsyncConnection, token: str, user_id: uuid.UUID) -> None:
+    """Spend the token (locked: two uses of one link cannot both pass), or a 422."""
+    row = await repo.reset_by_token(conn, hash_refresh_token(token), lock=True)
+    now = utcnow()
+    if row is None or row.used_at is not None or row.expires_at <= now or row.user_id != user_id:
+        raise ValidationProblem.single("token", RESET_INVALID)
+    await repo.retire_resets(conn, user_id, now)

@@ -10,7 +10,7 @@ outbox_events = Table(
     metadata,
     Column("id", UUIDType(), primary_key=True),  # UUIDv7: the order events happened in
     Column("kind", String(64), nullable=False),  # task.created, task.completed...
-    Column("user_id", UUIDType(), nullable=False),  # whose change: who is told about it
+    Column("user_id", UUIDType(), nullable=True),  # whose change (none: e.g. a reset request)
     Column("subject_id", UUIDType(), nullable=True),  # the task (or other thing) it is about
     Column("payload", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),

@@ -14,7 +14,7 @@ import orjson
 class Event:
     id: uuid.UUID
     kind: str
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
     subject_id: uuid.UUID | None
     payload: dict[str, Any]
     created_at: datetime
@@ -24,7 +24,7 @@ class Event:
             {
                 "id": str(self.id),
                 "kind": self.kind,
-                "user_id": str(self.user_id),
+                "user_id": str(self.user_id) if self.user_id else None,
                 "subject_id": str(self.subject_id) if self.subject_id else None,
                 "payload": self.payload,
                 "created_at": self.created_at.isoformat(),
@@ -37,7 +37,7 @@ class Event:
         return cls(
             id=uuid.UUID(data["id"]),
             kind=data["kind"],
-            user_id=uuid.UUID(data["user_id"]),
+            user_id=uuid.UUID(data["user_id"]) if data["user_id"] else None,
             subject_id=uuid.UUID(data["subject_id"]) if data["subject_id"] else None,
             payload=data["payload"],
             created_at=datetime.fromisoformat(data["created_at"]),

@@ -24,7 +24,7 @@ from tasklane.events.schemas import Event
 async def record(
     conn: AsyncConnection,
     kind: str,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     subject_id: uuid.UUID | None,
     payload: dict[str, Any],
 ) -> None:

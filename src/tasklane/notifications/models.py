@@ -1,6 +1,6 @@
 """Tables owned by the notification service: reminders to fire and in-app notifications."""
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
 from tasklane.core.metadata import metadata
 from tasklane.core.types import UTCDateTime, UUIDType
@@ -33,4 +33,22 @@ notifications = Table(
     Column("read_at", UTCDateTime(), nullable=True),
     Index("ix_notifications_user_id", "user_id", "id"),
     Index("ix_notifications_user_read", "user_id", "read_at"),
+)
+
+# Email to send, written in the transaction that decided to send it; the worker sends it and
+# keeps the record (Message-ID, when) without the body, which may hold a secret link.
+outgoing_mail = Table(
+    "outgoing_mail",
+    metadata,
+    Column("id", UUIDType(), primary_key=True),
+    Column("kind", String(32), nullable=False),  # password_reset
+    Column("to_address", String(320), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("text_body", Text(), nullable=True),
+    Column("html_body", Text(), nullable=True),
+    Column("message_id", String(255), nullable=False),  # stable: a resend is recognisable
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer(), nullable=False),
+    Index("ix_outgoing_mail_sent_id", "sent_at", "id"),
 )

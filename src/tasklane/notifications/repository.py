@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.types import AnyRow
-from tasklane.notifications.models import notifications, reminders
+from tasklane.notifications.models import notifications, outgoing_mail, reminders
 
 
 async def replace_reminders(
@@ -94,3 +94,36 @@ async def mark_read(
         .values(read_at=func.coalesce(notifications.c.read_at, now))
     )
     return result.rowcount
+
+
+async def insert_mail(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(outgoing_mail).values(**values))
+
+
+async def unsent_mail(conn: AsyncConnection, limit: int) -> list[AnyRow]:
+    """Mail not sent yet, oldest first, locked (others' skipped): each is sent by one worker."""
+    stmt = (
+        select(outgoing_mail)
+        .where(outgoing_mail.c.sent_at.is_(None))
+        .order_by(outgoing_mail.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def mark_sent(conn: AsyncConnection, mail_id: uuid.UUID, now: datetime) -> None:
+    """Sent: the record stays (Message-ID, when), the body goes (it may hold a secret link)."""
+    await conn.execute(
+        update(outgoing_mail)
+        .where(outgoing_mail.c.id == mail_id)
+        .values(sent_at=now, text_body=None, html_body=None)
+    )
+
+
+async def count_attempt(conn: AsyncConnection, mail_id: uuid.UUID) -> None:
+    await conn.execute(
+        update(outgoing_mail)
+        .where(outgoing_mail.c.id == mail_id)
+        .values(attempts=outgoing_mail.c.attempts + 1)
+    )

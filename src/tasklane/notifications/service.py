@@ -7,6 +7,9 @@ answer is the same whatever the order (idempotent and order-independent).
 
 from __future__ import annotations
 
+import html
+import logging
+import smtplib
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -14,13 +17,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tasklane.auth import service as auth
+from tasklane.core.context import AppContext
 from tasklane.core.errors import NotFound
 from tasklane.core.pagination import decode_cursor, encode_cursor
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events.schemas import Event
+from tasklane.notifications import mail
 from tasklane.notifications import repository as repo
 from tasklane.notifications.schemas import NotificationOut, NotificationPage
+from tasklane.settings import Settings
 from tasklane.tasks import service as tasks
+
+logger = logging.getLogger("tasklane.notifications")
 
 #: The consumer's name in the handled-events record.
 REMINDERS = "reminders"
@@ -131,3 +140,96 @@ async def mark_read(
     matched = await repo.mark_read(conn, user_id, notification_id, utcnow())
     if notification_id is not None and matched == 0:
         raise NotFound("No such notification.")
+
+
+# --- email ------------------------------------------------------------------------------------
+
+RESET_MAIL = "reset-mail"  # the consumer that mails reset links
+MAIL_BATCH = 20
+MAX_ATTEMPTS = 10
+
+
+async def queue_mail(
+    conn: AsyncConnection,
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+) -> None:
+    """An email to send, in ``conn``'s transaction: it goes out only if that commits."""
+    mail_id = uuid7()
+    await repo.insert_mail(
+        conn,
+        {
+            "id": mail_id,
+            "kind": kind,
+            "to_address": to,
+            "subject": subject,
+            "text_body": text,
+            "html_body": html,
+            "message_id": mail.message_id(str(mail_id)),
+            "created_at": utcnow(),
+            "attempts": 0,
+        },
+    )
+
+
+async def send_pending(conn: AsyncConnection, settings: Settings) -> int:
+    """Send the mail waiting in the outbox (rows locked, others' skipped); how many. A send
+    that fails is counted and tried again on a later turn, up to MAX_ATTEMPTS."""
+    sent = 0
+    for row in await repo.unsent_mail(conn, MAIL_BATCH):
+        if row.attempts >= MAX_ATTEMPTS:
+            continue
+        message = mail.build(
+            settings,
+            to=row.to_address,
+            subject=row.subject,
+            text=row.text_body or "",
+            html=row.html_body,
+            message_id=row.message_id,
+        )
+        try:
+            await mail.send(settings, f"{row.created_at:%Y%m%dT%H%M%S}-{row.id}", message)
+        except (OSError, smtplib.SMTPException) as error:
+            logger.warning("mail %s not sent (attempt %d): %s", row.id, row.attempts + 1, error)
+            await repo.count_attempt(conn, row.id)
+            continue
+        await repo.mark_sent(conn, row.id, utcnow())
+        sent += 1
+    return sent
+
+
+async def mail_password_reset(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+    """A reset was asked for an address: if an active account has it, a link goes to it.
+    The request itself answered the same either way; this runs in the worker."""
+    if event.kind != "auth.password_reset_requested":
+        return
+    issued = await auth.issue_reset(ctx, conn, str(event.payload["email"]))
+    if issued is None:
+        return
+    link = f"{ctx.settings.public_base_url.rstrip('/')}/reset-password#token={issued.token}"
+    minutes = ctx.settings.password_reset_ttl_seconds // 60
+    text = (
+        f"Hello {issued.name},\n\n"
+        f"Someone asked to reset the password of your Tasklane account. To choose a new one,\n"
+        f"open this link within {minutes} minutes (it works once):\n\n{link}\n\n"
+        "If it was not you, ignore this message: your password stays as it is.\n"
+    )
+    html_body = (
+        f"<p>Hello {html.escape(issued.name)},</p>"
+        "<p>Someone asked to reset the password of your Tasklane account. To choose a new "
+        f"one, open this link within {minutes} minutes (it works once):</p>"
+        f'<p><a href="{html.escape(link)}">Choose a new password</a></p>'
+        "<p>If it was not you, ignore this message: your password stays as it is.</p>"
+    )
+    await queue_mail(
+        conn,
+        kind="password_reset",
+        to=issued.email,
+        subject="Reset your Tasklane password",
+        text=text,
+        html=html_body,
+    )

@@ -90,6 +90,19 @@ async def credentials(conn: AsyncConnection, email: str) -> AnyRow | None:
     return await repo.credentials_by_email(conn, normalize_email(email))
 
 
+async def set_password(conn: AsyncConnection, user_id: uuid.UUID, password_hash: str) -> None:
+    """A new password chosen by its owner (a reset): the hash and the change time."""
+    await repo.update_fields(
+        conn, user_id, {"password_hash": password_hash, "updated_at": utcnow()}
+    )
+
+
+async def active_profile(conn: AsyncConnection, user_id: uuid.UUID) -> UserOut | None:
+    """The account's profile while it is active, else None."""
+    row = await repo.get(conn, user_id)
+    return _user_out(row) if row is not None and row.is_active else None
+
+
 async def rehash_password(conn: AsyncConnection, user_id: uuid.UUID, password_hash: str) -> None:
     await repo.update_fields(conn, user_id, {"password_hash": password_hash})
 

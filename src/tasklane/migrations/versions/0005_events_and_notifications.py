@@ -24,7 +24,7 @@ def upgrade() -> None:
         "outbox_events",
         sa.Column("id", UUIDType(), nullable=False),
         sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("user_id", UUIDType(), nullable=False),
+        sa.Column("user_id", UUIDType(), nullable=True),
         sa.Column("subject_id", UUIDType(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
