@@ -12,12 +12,14 @@ import grimp
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "tasklane"
-#: Where units of work are opened: the handlers, and the tools that are their own entry points.
-OWNERS = {"handlers.py", "cli.py", "seed.py", "worker.py"}
+#: Where units of work are opened: the handlers, and the tools that are their own entry points
+#: (the worker's loop; the command line; seeding, backup and restore, which work below the
+#: domains, on whole tables).
+OWNERS = {"handlers.py", "worker.py", "cli.py", "seed.py", "backup.py"}
 #: Calls that open, commit or end a transaction (``begin_nested``, a savepoint, is not one).
 TRANSACTION_CALLS = {"transaction", "unit_of_work", "commit", "rollback", "begin"}
 #: Modules that may build SQL with SQLAlchemy.
-SQL_HOMES = {"repository.py", "models.py", "seed.py"}
+SQL_HOMES = {"repository.py", "models.py", "seed.py", "backup.py"}
 
 
 def _modules() -> Iterator[tuple[Path, ast.Module]]:
