@@ -60,26 +60,64 @@ class LoopBridge:
             await send(message)
 
     async def _forward(self, scope: Scope, body: bytes) -> list[Message]:
-        sent: list[Message] = []
-        delivered = False
-        disconnected = asyncio.Event()
+        return await call_app(self.app, scope, body)
 
-        async def receive() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await disconnected.wait()
-            return {"type": "http.disconnect"}
 
-        async def send(message: Message) -> None:
-            sent.append(message)
+#: How long an answer may take before the caller goes away (a bound, never an assertion).
+PATIENCE_SECONDS = 60.0
 
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            disconnected.set()
-        return sent
+
+async def call_app(app: ASGIApp, scope: Scope, body: bytes) -> list[Message]:
+    """Call ``app`` with one buffered request; return the messages it sent. A Server-Sent
+    Events answer never ends by itself: once its status and headers are sent the caller
+    disconnects (as a client that has seen enough), and the body ends there."""
+    sent: list[Message] = []
+    delivered = False
+    disconnected = asyncio.Event()
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await disconnected.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            if headers.get(b"content-type", b"").startswith(b"text/event-stream"):
+                disconnected.set()
+
+    try:
+        await asyncio.wait_for(app(scope, receive, send), timeout=PATIENCE_SECONDS)
+    finally:
+        disconnected.set()
+    if not any(m["type"] == "http.response.body" and not m.get("more_body") for m in sent):
+        sent.append({"type": "http.response.body", "body": b"", "more_body": False})
+    return sent
+
+
+def http_scope(method: str, path: str, headers: dict[str, str], query: bytes = b"") -> Scope:
+    """The scope of a request to the in-process app, as an ASGI server would make it."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            *((name.lower().encode(), value.encode()) for name, value in headers.items()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
 
 
 class OnLoop:
