@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -107,3 +110,43 @@ class Api:
         response = await self.client.post("/api/v1/tasks", json=body, headers=user.headers)
         assert response.status_code == 201, response.text
         return assert_task(response.json())
+
+
+# --- live updates (Server-Sent Events) against a real server --------------------------------
+
+
+async def live_account(client: httpx.AsyncClient) -> tuple[dict[str, str], str]:
+    email = f"live-{uuid.uuid4().hex[:12]}@example.com"
+    body = {"email": email, "password": PASSWORD, "name": "Live"}
+    assert (await client.post("/api/v1/auth/register", json=body)).status_code == 201
+    login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    cookie = login.headers["set-cookie"].split(";", 1)[0]
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}, cookie
+
+
+async def sse_events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    """The events of a stream as they arrive (comments and retry lines skipped)."""
+    fields: dict[str, str] = {}
+    async for line in response.aiter_lines():
+        if line == "":
+            if "data" in fields:
+                yield {
+                    "id": fields.get("id"),
+                    "event": fields.get("event"),
+                    **json.loads(fields["data"]),
+                }
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(": ")
+            fields[name] = value
+
+
+async def next_event(events: AsyncIterator[dict[str, Any]], kind: str) -> dict[str, Any]:
+    async def find() -> dict[str, Any]:
+        async for event in events:
+            if event["event"] == kind:
+                return event
+        raise AssertionError(f"the stream ended before a {kind} event")
+
+    return await asyncio.wait_for(find(), 20)

@@ -37,6 +37,7 @@ from tasklane.settings import Settings
 from tasklane.spa import spa_csp
 from tasklane.tasks.models import tasks
 from tests import cluster_support as support
+from tests.helpers import live_account, next_event, sse_events
 
 ASSET = "assets/app-3f2a9c1b.js"
 HSTS = "max-age=63072000; includeSubDomains"
@@ -398,3 +399,24 @@ async def test_load_run_survives_an_instance_killed_and_restarted(
     # Writes that failed (in flight on the killed instance) are allowed: nginx does not resend
     # a POST that reached an instance. Those that did not fail were all 201.
     assert {status for status, task_id in load.writes if task_id is not None} == {201}
+
+
+async def test_a_stream_through_nginx_gets_a_change_made_on_an_instance(
+    cluster: Any, tls: ssl.SSLContext
+) -> None:
+    """Live updates pass through nginx as they come (no buffering), whichever instance the
+    change went through."""
+    async with (
+        httpx.AsyncClient(base_url=cluster.https_url, verify=tls, timeout=30) as edge_client,
+        httpx.AsyncClient(base_url=cluster.instances[1].url, timeout=30) as instance,
+    ):
+        headers, _ = await live_account(instance)
+        async with edge_client.stream("GET", "/api/v1/events", headers=headers) as response:
+            assert response.status_code == 200
+            events = sse_events(response)
+            created = await instance.post(
+                "/api/v1/tasks", json={"title": "Through nginx"}, headers=headers
+            )
+            assert created.status_code == 201
+            event = await next_event(events, "task.created")
+            assert event["subject_id"] == created.json()["id"]

@@ -19,6 +19,7 @@ from tasklane.auth.schemas import LoginIn
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
+from tasklane.notifications.router import events_router
 from tasklane.notifications.router import router as notifications_router
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jwks_router,
         users_router,
         notifications_router,
+        events_router,
         health.router,
     ):
         app.include_router(router)

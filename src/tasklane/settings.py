@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     reminder_offsets_minutes: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [0])
     #: Days published events and the consumers' records are kept before they are pruned.
     events_retention_days: int = Field(default=7, ge=1, le=365)
+    #: Live updates (``GET /api/v1/events``): how often a process reads new events while a
+    #: stream is open, and how often a stream sends a heartbeat (keep it below the read
+    #: timeout of every proxy in front: nginx's is 60 s by default).
+    stream_poll_seconds: float = Field(default=0.5, gt=0, le=10)
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0, le=55)
 
     # --- email ------------------------------------------------------------------------------
     #: Where the web app is, for the links in emails.

@@ -14,6 +14,7 @@ from tasklane.core.caller import Caller, caller_of
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Unauthorized
 from tasklane.core.ratelimit import account_key
+from tasklane.core.security import AccessClaims
 from tasklane.users.service import normalize_email
 
 
@@ -21,6 +22,7 @@ from tasklane.users.service import normalize_email
 class Principal:
     user_id: uuid.UUID
     session_id: uuid.UUID
+    claims: AccessClaims  # of the token the request carried (its expiry, for long streams)
 
 
 async def authenticate(caller: Caller) -> Principal:
@@ -33,7 +35,7 @@ async def authenticate(caller: Caller) -> Principal:
         raise Unauthorized("The access token is invalid or expired.")
     if not await session_is_valid(caller.app, claims):
         raise Unauthorized("The session has ended; log in again.")
-    return Principal(claims.user_id, claims.session_id)
+    return Principal(claims.user_id, claims.session_id, claims)
 
 
 class _BearerPrincipal(OAuth2PasswordBearer):

@@ -16,6 +16,7 @@ outbox_events = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("published_at", UTCDateTime(), nullable=True),  # handed to the bus
     Index("ix_outbox_events_published_id", "published_at", "id"),
+    Index("ix_outbox_events_user_id", "user_id", "id"),  # a stream's catch-up after a reconnect
 )
 
 # What each consumer has handled: written in the transaction of its effect, so a redelivered

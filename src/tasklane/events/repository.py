@@ -66,3 +66,26 @@ async def prune_published(conn: AsyncConnection, before: datetime) -> int:
 async def prune_handled(conn: AsyncConnection, before: datetime) -> int:
     result = await conn.execute(delete(handled_events).where(handled_events.c.handled_at < before))
     return result.rowcount
+
+
+async def since(conn: AsyncConnection, lower: uuid.UUID, limit: int) -> list[AnyRow]:
+    """Events with an id from ``lower`` on (ids are UUIDv7: in time order), oldest first."""
+    stmt = (
+        select(outbox_events)
+        .where(outbox_events.c.id >= lower)
+        .order_by(outbox_events.c.id)
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def of_user_after(
+    conn: AsyncConnection, user_id: uuid.UUID, after: uuid.UUID, limit: int
+) -> list[AnyRow]:
+    stmt = (
+        select(outbox_events)
+        .where(outbox_events.c.user_id == user_id, outbox_events.c.id > after)
+        .order_by(outbox_events.c.id)
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt)).all())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -66,3 +66,21 @@ async def prune(conn: AsyncConnection, keep: timedelta) -> None:
     before = utcnow() - keep
     await repo.prune_published(conn, before)
     await repo.prune_handled(conn, before)
+
+
+def _lowest_id_at(moment: datetime) -> uuid.UUID:
+    """The smallest UUIDv7 of ``moment``'s millisecond: ids from it on are that recent."""
+    millis = int(moment.timestamp() * 1000)
+    return uuid.UUID(int=(millis & ((1 << 48) - 1)) << 80)
+
+
+async def recent(conn: AsyncConnection, since: datetime, limit: int = 1000) -> list[Event]:
+    """Events made from ``since`` on (by their ids' time), oldest first."""
+    return [_event(row) for row in await repo.since(conn, _lowest_id_at(since), limit)]
+
+
+async def of_user_after(
+    conn: AsyncConnection, user_id: uuid.UUID, after: uuid.UUID, limit: int = 500
+) -> list[Event]:
+    """The user's events after ``after`` (a stream's Last-Event-ID), oldest first."""
+    return [_event(row) for row in await repo.of_user_after(conn, user_id, after, limit)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
+from starlette.responses import StreamingResponse
 
 from tasklane.auth.deps import CurrentUser
 from tasklane.core.context import Ctx
@@ -52,3 +53,31 @@ async def mark_all_read(principal: CurrentUser, ctx: Ctx) -> Response:
 async def mark_read(notification_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
     await handlers.mark_read(ctx, principal, notification_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+events_router = APIRouter(prefix="/api/v1/events", tags=["notifications"])
+
+
+@events_router.get(
+    "",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-Sent Events: `id`, `event` (task.created, task.updated, "
+            "task.completed, task.reopened, task.deleted, notification.created) and `data` "
+            "(JSON), with `: keep-alive` comments in between.",
+        },
+        **problem_responses(401),
+    },
+    summary="Your changes and notifications as they happen (Server-Sent Events)",
+)
+async def stream_events(
+    principal: CurrentUser,
+    ctx: Ctx,
+    last_event_id: Annotated[
+        uuid.UUID | None,
+        Header(description="The `id` of the last event received: the stream catches up."),
+    ] = None,
+) -> StreamingResponse:
+    return await handlers.stream_events(ctx, principal, last_event_id)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth import service as auth
@@ -22,6 +23,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import NotFound
 from tasklane.core.pagination import decode_cursor, encode_cursor
 from tasklane.core.types import AnyRow, utcnow, uuid7
+from tasklane.events import service as events
 from tasklane.events.schemas import Event
 from tasklane.notifications import mail
 from tasklane.notifications import repository as repo
@@ -85,17 +87,23 @@ async def fire_due(conn: AsyncConnection, limit: int = 100) -> int:
     for reminder in await repo.due_reminders(conn, now, limit):
         task = await tasks.reminder_view(conn, reminder.task_id)
         if task is not None and task.status != "done":
-            await repo.insert_notification(
+            notification = {
+                "id": uuid7(),
+                "user_id": reminder.user_id,
+                "kind": "reminder",
+                "task_id": reminder.task_id,
+                "title": task.title,
+                "body": _reminder_text(reminder.offset_minutes),
+                "created_at": now,
+            }
+            await repo.insert_notification(conn, notification)
+            # Open streams show it at once (the bell); no consumer acts on it.
+            await events.record(
                 conn,
-                {
-                    "id": uuid7(),
-                    "user_id": reminder.user_id,
-                    "kind": "reminder",
-                    "task_id": reminder.task_id,
-                    "title": task.title,
-                    "body": _reminder_text(reminder.offset_minutes),
-                    "created_at": now,
-                },
+                "notification.created",
+                reminder.user_id,
+                notification["id"],
+                NotificationOut(**notification, read_at=None).model_dump(mode="json"),
             )
             fired += 1
         await repo.mark_fired(conn, reminder.id, now)
@@ -233,3 +241,18 @@ async def mail_password_reset(ctx: AppContext, conn: AsyncConnection, event: Eve
         text=text,
         html=html_body,
     )
+
+
+def sse(event: Event) -> bytes:
+    """One Server-Sent Event: its id (the Last-Event-ID a reconnect sends), its kind and the
+    JSON of what happened."""
+    data = orjson.dumps(
+        {
+            "id": str(event.id),
+            "kind": event.kind,
+            "subject_id": str(event.subject_id) if event.subject_id else None,
+            "payload": event.payload,
+            "created_at": event.created_at,
+        }
+    )
+    return b"id: %s\nevent: %s\ndata: %s\n\n" % (str(event.id).encode(), event.kind.encode(), data)

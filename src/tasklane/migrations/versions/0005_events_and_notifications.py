@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_outbox_events"),
     )
     op.create_index("ix_outbox_events_published_id", "outbox_events", ["published_at", "id"])
+    op.create_index("ix_outbox_events_user_id", "outbox_events", ["user_id", "id"])
     op.create_table(
         "handled_events",
         sa.Column("consumer", sa.String(64), nullable=False),

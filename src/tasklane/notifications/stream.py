@@ -1,0 +1,114 @@
+"""Live updates: each process follows the outbox and hands every user's events to that
+user's open streams (``GET /api/v1/events``, Server-Sent Events).
+
+One poller per process, running only while a stream is open, reads the events of the last
+moments from the outbox (one query whatever the number of streams) and fans them out in
+memory. Every process and instance reads the same outbox, so a change made through any
+instance reaches the streams open on all of them, with or without Redis. Ids are UUIDv7, in
+time order; a transaction may commit a little after its event's id was made, so each poll
+reads back over the statement timeout and skips the events it has passed on already.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+
+from tasklane.core.cache import TTLCache
+from tasklane.core.context import AppContext
+from tasklane.core.types import utcnow
+from tasklane.events import service as events
+from tasklane.events.schemas import Event
+
+logger = logging.getLogger("tasklane.stream")
+
+#: Events a slow stream may fall behind by before it is closed (the client reconnects and
+#: catches up from its Last-Event-ID).
+QUEUE_SIZE = 1000
+_PAGE = 500
+
+
+class Overflowed(Exception):
+    """A stream fell too far behind."""
+
+
+class Feed:
+    """The outbox, followed for the open streams of one process."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.queues: dict[uuid.UUID, set[asyncio.Queue[Event | None]]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._seen: TTLCache[uuid.UUID, bool] = TTLCache(max_entries=200_000)
+        self._lookback = timedelta(seconds=ctx.settings.db_statement_timeout + 1)
+        self._since = utcnow()
+
+    def subscribe(self, user_id: uuid.UUID) -> asyncio.Queue[Event | None]:
+        queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
+        self.queues.setdefault(user_id, set()).add(queue)
+        if self._task is None or self._task.done():
+            self._since = utcnow()
+            self._task = asyncio.create_task(self._follow())
+        return queue
+
+    async def unsubscribe(self, user_id: uuid.UUID, queue: asyncio.Queue[Event | None]) -> None:
+        mine = self.queues.get(user_id, set())
+        mine.discard(queue)
+        if not mine:
+            self.queues.pop(user_id, None)
+        if not self.queues and self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _follow(self) -> None:
+        interval = self.ctx.settings.stream_poll_seconds
+        while True:
+            try:
+                await self._poll()
+            except Exception:
+                logger.exception("following the outbox failed; trying again")
+            await asyncio.sleep(interval)
+
+    async def _poll(self) -> None:
+        started = utcnow()
+        since = self._since - self._lookback
+        keep = self._lookback.total_seconds() * 3
+        async with self.ctx.db.primary_reader() as conn:
+            while True:
+                batch = await events.recent(conn, since, _PAGE)
+                for event in batch:
+                    if self._seen.get(event.id) is None:
+                        self._seen.set(event.id, True, keep)
+                        self._hand_on(event)
+                if len(batch) < _PAGE:
+                    break
+                since = batch[-1].created_at
+        self._since = started
+
+    def _hand_on(self, event: Event) -> None:
+        if event.user_id is None:
+            return
+        for queue in list(self.queues.get(event.user_id, ())):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                # Too far behind: the stream ends (None) and its client catches up on reconnect.
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+                queue.put_nowait(None)
+
+
+_feeds: dict[int, Feed] = {}
+
+
+def feed_for(ctx: AppContext) -> Feed:
+    """This process's feed for ``ctx`` (made on first use)."""
+    feed = _feeds.get(id(ctx))
+    if feed is None or feed.ctx is not ctx:
+        feed = _feeds[id(ctx)] = Feed(ctx)
+    return feed

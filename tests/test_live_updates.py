@@ -1,0 +1,106 @@
+"""Live updates: ``GET /api/v1/events`` streams a user's changes and notifications as
+Server-Sent Events, across instances (each follows the shared outbox), with catch-up from
+``Last-Event-ID``, and ends when the session does. Real ``tasklane serve`` instances on the
+suite's database: a stream needs a real server (the in-process test client buffers whole
+answers)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.helpers import live_account, next_event, sse_events
+
+EVENTS = "/api/v1/events"
+# Without Redis an instance learns of a revocation made on another within the session check
+# interval; short here, as are the heartbeats (each checks the session).
+FAST = {
+    "TASKLANE_STREAM_HEARTBEAT_SECONDS": "1",
+    "TASKLANE_STREAM_POLL_SECONDS": "0.2",
+    "TASKLANE_SESSION_CHECK_TTL_SECONDS": "1",
+}
+
+
+@pytest.fixture
+def two_instances(make_instance: Any) -> tuple[str, str]:
+    """Two instances of one deployment: the same database and the same signing key."""
+    key = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    env = {**FAST, "TASKLANE_JWT_PRIVATE_KEY": key.decode()}
+    first, second = make_instance(workers=1, **env), make_instance(workers=1, **env)
+    return first.instances[0].url, second.instances[0].url
+
+
+async def test_a_change_through_one_instance_reaches_a_stream_on_another(
+    two_instances: tuple[str, str],
+) -> None:
+    url_a, url_b = two_instances
+    async with (
+        httpx.AsyncClient(base_url=url_a, timeout=30) as a,
+        httpx.AsyncClient(base_url=url_b, timeout=30) as b,
+    ):
+        headers, _ = await live_account(a)
+        async with b.stream("GET", EVENTS, headers=headers) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            events = sse_events(response)
+            created = await a.post("/api/v1/tasks", json={"title": "Seen live"}, headers=headers)
+            assert created.status_code == 201
+            task = created.json()
+            event = await next_event(events, "task.created")
+            assert event["subject_id"] == task["id"]
+            assert event["payload"]["task"]["title"] == "Seen live"
+            done = await a.patch(
+                f"/api/v1/tasks/{task['id']}", json={"status": "done"}, headers=headers
+            )
+            assert done.status_code == 200
+            completed = await next_event(events, "task.completed")
+            assert completed["payload"]["task"]["status"] == "done"
+            last_id = completed["id"]
+        # Reconnecting with Last-Event-ID catches up on what happened in between.
+        renamed = await a.patch(
+            f"/api/v1/tasks/{task['id']}", json={"title": "Renamed offline"}, headers=headers
+        )
+        assert renamed.status_code == 200
+        async with b.stream(
+            "GET", EVENTS, headers={**headers, "Last-Event-ID": last_id}
+        ) as response:
+            caught_up = await next_event(sse_events(response), "task.updated")
+            assert caught_up["payload"]["task"]["title"] == "Renamed offline"
+
+
+async def test_someone_elses_changes_never_reach_my_stream_and_logout_ends_it(
+    two_instances: tuple[str, str],
+) -> None:
+    url_a, url_b = two_instances
+    async with (
+        httpx.AsyncClient(base_url=url_a, timeout=30) as a,
+        httpx.AsyncClient(base_url=url_b, timeout=30) as b,
+    ):
+        mine, cookie = await live_account(a)
+        theirs, _ = await live_account(a)
+        assert (await b.get(EVENTS)).status_code == 401
+        async with b.stream("GET", EVENTS, headers=mine) as response:
+            events = sse_events(response)
+            await a.post("/api/v1/tasks", json={"title": "Not yours"}, headers=theirs)
+            await a.post("/api/v1/tasks", json={"title": "Yours"}, headers=mine)
+            event = await next_event(events, "task.created")
+            assert event["payload"]["task"]["title"] == "Yours"
+            out = await a.post(
+                "/api/v1/auth/logout", headers={"X-Requested-With": "fetch", "Cookie": cookie}
+            )
+            assert out.status_code == 204
+
+            async def drained() -> list[dict[str, Any]]:
+                return [event async for event in events]
+
+            rest = await asyncio.wait_for(drained(), 20)  # the stream ends by itself
+            assert all(e["payload"].get("task", {}).get("title") != "Not yours" for e in rest)
