@@ -77,10 +77,12 @@ class Worker:
 
     async def relay(self) -> int:
         """Hand the unpublished events on; how many."""
+        async with self.ctx.db.primary_reader() as conn:
+            batch = await events.unpublished(conn, BATCH, lock=False)
+        if not batch:  # nothing new: no write transaction
+            return 0
         if self.bus is None:
             # No bus: this process's consumers handle them, then they count as published.
-            async with self.ctx.db.primary_reader() as conn:
-                batch = await events.unpublished(conn, BATCH, lock=False)
             for event in batch:
                 await handle(self.ctx, event)
             async with self.ctx.db.unit_of_work() as uow:
@@ -124,8 +126,11 @@ class Worker:
         """One round of everything; how much was done."""
         done = await self.relay()
         done += await self.consume()
-        done += await self.fire_reminders()
-        done += await self.send_mail()
+        async with self.ctx.db.primary_reader() as conn:
+            waiting = await notifications.work_waiting(conn)
+        if waiting:  # an idle turn takes no write transaction
+            done += await self.fire_reminders()
+            done += await self.send_mail()
         await self.prune()
         return done
 

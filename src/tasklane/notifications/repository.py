@@ -127,3 +127,14 @@ async def count_attempt(conn: AsyncConnection, mail_id: uuid.UUID) -> None:
         .where(outgoing_mail.c.id == mail_id)
         .values(attempts=outgoing_mail.c.attempts + 1)
     )
+
+
+async def anything_due(conn: AsyncConnection, now: datetime) -> bool:
+    """Whether a reminder is due or a mail waits: a read that spares an idle worker a write
+    transaction (on SQLite, the database's one write lock) every turn."""
+    due = select(reminders.c.id).where(reminders.c.fired_at.is_(None), reminders.c.fire_at <= now)
+    unsent = select(outgoing_mail.c.id).where(outgoing_mail.c.sent_at.is_(None))
+    for stmt in (due, unsent):
+        if (await conn.execute(stmt.limit(1))).first() is not None:
+            return True
+    return False

@@ -256,3 +256,8 @@ def sse(event: Event) -> bytes:
         }
     )
     return b"id: %s\nevent: %s\ndata: %s\n\n" % (str(event.id).encode(), event.kind.encode(), data)
+
+
+async def work_waiting(conn: AsyncConnection) -> bool:
+    """Whether a reminder is due or a mail waits to be sent."""
+    return await repo.anything_due(conn, utcnow())
