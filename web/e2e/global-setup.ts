@@ -13,6 +13,7 @@ export default async function globalSetup(): Promise<() => void> {
     TASKLANE_RATE_LIMIT_AUTH_ACCOUNT: "100/minute",
   });
   process.env.TASKLANE_E2E_BASE_URL = api.base;
+  process.env.TASKLANE_E2E_MAIL_DIR = api.mailDir;
   return () => {
     api.stop();
   };

@@ -28,21 +28,28 @@ export async function freePort() {
 /**
  * Migrates a fresh SQLite database in a temporary directory and starts one in-process uvicorn
  * worker on the app factory, as `tasklane serve` runs it. `env` adds or overrides settings.
- * Returns { base, database, stop }.
+ * Returns { base, database, mailDir, stop }.
  */
 export async function startApi(env = {}) {
   if (!existsSync(join(WEB, "dist", "index.html"))) throw new Error("no build: run `npm run build` first");
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tasklane-e2e-"));
   const database = join(dir, "e2e.db");
+  const base = `http://127.0.0.1:${port}`;
+  const varDir = join(dir, "var");
   const fullEnv = {
     ...process.env,
     TASKLANE_DATABASE_URL: `sqlite+aiosqlite:///${database}`,
-    TASKLANE_VAR_DIR: join(dir, "var"),
+    TASKLANE_VAR_DIR: varDir,
     TASKLANE_WEB_DIST_DIR: join(WEB, "dist"),
     TASKLANE_REFRESH_COOKIE_SECURE: "true",
+    // Emailed links point at the app under test; the embedded worker sends them (no SMTP:
+    // written to var/mail as .eml files) and fires reminders.
+    TASKLANE_PUBLIC_BASE_URL: base,
+    TASKLANE_WORKER_EMBEDDED: "true",
     ...env,
   };
+  if (!("TASKLANE_SMTP_URL" in env)) delete fullEnv.TASKLANE_SMTP_URL;
   const migrate = spawnSync(TASKLANE, ["migrate"], { cwd: dir, env: fullEnv, encoding: "utf8" });
   if (migrate.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
@@ -59,11 +66,12 @@ export async function startApi(env = {}) {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
   };
-  const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 120; i += 1) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${base}/readyz`)).ok) return { base, database, stop, log: () => log };
+      if ((await fetch(`${base}/readyz`)).ok) {
+        return { base, database, mailDir: join(varDir, "mail"), stop, log: () => log };
+      }
     } catch {
       // not up yet
     }

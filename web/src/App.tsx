@@ -5,6 +5,8 @@ import { PageFallback } from "./components/States";
 
 const LoginPage = lazy(() => import("./routes/LoginPage"));
 const SignupPage = lazy(() => import("./routes/SignupPage"));
+const ForgotPasswordPage = lazy(() => import("./routes/ForgotPasswordPage"));
+const ResetPasswordPage = lazy(() => import("./routes/ResetPasswordPage"));
 const AppShell = lazy(() => import("./routes/AppShell"));
 const DashboardPage = lazy(() => import("./routes/DashboardPage"));
 const TasksPage = lazy(() => import("./routes/TasksPage"));
@@ -30,6 +32,8 @@ export function App() {
       <Routes>
         <Route path="/login" element={<LoginPage />} />
         <Route path="/signup" element={<SignupPage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="/reset-password" element={<ResetPasswordPage />} />
         <Route
           element={
             <RequireAuth>

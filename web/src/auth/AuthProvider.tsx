@@ -1,5 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
+import { confirmPasswordReset } from "../features/auth/api/confirm-password-reset";
 import { login as startSession } from "../features/auth/api/login";
 import { register as registerAccount } from "../features/auth/api/register";
 import { logout as endSession, logoutEverywhere as endEverySession } from "../features/auth/api/logout";
@@ -32,11 +33,27 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     if (theme) applyTheme(theme);
   }, [theme]);
 
-  const login = useCallback(async (email: string, password: string) => {
-    const token = await startSession(email, password);
+  /** Every way in (login, a password reset) ends here with the new access token. */
+  const signIn = useCallback((token: string) => {
     setSignedOut(false);
     setAccessToken(token);
   }, []);
+
+  const login = useCallback(
+    async (email: string, password: string) => {
+      signIn(await startSession(email, password));
+    },
+    [signIn],
+  );
+
+  const resetPassword = useCallback(
+    async (token: string, newPassword: string) => {
+      signIn(await confirmPasswordReset({ token, new_password: newPassword }));
+      // This browser may have been signed in as someone else: nothing cached stays.
+      void queryClient.resetQueries();
+    },
+    [signIn, queryClient],
+  );
 
   const register = useCallback(
     async (name: string, email: string, password: string) => {
@@ -66,8 +83,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [forget]);
 
   const value = useMemo<AuthApi>(
-    () => ({ status, signedOut, user: me.data, login, register, logout, logoutEverywhere, forget }),
-    [status, signedOut, me.data, login, register, logout, logoutEverywhere, forget],
+    () => ({ status, signedOut, user: me.data, login, register, resetPassword, logout, logoutEverywhere, forget }),
+    [status, signedOut, me.data, login, register, resetPassword, logout, logoutEverywhere, forget],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -10,6 +10,8 @@ export interface AuthApi {
   user: User | undefined;
   login: (email: string, password: string) => Promise<void>;
   register: (name: string, email: string, password: string) => Promise<void>;
+  /** Chooses a new password with an emailed token; signs in like login does. */
+  resetPassword: (token: string, newPassword: string) => Promise<void>;
   logout: () => Promise<void>;
   logoutEverywhere: () => Promise<void>;
   /** Forget the session locally (after the account is deleted). */

@@ -101,7 +101,7 @@ export function refreshAccessToken(): Promise<string | null> {
 
 function isSessionCall(url: string): boolean {
   const path = new URL(url, origin() || "http://localhost").pathname;
-  return ["login", "register", "refresh", "logout"].some((p) => path === `${AUTH_PREFIX}/${p}`);
+  return ["login", "register", "refresh", "logout", "password-reset", "password-reset/confirm"].some((p) => path === `${AUTH_PREFIX}/${p}`);
 }
 
 function authorized(request: Request, token: string | null): Request {

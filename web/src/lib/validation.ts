@@ -18,6 +18,13 @@ export function validateNewPassword(password: string): string | undefined {
   return undefined;
 }
 
+/** The second entry of a new password. */
+export function validateConfirmation(password: string, confirmation: string): string | undefined {
+  if (!confirmation) return "Enter the new password again.";
+  if (confirmation !== password) return "The two passwords are not the same.";
+  return undefined;
+}
+
 export function validateName(name: string): string | undefined {
   if (!name.trim()) return "Enter your name.";
   if (name.trim().length > NAME_MAX) return `Use at most ${NAME_MAX} characters.`;

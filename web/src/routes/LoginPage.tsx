@@ -66,6 +66,11 @@ export default function LoginPage() {
           onChange={(e) => setPassword(e.target.value)}
           error={errors.password}
         />
+        <p className="text-right text-sm">
+          <Link to="/forgot-password" className="font-medium text-indigo-700 underline dark:text-indigo-300">
+            Forgot password?
+          </Link>
+        </p>
         <button type="submit" className="btn-primary w-full" disabled={busy}>
           {busy ? "Logging in…" : "Log in"}
         </button>
