@@ -173,9 +173,9 @@ export async function logIn(page: Page, account: Account): Promise<void> {
 }
 
 /**
- * Visits every screen, calling `check(name)` on each once it has loaded: log in and sign up,
- * then (logged in through the form) dashboard, shortcuts help, tasks, new-task and edit dialogs,
- * board, settings and the 404 page. The account needs a task for the edit dialog.
+ * Visits every screen, calling `check(name)` on each once it has loaded: log in, sign up, forgot
+ * and reset password, then (logged in through the form) dashboard, the notifications list,
+ * shortcuts help, tasks, new-task and edit dialogs, board, settings and the 404 page. The account needs a task for the edit dialog.
  */
 export async function everyScreen(page: Page, account: Account, check: (screen: string) => Promise<void>) {
   await page.goto("/login");
@@ -185,10 +185,24 @@ export async function everyScreen(page: Page, account: Account, check: (screen: 
   await page.getByLabel("Name").waitFor();
   await check("signup");
   await page.goto("/login");
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await page.getByRole("heading", { name: "Forgot your password?" }).waitFor();
+  await check("forgot password");
+  await page.goto("/reset-password#token=not-a-real-one");
+  await page.getByLabel("Confirm new password").waitFor();
+  await check("reset password");
+  await page.goto("/reset-password");
+  await page.getByRole("link", { name: "Forgot password" }).waitFor();
+  await check("reset password (no token)");
+  await page.goto("/login");
   await logIn(page, account);
   await page.getByText("All tasks").waitFor();
   await loaded(page);
   await check("dashboard");
+  await page.getByRole("button", { name: /^Notifications/ }).click();
+  await page.getByText("Nothing yet.").waitFor();
+  await check("notifications");
+  await page.keyboard.press("Escape");
   await page.keyboard.press("?");
   await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
   await check("shortcuts help");

@@ -5,6 +5,7 @@ import { useAuth } from "../auth/auth-context";
 import { Dialog } from "../components/Dialog";
 import { useToast } from "../components/toast-context";
 import { isTyping } from "../lib/hooks";
+import { NotificationBell } from "../features/notifications/components/NotificationBell";
 import { TaskActionsProvider } from "../features/tasks/components/TaskActionsProvider";
 import { useTaskDialogs } from "../features/tasks/task-actions";
 
@@ -101,6 +102,7 @@ export default function AppShell() {
             </ul>
           </nav>
           <div className="ml-auto flex items-center gap-2">
+            <NotificationBell />
             <NewTaskButton />
             <button
               type="button"
