@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from tasklane.core.validation import no_nul
 from tasklane.users.schemas import Name, PasswordIn
+
+#: An address as typed: not validated as one (a malformed address must answer like any
+#: other), but bounded and free of NUL, which no database stores.
+EmailText = Annotated[str, Field(min_length=1, max_length=320), AfterValidator(no_nul)]
 
 
 class RegisterIn(BaseModel):
@@ -21,7 +26,7 @@ class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Not validated as an address: a malformed one must answer like a wrong password.
-    email: str = Field(min_length=1, max_length=320)
+    email: EmailText
     password: PasswordIn
 
 
@@ -35,7 +40,7 @@ class PasswordResetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Not validated as an address: any answer would tell which addresses have accounts.
-    email: str = Field(min_length=1, max_length=320)
+    email: EmailText
 
 
 class PasswordResetConfirm(BaseModel):

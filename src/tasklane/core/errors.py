@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -285,9 +287,39 @@ def problem_for(exc: Exception) -> Response:
     return _on_unexpected(exc)
 
 
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method the API serves at the request's path, read from its OpenAPI document
+    (FastAPI makes one route a method, and Starlette's 405 names the first route's only). A
+    fixed path (``/tasks/stats``) wins over a template that would also match it."""
+    path = request.url.path
+    fixed: set[str] = set()
+    templated: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        methods = {method.upper() for method in item if method in _HTTP_METHODS}
+        if template == path:
+            fixed |= methods
+        elif "{" in template and _template(template).fullmatch(path):
+            templated |= methods
+    allowed = fixed or templated
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return allowed
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
+
+
+@lru_cache(maxsize=256)
+def _template(template: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)))
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    async def handle(_request: Request, exc: Exception) -> Response:
-        return problem_for(exc)
+    async def handle(request: Request, exc: Exception) -> Response:
+        response = problem_for(exc)
+        if response.status_code == 405 and (allowed := _allowed_methods(request)):
+            response.headers["Allow"] = ", ".join(sorted(allowed))  # RFC 9110 15.5.6
+        return response
 
     for cls in _HANDLERS:
         app.add_exception_handler(cls, handle)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 #: The instants the API accepts and stores, in UTC: every database holds them and every
 #: conversion between zones stays within Python's datetime range.
@@ -24,9 +25,32 @@ def within_range(value: datetime) -> datetime:
     return value
 
 
+_EXAMPLE = "2026-12-03T09:00:00+01:00"
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def not_a_number(value: object) -> object:
+    """Refuse Unix times (a number, or a numeric string in a query): the API takes ISO 8601
+    with an offset only, so that no one's ``1700000000`` is read in a zone they did not
+    mean."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError(
+            "Use an ISO 8601 date and time with its offset, e.g. 2026-12-03T09:00:00+01:00."
+        )
+    return value
+
+
+def no_nul(value: str) -> str:
+    """Text the databases can all store: PostgreSQL refuses the NUL character."""
+    if "\x00" in value:
+        raise ValueError("Remove the NUL character (U+0000).")
+    return value
+
+
 #: A point in time with its UTC offset, within the API's range.
 Instant = Annotated[
     AwareDatetime,
+    BeforeValidator(not_a_number),
     AfterValidator(within_range),
     Field(description=f"An ISO 8601 date and time with its offset, {RANGE_TEXT}."),
 ]

@@ -9,6 +9,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from starlette.convertors import Convertor, register_url_convertor
 
 from tasklane.auth.deps import CurrentUser
 from tasklane.core.context import Ctx
@@ -27,6 +28,23 @@ from tasklane.tasks.schemas import (
 )
 
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(401))
+
+
+class _TaskId(Convertor[str]):
+    """A task's place in a path: any segment but the fixed routes beside it, so that a
+    method ``/stats`` or ``/bulk`` does not serve is a 405 there, not a malformed task id;
+    the id itself is validated (a 422) by the route's parameter."""
+
+    regex = "(?!stats$|bulk$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("task_id", _TaskId())
 
 IfMatch = Annotated[
     str | None,
@@ -84,7 +102,7 @@ async def bulk(body: BulkOperation, principal: CurrentUser, ctx: Ctx) -> Respons
 
 
 @router.get(
-    "/{task_id}",
+    "/{task_id:task_id}",
     response_model=TaskOut,
     responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404)},
     summary="Read a task",
@@ -94,7 +112,7 @@ async def read_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Res
 
 
 @router.patch(
-    "/{task_id}",
+    "/{task_id:task_id}",
     response_model=TaskOut,
     responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404, 412)},
     summary="Change some fields of a task",
@@ -110,7 +128,7 @@ async def update_task(
 
 
 @router.delete(
-    "/{task_id}",
+    "/{task_id:task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(404, 412),
     summary="Delete a task",

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from tasklane.core.validation import Instant
+from tasklane.core.validation import Instant, no_nul
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "medium", "high", "urgent"]
@@ -80,8 +80,12 @@ class TaskFilter:
     limit: int = 20
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, Field(max_length=10_000)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(no_nul),
+]
+Description = Annotated[str, Field(max_length=10_000), AfterValidator(no_nul)]
 # Tags are matched case-insensitively, so they are stored in lower case.
 _TAG = re.compile(r"^\w[\w .\-/]*$")
 

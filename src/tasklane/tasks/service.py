@@ -234,21 +234,19 @@ async def list_tasks(conn: AsyncConnection, user_id: uuid.UUID, f: TaskFilter) -
 
 
 def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
+    """The columns the PATCH really changes: a field sent with the value it has already is
+    no change (the version and updated_at stay, so other clients' If-Match still hold)."""
     sent = body.model_fields_set
-    values: dict[str, Any] = {}
     for name in ("title", "status", "priority", "tags"):
         if name in sent and getattr(body, name) is None:
             raise ValidationProblem.single(name, "This field cannot be null.")
-    if "title" in sent:
-        values["title"] = body.title
-    if "description" in sent:
-        values["description"] = body.description
+    wanted: dict[str, Any] = {}
+    for name in ("title", "description", "due_at", "tags"):
+        if name in sent:
+            wanted[name] = getattr(body, name)
     if "priority" in sent and body.priority is not None:
-        values["priority"] = PRIORITY_RANK[body.priority]
-    if "due_at" in sent:
-        values["due_at"] = body.due_at
-    if "tags" in sent:
-        values["tags"] = body.tags
+        wanted["priority"] = PRIORITY_RANK[body.priority]
+    values = {name: value for name, value in wanted.items() if value != getattr(row, name)}
     if "status" in sent and body.status != row.status:
         values["status"] = body.status
         values["completed_at"] = now if body.status == "done" else None
