@@ -72,6 +72,8 @@ WHITE_SPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace() and no
 
 def expected_title(title: str) -> str | None:
     """What the API stores for ``title``, or None where it must answer 422."""
+    if "\x00" in title:  # PostgreSQL cannot store it: refused on every database
+        return None
     stripped = title.strip(WHITE_SPACE)
     if not stripped or len(stripped) > 200:
         return None

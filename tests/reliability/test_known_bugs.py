@@ -1,20 +1,14 @@
-"""API bugs the reliability suites found, reproduced. Each is a strict xfail until src/ is
-fixed (then it passes, the xfail fails, and the marker and its entry in test_schemathesis'
-KNOWN_BUGS go)."""
+"""API bugs the reliability suites found, kept as regression tests. An open bug is a strict
+xfail here (with its entry in test_schemathesis' KNOWN_BUGS while it lasts); fixing it fails
+the xfail, and the marker and the entry go."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import KIND
 from tests.helpers import Api, assert_problem
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug-405-allow: a 405's Allow header names only the first route's methods "
-    "(RFC 9110 15.5.6: it lists the methods the resource supports)",
-)
 @pytest.mark.parametrize(
     ("path", "methods"),
     [("/api/v1/users/me", {"GET", "PATCH", "DELETE"}), ("/api/v1/tasks/{id}", None)],
@@ -22,6 +16,7 @@ from tests.helpers import Api, assert_problem
 async def test_a_405_lists_every_method_of_the_resource(
     api: Api, path: str, methods: set[str] | None
 ) -> None:
+    """bug-405-allow (fixed): Allow named only the first route's methods (RFC 9110 15.5.6)."""
     user = await api.user()
     if "{id}" in path:
         task = await api.create_task(user)
@@ -34,27 +29,19 @@ async def test_a_405_lists_every_method_of_the_resource(
     assert methods <= allowed, response.headers["allow"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug-sibling-422: an unsupported method on /tasks/stats or /tasks/bulk falls "
-    "through to /tasks/{task_id} and answers 422 (task_id is not a UUID) instead of 405",
-)
 @pytest.mark.parametrize(("method", "path"), [("PATCH", "stats"), ("DELETE", "bulk")])
 async def test_an_unsupported_method_on_a_fixed_task_path_is_405(
     api: Api, method: str, path: str
 ) -> None:
+    """bug-sibling-422 (fixed): it fell through to /tasks/{task_id} and answered 422."""
     user = await api.user()
     response = await api.client.request(method, f"/api/v1/tasks/{path}", headers=user.headers)
     assert_problem(response, 405)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug-instant-number: an instant given as a number (Unix time) is accepted, "
-    "though the schema says an ISO 8601 date-time with its offset",
-)
 @pytest.mark.parametrize("where", ["query", "body"])
 async def test_an_instant_given_as_a_number_is_refused(api: Api, where: str) -> None:
+    """bug-instant-number (fixed): a Unix time was read as an instant."""
     user = await api.user()
     if where == "query":
         response = await api.client.get(
@@ -67,14 +54,9 @@ async def test_an_instant_given_as_a_number_is_refused(api: Api, where: str) -> 
     assert_problem(response, 422, "validation-error")
 
 
-@pytest.mark.xfail(
-    KIND == "postgresql",
-    strict=True,
-    reason="bug-pg-nul: on PostgreSQL a NUL (U+0000) in a text field reaches the database, "
-    "which refuses it: 503 and a logged database error, where SQLite and MariaDB store it",
-)
 @pytest.mark.parametrize("field", ["title", "description"])
 async def test_a_nul_in_a_text_field_is_stored_or_refused_never_a_5xx(api: Api, field: str) -> None:
+    """bug-pg-nul (fixed): on PostgreSQL a NUL reached the database, which refused it (503)."""
     user = await api.user()
     body = {"title": "a title", field: "before\x00after"}
     response = await api.client.post("/api/v1/tasks", json=body, headers=user.headers)
@@ -85,18 +67,13 @@ async def test_a_nul_in_a_text_field_is_stored_or_refused_never_a_5xx(api: Api, 
         assert_problem(response, 422, "validation-error")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug-noop-version: a PATCH that changes no value adds one to the version (and "
-    "moves updated_at, so other clients' If-Match fail) for every field but status, which "
-    "is left alone when unchanged",
-)
 @pytest.mark.parametrize(
     "body", [{"title": "same"}, {"priority": "medium"}, {"description": None}, {"tags": []}]
 )
 async def test_a_patch_that_changes_nothing_keeps_the_version(
     api: Api, body: dict[str, object]
 ) -> None:
+    """bug-noop-version (fixed): an unchanged value counted as a change, but for status."""
     user = await api.user()
     task = await api.create_task(user, title="same")
     control = await api.client.patch(
