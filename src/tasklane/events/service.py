@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tasklane.core import encoding
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import repository as repo
 from tasklane.events.schemas import Event
@@ -36,7 +38,8 @@ async def record(
             "kind": kind,
             "user_id": user_id,
             "subject_id": subject_id,
-            "payload": payload,
+            # Plain JSON values (timestamps as text): the same stored and read on every driver.
+            "payload": orjson.loads(encoding.dumps(payload)),
             "created_at": utcnow(),
         },
     )
