@@ -172,6 +172,9 @@ def server_env(db_url: str, private_pem: str, work: Path) -> dict[str, str]:
             "TASKLANE_RATE_LIMIT_AUTH_ADDRESS": RAISED,
             "TASKLANE_RATE_LIMIT_AUTH_ACCOUNT": RAISED,
             "TASKLANE_SHUTDOWN_DRAIN_SECONDS": "0",
+            # The notification worker is its own service in a deployment that measures its
+            # throughput; the requests still write their outbox rows (and the floor too).
+            "TASKLANE_WORKER_EMBEDDED": "false",
             "TASKLANE_SHUTDOWN_GRACE_SECONDS": "5",
             # This checkout's code (whatever the virtualenv's editable install points at),
             # and bench.floor.

@@ -111,6 +111,11 @@ SQL_INSERT_TASK = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 SQL_INSERT_TAGS = "INSERT IGNORE INTO task_tags (task_id, tag, user_id) VALUES (%s, %s, %s)"
+# The domain event every task write records in its transaction (Tasklane's outbox).
+SQL_INSERT_EVENT = (
+    "INSERT INTO outbox_events (id, kind, user_id, subject_id, payload, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s)"
+)
 SQL_DELETE_TAGS = "DELETE FROM task_tags WHERE task_id = %s"
 SQL_INSERT_SESSION = (
     "INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, user_agent) "
@@ -643,6 +648,20 @@ async def create_task(scope: Scope, receive: Receive, send: Send) -> None:
     now = datetime.now(UTC)
     completed = now if status == "done" else None
     naive_now = now.replace(tzinfo=None)
+    text_id = str(uuid.UUID(bytes=task_id))
+    task = {
+        "id": text_id,
+        "title": title,
+        "description": description,
+        "status": status,
+        "priority": priority,
+        "due_at": _iso(due_at),
+        "completed_at": _iso(completed),
+        "tags": tags,
+        "version": 1,
+        "created_at": _iso(now),
+        "updated_at": _iso(now),
+    }
     async with S.write_pool.acquire() as conn:
         try:
             async with conn.cursor() as cur:
@@ -665,24 +684,21 @@ async def create_task(scope: Scope, receive: Receive, send: Send) -> None:
                 )
                 if tags:
                     await cur.executemany(SQL_INSERT_TAGS, [(task_id, t, user) for t in tags])
+                await cur.execute(
+                    SQL_INSERT_EVENT,
+                    (
+                        uuid7(),
+                        "task.created",
+                        user,
+                        task_id,
+                        orjson.dumps({"task": task}).decode(),
+                        naive_now,
+                    ),
+                )
             await conn.commit()
         except BaseException:
             await conn.rollback()
             raise
-    text_id = str(uuid.UUID(bytes=task_id))
-    task = {
-        "id": text_id,
-        "title": title,
-        "description": description,
-        "status": status,
-        "priority": priority,
-        "due_at": _iso(due_at),
-        "completed_at": _iso(completed),
-        "tags": tags,
-        "version": 1,
-        "created_at": _iso(now),
-        "updated_at": _iso(now),
-    }
     headers = task_headers(1)
     headers.append((b"location", f"{PREFIX}/{text_id}".encode()))
     await respond(send, 201, orjson.dumps(task), headers)
@@ -776,6 +792,17 @@ async def update_task(scope: Scope, receive: Receive, send: Send) -> None:
                         await cur.executemany(
                             SQL_INSERT_TAGS, [(task_id, t, user) for t in changes["tags"]]
                         )
+                await cur.execute(
+                    SQL_INSERT_EVENT,
+                    (
+                        uuid7(),
+                        "task.updated",
+                        user,
+                        task_id,
+                        orjson.dumps({"task": task_json(values)}).decode(),
+                        now.replace(tzinfo=None),
+                    ),
+                )
             await conn.commit()
         except BaseException:
             await conn.rollback()
