@@ -88,11 +88,6 @@ async def test_a_patch_that_changes_nothing_keeps_the_version(
     assert response.json()["updated_at"] == task["updated_at"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='bug-lax-bool: a boolean in a JSON body accepts 0/1 and strings such as "no" '
-    "(Pydantic's lax mode), though the schema says boolean",
-)
 @pytest.mark.parametrize("value", [0, 1, "no", "true"])
 async def test_a_boolean_field_refuses_numbers_and_strings(api: Api, value: object) -> None:
     user = await api.user()

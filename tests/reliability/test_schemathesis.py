@@ -63,13 +63,9 @@ ACCEPTED: dict[tuple[str, str, str, int], str] = {
     ): ("a scalar in a query string is also a valid tag"),
 }
 
-_LAX_BOOL = r'/api/v1/users/me .*"show_completed": ?(-?[0-9.eE+]+|"[^"]*")\s*[,}].*'
-
 #: Failures of open API bugs, reported (docs/reliability.md, "Bugs found") and reproduced by
 #: the strict xfail tests of test_known_bugs.py: remove an entry when its bug is fixed.
-KNOWN_BUGS: dict[tuple[str, str, str, int], str] = {
-    ("negative_data_rejection", "PATCH", _LAX_BOOL, 200): "bug-lax-bool",
-}
+KNOWN_BUGS: dict[tuple[str, str, str, int], str] = {}
 
 #: Semantics the schema cannot say (password policy, a wrong current password, an IANA zone,
 #: an opaque cursor, a stale If-Match, the tag pattern, an ASCII Idempotency-Key) are 422 or

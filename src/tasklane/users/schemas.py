@@ -7,7 +7,15 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 
 from tasklane.core.validation import no_nul
 
@@ -66,7 +74,7 @@ class Preferences(Strict):
     task_view: Literal["list", "board"] = "list"
     default_sort: Sort = "-created_at"
     week_start: Literal["monday", "sunday"] = "monday"
-    show_completed: bool = True
+    show_completed: StrictBool = True  # true or false: not 0/1, not "no"
 
 
 class PreferencesUpdate(Strict):
@@ -74,7 +82,7 @@ class PreferencesUpdate(Strict):
     task_view: Literal["list", "board"] | None = None
     default_sort: Sort | None = None
     week_start: Literal["monday", "sunday"] | None = None
-    show_completed: bool | None = None
+    show_completed: StrictBool | None = None
 
 
 class UserOut(BaseModel):
