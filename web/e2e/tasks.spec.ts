@@ -168,6 +168,8 @@ test("412 conflict: the newer version is shown and the change re-applied", async
 
 test("optimistic status change rolled back when the API refuses it", async ({ page, api }) => {
   const task = await api.createTask({ title: "Renew the car insurance" });
+  // No live updates here: the delete behind the UI's back would otherwise remove the row.
+  await page.route("**/api/v1/events", (route) => route.abort());
   await page.goto("/tasks");
   await expect(row(page, "Renew the car insurance")).toBeVisible();
   await api.call("DELETE", `/api/v1/tasks/${task.id}`);

@@ -5,6 +5,7 @@ import { useAuth } from "../auth/auth-context";
 import { Dialog } from "../components/Dialog";
 import { useToast } from "../components/toast-context";
 import { isTyping } from "../lib/hooks";
+import { useLiveUpdates } from "../features/live/useLiveUpdates";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
 import { TaskActionsProvider } from "../features/tasks/components/TaskActionsProvider";
 import { useTaskDialogs } from "../features/tasks/task-actions";
@@ -59,6 +60,7 @@ export default function AppShell() {
   const { toast } = useToast();
   const navigate = useNavigate();
   const [help, setHelp] = useState(false);
+  useLiveUpdates();
 
   async function onLogout() {
     try {

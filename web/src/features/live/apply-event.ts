@@ -1,0 +1,69 @@
+import type { QueryClient } from "@tanstack/react-query";
+import type { Task } from "../../api/problem";
+import {
+  notificationKeys,
+  type NotificationItem,
+  type NotificationPage,
+  type UnreadCount,
+} from "../notifications/api/notification-cache";
+import { addTask, dropTasks, putTask, taskKeys, type TaskPages } from "../tasks/api/task-cache";
+
+/** The body (`data:`) of an event of GET /api/v1/events. */
+export interface LiveEvent {
+  id: string;
+  kind: string;
+  subject_id: string;
+  payload: unknown;
+  created_at: string;
+}
+
+/** The highest version of a task any cached list holds, or undefined when none holds it. */
+function cachedVersion(qc: QueryClient, id: string): number | undefined {
+  let version: number | undefined;
+  for (const [, data] of qc.getQueriesData<TaskPages>({ queryKey: taskKeys.lists() })) {
+    for (const page of data?.pages ?? []) {
+      for (const t of page.items) if (t.id === id && (version === undefined || t.version > version)) version = t.version;
+    }
+  }
+  return version;
+}
+
+/**
+ * Applies one live event to the cache in place (no refetch of the lists, so nothing flickers).
+ * Returns whether it changed anything: a task event whose version is not newer than the cached
+ * one (the user's own change, already applied optimistically or from the PATCH answer) is skipped.
+ */
+export function applyEvent(qc: QueryClient, event: LiveEvent): boolean {
+  switch (event.kind) {
+    case "task.created":
+    case "task.updated":
+    case "task.completed":
+    case "task.reopened": {
+      const task = (event.payload as { task?: Task } | null)?.task;
+      if (!task?.id) return false;
+      const cached = cachedVersion(qc, task.id);
+      if (cached !== undefined && cached >= task.version) return false;
+      if (cached === undefined && event.kind === "task.created") addTask(qc, task);
+      else putTask(qc, task);
+      void qc.invalidateQueries({ queryKey: taskKeys.stats() });
+      return true;
+    }
+    case "task.deleted": {
+      const id = (event.payload as { id?: string } | null)?.id ?? event.subject_id;
+      dropTasks(qc, new Set([id]));
+      void qc.invalidateQueries({ queryKey: taskKeys.stats() });
+      return true;
+    }
+    case "notification.created": {
+      const item = event.payload as NotificationItem;
+      const list = qc.getQueryData<NotificationPage>(notificationKeys.list());
+      // A replay after a reconnect may bring one the list already holds: count it once.
+      if (list?.items.some((n) => n.id === item.id)) return false;
+      if (list) qc.setQueryData<NotificationPage>(notificationKeys.list(), { ...list, items: [item, ...list.items] });
+      qc.setQueryData<UnreadCount>(notificationKeys.unread(), (old) => (old ? { ...old, unread: old.unread + 1 } : old));
+      return true;
+    }
+    default:
+      return false;
+  }
+}
