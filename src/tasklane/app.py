@@ -19,7 +19,9 @@ from tasklane.auth.schemas import LoginIn
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
-from tasklane.notifications.router import events_router
+from tasklane.docs import install_docs
+from tasklane.notifications.links import UNSUBSCRIBE_PATH
+from tasklane.notifications.router import events_router, mail_router
 from tasklane.notifications.router import router as notifications_router
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
@@ -61,10 +63,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         summary="Accounts, profiles, tasks and notifications.",
         lifespan=lifespan,
-        docs_url=DOCS_PREFIX,
+        # The interactive docs are served from the app's own files (tasklane.docs).
+        docs_url=None,
         redoc_url=None,
         openapi_url=OPENAPI_URL,
-        swagger_ui_oauth2_redirect_url=f"{DOCS_PREFIX}/oauth2-redirect",
+        swagger_ui_oauth2_redirect_url=None,
         telemetry=None if settings.otel_enabled else _NO_TELEMETRY,
     )
     install_error_handlers(app)
@@ -76,9 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         notifications_router,
         events_router,
+        mail_router,
         health.router,
     ):
         app.include_router(router)
+
+    install_docs(app, prefix=DOCS_PREFIX, openapi_url=OPENAPI_URL)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -100,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         EdgeMiddleware,
         max_bytes=settings.max_body_bytes,
         docs_prefix=DOCS_PREFIX,
-        form_paths=[f"{AUTH_PATH}/login"],
+        form_paths=[f"{AUTH_PATH}/login", UNSUBSCRIBE_PATH],
     )
     if settings.allowed_origins:
         app.add_middleware(
