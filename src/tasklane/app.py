@@ -20,8 +20,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
 from tasklane.docs import install_docs
-from tasklane.notifications.links import UNSUBSCRIBE_PATH
-from tasklane.notifications.router import events_router, mail_router
+from tasklane.notifications.router import events_router
 from tasklane.notifications.router import router as notifications_router
 from tasklane.settings import Settings, get_settings
 from tasklane.spa import mount_spa
@@ -79,7 +78,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         notifications_router,
         events_router,
-        mail_router,
         health.router,
     ):
         app.include_router(router)
@@ -106,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         EdgeMiddleware,
         max_bytes=settings.max_body_bytes,
         docs_prefix=DOCS_PREFIX,
-        form_paths=[f"{AUTH_PATH}/login", UNSUBSCRIBE_PATH],
+        form_paths=[f"{AUTH_PATH}/login"],
     )
     if settings.allowed_origins:
         app.add_middleware(
