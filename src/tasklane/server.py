@@ -53,6 +53,7 @@ from typing import Any
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tasklane.core.lifecycle import DRAIN_MARKER_ENV
+from tasklane.lifeline import exit_with_parent
 from tasklane.settings import Settings, get_settings
 
 logger = logging.getLogger("tasklane.server")
@@ -120,6 +121,9 @@ def _run_worker(*args: Any) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Stop (then, after the grace period, die) when the supervisor dies: no orphan keeps
+    # serving the port (see tasklane.lifeline).
+    exit_with_parent(WORKER_STOP_SIGNAL, get_settings().shutdown_grace_seconds + 5)
     # granian's worker asks this which signals stop it (SIGINT and SIGTERM by default).
     granian._signals._get_signals = lambda: [WORKER_STOP_SIGNAL]
     MPServer._spawn_asgi_lifespan_worker(*args)
