@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import PoolResetState
 
+from tasklane.core import encoding
 from tasklane.core.caller import current_caller
 from tasklane.core.errors import OutcomeUnknown
 from tasklane.core.routing import LocalWriteTracker, WriteTracker
@@ -74,7 +75,8 @@ def _engine_kwargs(settings: Settings, engine: str = "write") -> dict[str, Any]:
 
 
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    # The API's own encoding: timestamps as RFC 3339 text, the same stored and read on every driver.
+    return encoding.dumps(value).decode()
 
 
 #: ``connection_record.info`` keys: when the connection was last returned to the pool, and

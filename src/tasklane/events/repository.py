@@ -68,14 +68,13 @@ async def prune_handled(conn: AsyncConnection, before: datetime) -> int:
     return result.rowcount
 
 
-async def since(conn: AsyncConnection, lower: uuid.UUID, limit: int) -> list[AnyRow]:
-    """Events with an id from ``lower`` on (ids are UUIDv7: in time order), oldest first."""
-    stmt = (
-        select(outbox_events)
-        .where(outbox_events.c.id >= lower)
-        .order_by(outbox_events.c.id)
-        .limit(limit)
-    )
+async def since(
+    conn: AsyncConnection, lower: uuid.UUID, limit: int, *, inclusive: bool
+) -> list[AnyRow]:
+    """Events with an id from ``lower`` on, or past it unless ``inclusive`` (ids are UUIDv7: in
+    time order), oldest first."""
+    bound = outbox_events.c.id >= lower if inclusive else outbox_events.c.id > lower
+    stmt = select(outbox_events).where(bound).order_by(outbox_events.c.id).limit(limit)
     return list((await conn.execute(stmt)).all())
 
 

@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tasklane.core import encoding
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import repository as repo
 from tasklane.events.schemas import Event
@@ -38,8 +36,8 @@ async def record(
             "kind": kind,
             "user_id": user_id,
             "subject_id": subject_id,
-            # Plain JSON values (timestamps as text): the same stored and read on every driver.
-            "payload": orjson.loads(encoding.dumps(payload)),
+            # Written once by the engine's JSON serializer (timestamps as RFC 3339 text).
+            "payload": payload,
             "created_at": utcnow(),
         },
     )
@@ -77,9 +75,16 @@ def _lowest_id_at(moment: datetime) -> uuid.UUID:
     return uuid.UUID(int=(millis & ((1 << 48) - 1)) << 80)
 
 
-async def recent(conn: AsyncConnection, since: datetime, limit: int = 1000) -> list[Event]:
-    """Events made from ``since`` on (by their ids' time), oldest first."""
-    return [_event(row) for row in await repo.since(conn, _lowest_id_at(since), limit)]
+async def recent(
+    conn: AsyncConnection, since: datetime, limit: int = 1000, *, after: uuid.UUID | None = None
+) -> list[Event]:
+    """Events made from ``since`` on (by their ids' time), oldest first; with ``after``, only
+    those past that id (the next page: ids are unique where timestamps are not)."""
+    if after is not None:
+        rows = await repo.since(conn, after, limit, inclusive=False)
+    else:
+        rows = await repo.since(conn, _lowest_id_at(since), limit, inclusive=True)
+    return [_event(row) for row in rows]
 
 
 async def of_user_after(

@@ -79,15 +79,17 @@ class Feed:
         since = self._since - self._lookback
         keep = self._lookback.total_seconds() * 3
         async with self.ctx.db.primary_reader() as conn:
+            after: uuid.UUID | None = None
             while True:
-                batch = await events.recent(conn, since, _PAGE)
+                batch = await events.recent(conn, since, _PAGE, after=after)
                 for event in batch:
                     if self._seen.get(event.id) is None:
                         self._seen.set(event.id, True, keep)
                         self._hand_on(event)
                 if len(batch) < _PAGE:
                     break
-                since = batch[-1].created_at
+                # Page on by id: a millisecond may hold more events than a page.
+                after = batch[-1].id
         self._since = started
 
     def _hand_on(self, event: Event) -> None:
