@@ -174,11 +174,14 @@ async def test_successful_logins_do_not_spend_the_accounts_budget(settings: Sett
         assert (await Api(client()).login(owner)).status_code == 200
 
 
-def test_without_redis_each_worker_process_counts_on_its_own(make_instance: Any) -> None:
+def test_without_redis_an_instance_admits_at_most_one_budget_per_worker(
+    make_instance: Any,
+) -> None:
     """Without Redis the counters live in each worker process, so an instance of N workers
     admits at most N times a budget (documented in docs/security.md); with Redis, the one
-    shared budget above holds. A real ``tasklane serve --workers 2``; every login on a new
-    connection, so both workers take some."""
+    shared budget above holds. A real ``tasklane serve --workers 2``, every login on a new
+    connection. Which worker accepts a connection is the kernel's choice, so this holds the
+    documented bound, not an exact count."""
     cluster = make_instance(
         workers=2,
         TASKLANE_RATE_LIMIT_ENABLED="true",
