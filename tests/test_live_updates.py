@@ -104,3 +104,38 @@ async def test_someone_elses_changes_never_reach_my_stream_and_logout_ends_it(
 
             rest = await asyncio.wait_for(drained(), 20)  # the stream ends by itself
             assert all(e["payload"].get("task", {}).get("title") != "Not yours" for e in rest)
+
+
+async def test_a_last_event_id_of_someone_elses_event_catches_up_on_nothing_of_theirs(
+    two_instances: tuple[str, str],
+) -> None:
+    """Catch-up from ``Last-Event-ID`` reads the caller's own events only: an id taken from
+    another user's stream (or the smallest id there is) replays none of that user's changes."""
+    url_a, url_b = two_instances
+    async with (
+        httpx.AsyncClient(base_url=url_a, timeout=30) as a,
+        httpx.AsyncClient(base_url=url_b, timeout=30) as b,
+    ):
+        theirs, _ = await live_account(a)
+        mine, _ = await live_account(a)
+        async with a.stream("GET", EVENTS, headers=theirs) as response:
+            events = sse_events(response)
+            await a.post("/api/v1/tasks", json={"title": "Theirs, first"}, headers=theirs)
+            their_id = (await next_event(events, "task.created"))["id"]
+        await a.post("/api/v1/tasks", json={"title": "Theirs, after"}, headers=theirs)
+        for last_id in (their_id, "00000000-0000-0000-0000-000000000000"):
+            async with b.stream(
+                "GET", EVENTS, headers={**mine, "Last-Event-ID": last_id}
+            ) as response:
+                assert response.status_code == 200
+                events = sse_events(response)
+                own = await a.post("/api/v1/tasks", json={"title": "Mine"}, headers=mine)
+                assert own.status_code == 201
+                seen = []
+                async for event in events:
+                    seen.append(event)
+                    if event["event"] == "task.created":
+                        break
+                titles = [e["payload"].get("task", {}).get("title") for e in seen]
+                assert titles[-1] == "Mine", titles
+                assert not {"Theirs, first", "Theirs, after"} & set(titles), titles
