@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.telemetry import TelemetryConfig
 
@@ -22,7 +22,8 @@ from tasklane.core.http import EdgeMiddleware
 from tasklane.docs import install_docs
 from tasklane.notifications.router import events_router
 from tasklane.notifications.router import router as notifications_router
-from tasklane.settings import Settings, get_settings
+from tasklane.observability import Background, metrics_router
+from tasklane.settings import Service, Settings, get_settings
 from tasklane.spa import mount_spa
 from tasklane.tasks.lane import TaskReadLane
 from tasklane.tasks.router import router as tasks_router
@@ -32,6 +33,22 @@ from tasklane.worker import Worker
 DOCS_PREFIX = "/api/docs"
 OPENAPI_URL = "/api/openapi.json"
 _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+#: The service each domain router belongs to (TASKLANE_SERVICES); others (health) go with
+#: every service.
+_ROUTER_SERVICES: tuple[tuple[APIRouter, Service], ...] = (
+    (tasks_router, "tasks"),
+    (auth_router, "auth"),
+    (jwks_router, "auth"),
+    (users_router, "auth"),  # profiles and administration live with the accounts
+    (notifications_router, "notifications"),
+    (events_router, "notifications"),
+)
+
+
+def _enabled(settings: Settings, router: APIRouter) -> bool:
+    """Whether ``router`` belongs to a service this process runs."""
+    service = next((s for r, s in _ROUTER_SERVICES if r is router), None)
+    return service is None or service in settings.services
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ctx = AppContext.create(settings)
         app.state.ctx = ctx
         # The notification service's loop, in this process unless it runs on its own.
-        worker = Worker(ctx) if settings.worker_embedded else None
+        notifying = "notifications" in settings.services
+        worker = Worker(ctx) if settings.worker_embedded and notifying else None
+        background = Background(ctx)  # metrics sampling; the JWKS refresh
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop)) if worker else None
         # Start-up objects live for the whole process: keep the collector from walking them.
@@ -52,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
+            await background.close()
             if running is not None and worker is not None:
                 await running
                 await worker.close()
@@ -79,8 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_router,
         events_router,
         health.router,
+        metrics_router,
     ):
-        app.include_router(router)
+        if _enabled(settings, router):
+            app.include_router(router)
 
     install_docs(app, prefix=DOCS_PREFIX, openapi_url=OPENAPI_URL)
 
@@ -97,13 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
 
     # Outermost last. Innermost: the lane that answers the two hottest reads (tasks.lane).
-    app.add_middleware(TaskReadLane)
+    if "tasks" in settings.services:
+        app.add_middleware(TaskReadLane)
     # The caller (once per request), security headers, rate limit and body guard in one layer,
     # inside CORS (a browser can read a 429 or a 413).
     app.add_middleware(
         EdgeMiddleware,
         max_bytes=settings.max_body_bytes,
         docs_prefix=DOCS_PREFIX,
+        access_log=settings.access_log,
         form_paths=[f"{AUTH_PATH}/login"],
     )
     if settings.allowed_origins:

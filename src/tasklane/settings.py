@@ -12,6 +12,9 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
+#: The services a process can run (``TASKLANE_SERVICES``); every one by default.
+Service = Literal["auth", "tasks", "notifications"]
+SERVICES: tuple[Service, ...] = ("auth", "tasks", "notifications")
 
 
 def _split_list(value: object) -> object:
@@ -32,6 +35,10 @@ class Settings(BaseSettings):
 
     environment: Environment = "development"
     var_dir: Path = Path("var")
+    #: Which services this process runs (comma-separated): ``auth`` (sessions, accounts,
+    #: administration, the JWKS; the only one holding the signing key), ``tasks``,
+    #: ``notifications`` (notifications, the event stream, the embedded worker).
+    services: Annotated[tuple[Service, ...], NoDecode] = SERVICES
 
     # --- database -------------------------------------------------------------------------
     database_url: str = "sqlite+aiosqlite:///./var/tasklane.db"
@@ -89,6 +96,17 @@ class Settings(BaseSettings):
     jwt_private_key: str | None = None
     #: Extra PEM public keys still accepted (key rotation), separated by blank lines.
     jwt_extra_public_keys: str | None = None
+    #: Where a process without the auth service reads the public keys (the auth service's
+    #: ``/.well-known/jwks.json``). Required when ``auth`` is not among ``services``.
+    jwks_url: str | None = None
+    #: The key set fetched from ``jwks_url`` is fetched again this often (a key published
+    #: ahead of a rotation is known before it signs) ...
+    jwks_refresh_seconds: float = Field(default=60.0, ge=1, le=86400)
+    #: ... and at once for a token with an unknown key id, but at most once this often: a
+    #: stream of forged key ids cannot make the service fetch in a loop.
+    jwks_refetch_min_seconds: float = Field(default=5.0, ge=0.1, le=3600)
+    #: Seconds to wait for the JWKS.
+    jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     jwt_issuer: str = "tasklane"
     jwt_audience: str = "tasklane-api"
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
@@ -125,6 +143,22 @@ class Settings(BaseSettings):
     #: providers). Off unless asked for: when on, every request checks whether a provider is
     #: configured, even when none is.
     otel_enabled: bool = False
+    #: An OpenTelemetry collector's OTLP/HTTP endpoint (``http://collector:4318``): request
+    #: spans are exported there (implies ``otel_enabled``). Unset: no tracing.
+    otel_endpoint: str | None = None
+    #: ``GET /metrics`` (Prometheus) is answered only to peers in these networks that talk
+    #: to the instance directly: a request that came through a proxy (X-Forwarded-For,
+    #: Forwarded or X-Real-IP present) is refused with a 404, whatever its address.
+    metrics_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"]
+    )
+    #: How often each process samples its pools and the outbox for the gauges.
+    metrics_sample_seconds: float = Field(default=5.0, ge=0.5, le=300)
+    #: Log records as JSON lines (with the request id) or as text; unset: JSON in
+    #: production, text elsewhere.
+    log_format: Literal["json", "text"] | None = None
+    #: One log record per request (method, route, status, duration, request id).
+    access_log: bool = False
 
     # --- HTTP -----------------------------------------------------------------------------
     #: Origins allowed to make credentialed cross-site calls (and the refresh/logout calls).
@@ -219,6 +253,51 @@ class Settings(BaseSettings):
     def _parse_proxies(cls, value: object) -> object:
         return _split_list(value)
 
+    @field_validator("services", "metrics_allowed_networks", mode="before")
+    @classmethod
+    def _parse_service_lists(cls, value: object) -> object:
+        return _split_list(value)
+
+    @field_validator("services")
+    @classmethod
+    def _check_services(cls, value: tuple[Service, ...]) -> tuple[Service, ...]:
+        if not value:
+            raise ValueError(f"name at least one service of {', '.join(SERVICES)}")
+        return tuple(service for service in SERVICES if service in value)
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as error:
+                raise ValueError(f"not an address or network: {entry!r}") from error
+        return value
+
+    @field_validator("jwks_url", "otel_endpoint")
+    @classmethod
+    def _check_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_service_keys(self) -> Self:
+        if "auth" in self.services:
+            return self
+        if self.jwt_private_key:
+            raise ValueError(
+                "TASKLANE_JWT_PRIVATE_KEY belongs to the auth service only; this process "
+                f"runs {','.join(self.services)} and verifies tokens with TASKLANE_JWKS_URL"
+            )
+        if not self.jwks_url:
+            raise ValueError(
+                "TASKLANE_JWKS_URL is required when auth is not among TASKLANE_SERVICES "
+                "(e.g. http://auth:8000/.well-known/jwks.json)"
+            )
+        return self
+
     @field_validator("trusted_proxies")
     @classmethod
     def _check_proxies(cls, value: list[str]) -> list[str]:
@@ -305,7 +384,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _production_guards(self) -> Self:
         if self.environment == "production":
-            if not self.jwt_private_key:
+            if not self.jwt_private_key and "auth" in self.services:
                 raise ValueError("TASKLANE_JWT_PRIVATE_KEY is required in production")
             if not self.refresh_cookie_secure:
                 raise ValueError("refresh cookies must be Secure in production")

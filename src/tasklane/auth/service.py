@@ -91,7 +91,7 @@ async def rotate(ctx: AppContext, conn: AsyncConnection, token: str) -> Rotation
         )
     if row.rotated_at is None:
         successor = new_refresh_token()
-        await repo.mark_rotated(conn, row.id, now, ctx.tokens.seal(successor, token_hash))
+        await repo.mark_rotated(conn, row.id, now, ctx.tokens.seal(successor, token, token_hash))
         await repo.insert_refresh_token(
             conn, session_id=row.session_id, token_hash=hash_refresh_token(successor), now=now
         )
@@ -101,8 +101,8 @@ async def rotate(ctx: AppContext, conn: AsyncConnection, token: str) -> Rotation
         successor = ""
         if now - row.rotated_at <= grace and row.successor:
             try:
-                successor = ctx.tokens.unseal(row.successor, token_hash)
-            except InvalidTag:  # sealed under another signing key
+                successor = ctx.tokens.unseal(row.successor, token, token_hash)
+            except InvalidTag:  # sealed before successors were sealed under the token
                 successor = ""
         if not successor:
             logger.warning("refresh token reuse; revoking session %s", row.session_id)

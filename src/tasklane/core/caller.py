@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from starlette.types import Scope
 
-from tasklane.core.security import AccessClaims, InvalidToken
+from tasklane.core.security import AccessClaims, InvalidToken, UnknownKey
 
 if TYPE_CHECKING:
     from tasklane.core.context import AppContext
@@ -39,6 +39,9 @@ class Caller:
     claims: AccessClaims | None
     #: The request's user has been remembered as a writer (read-your-writes), once a request.
     marked_write: bool = False
+    #: The key id of a token signed with a key this process does not know yet: the edge
+    #: asks for the key set again (rate-limited) and resolves the caller once more.
+    unknown_kid: str | None = None
 
     @property
     def safe(self) -> bool:
@@ -72,12 +75,17 @@ def resolve(scope: Scope, app: AppContext) -> Caller:
     """The caller of the request in ``scope`` (called once, by the edge)."""
     token = bearer_token(scope)
     claims = None
+    unknown_kid = None
     if token is not None:
         try:
             claims = app.tokens.verify_access_token(token)
+        except UnknownKey as error:
+            unknown_kid = error.kid
         except InvalidToken:
             claims = None  # refused where a user is needed; anonymous for the rate limit
-    return Caller(app, scope["method"], client_address(scope), token, claims)
+    return Caller(
+        app, scope["method"], client_address(scope), token, claims, unknown_kid=unknown_kid
+    )
 
 
 def enter(scope: Scope, caller: Caller) -> object:

@@ -10,17 +10,27 @@ every request, and each layer is a coroutine and a ``send`` wrapper more. In ord
 3. API requests are counted against their rate limit (``core.ratelimit``) before any body
    is read: a refused client costs nothing more;
 4. bodies over ``max_bytes`` are refused (413), and bodies that are not JSON (415).
+
+Around all of it, observability (``core.metrics``): every request is timed and counted by
+route template and status here, so the routes FastAPI answers, the read lane and the edge's
+own refusals all count; every response carries the request id (``X-Request-ID``, taken from
+nginx or made here) that the request's log records carry; open event streams are counted.
+A token signed with a key this process does not know yet gets one (rate-limited) look at
+the auth service's key set before the caller is settled (``core.security.RemoteKeys``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from time import perf_counter
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tasklane.core import caller as callers
+from tasklane.core import metrics
 from tasklane.core.errors import (
     BadRequest,
     PayloadTooLarge,
@@ -31,6 +41,8 @@ from tasklane.core.errors import (
 from tasklane.core.ratelimit import rate_limit_refusal
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_EVENT_STREAM = b"text/event-stream"
+access_logger = logging.getLogger("tasklane.access")
 
 
 def _has_body(scope: Scope) -> bool:
@@ -93,8 +105,10 @@ class EdgeMiddleware:
         docs_prefix: str,
         form_paths: Iterable[str] = (),
         api_prefixes: tuple[str, ...] = ("/api/",),
+        access_log: bool = False,
     ) -> None:
         self.app = app
+        self.access_log = access_log
         self.max_bytes = max_bytes
         self.docs_prefix = docs_prefix
         self.form_paths = frozenset(form_paths)
@@ -104,14 +118,35 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = perf_counter()
         path: str = scope["path"]
         extra = _DOCS_HEADERS if path.startswith(self.docs_prefix) else _API_HEADERS
         ctx = scope["app"].state.ctx  # the one place the process context is taken from
         caller = callers.resolve(scope, ctx)
+        if caller.unknown_kid is not None and await ctx.tokens.learn(caller.unknown_kid):
+            caller = callers.resolve(scope, ctx)  # the key set now has the token's key
         entered = callers.enter(scope, caller)
+        request_id = metrics.request_id_of(scope)
+        logged = metrics.request_id.set(request_id)
+        # [status, an event stream is open]: a list, filled in by the send wrapper.
+        outcome: list[int] = [500, 0]
         try:
-            await self._serve(scope, receive, send, path, extra, caller)
+            await self._serve(scope, receive, send, path, extra, caller, request_id, outcome)
         finally:
+            if outcome[1]:
+                metrics.SSE_CONNECTIONS.dec()
+            elapsed = perf_counter() - started
+            route = metrics.route_template(scope)
+            metrics.observe_request(scope["method"], route, outcome[0], elapsed)
+            if self.access_log:
+                access_logger.info(
+                    "%s %s %d",
+                    scope["method"],
+                    route,
+                    outcome[0],
+                    extra={"status": outcome[0], "duration_ms": round(elapsed * 1000, 3)},
+                )
+            metrics.request_id.reset(logged)
             callers.leave(entered)
 
     async def _serve(
@@ -122,24 +157,36 @@ class EdgeMiddleware:
         path: str,
         extra: tuple[tuple[bytes, bytes], ...],
         caller: callers.Caller,
+        request_id: str,
+        outcome: list[int],
     ) -> None:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
+                present = set()
+                for raw_name, value in headers:
+                    name = raw_name.lower()
+                    present.add(name)
+                    if name == b"content-type" and value.startswith(_EVENT_STREAM):
+                        outcome[1] = 1
+                        metrics.SSE_CONNECTIONS.inc()
                 headers.extend(item for item in extra if item[0] not in present)
+                headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
+                outcome[0] = message["status"]
             await send(message)
 
         if path.startswith(self.api_prefixes):
             refusal = await rate_limit_refusal(caller.app.limiter, caller)
             if refusal is not None:
+                scope[metrics.ROUTE_KEY] = metrics.EDGE_ROUTE
                 await render_problem(refusal)(scope, receive, send_with_headers)
                 return
         if scope["method"] in _BODY_METHODS:
             problem = self._body_problem(scope)
             if problem is not None:
+                scope[metrics.ROUTE_KEY] = metrics.EDGE_ROUTE
                 await render_problem(problem)(scope, receive, send_with_headers)
                 return
             receive = self._limited(receive)
@@ -147,6 +194,7 @@ class EdgeMiddleware:
             # A GET (or HEAD, OPTIONS) means nothing by a body: refuse it before it is read,
             # rather than take in megabytes no route will look at.
             problem = BadRequest(f"A {scope['method']} request carries no body.")
+            scope[metrics.ROUTE_KEY] = metrics.EDGE_ROUTE
             await render_problem(problem)(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)

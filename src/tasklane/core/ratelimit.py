@@ -18,6 +18,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 
+from tasklane.core import metrics
 from tasklane.core.caller import Caller
 from tasklane.core.errors import ProblemError
 from tasklane.core.shared import CircuitBreaker
@@ -58,6 +59,7 @@ class Verdict:
     reset_after: int = 0
 
     def refusal(self) -> TooManyRequests:
+        metrics.RATE_LIMITED.labels(self.policy.name).inc()
         return TooManyRequests(
             "Too many requests; wait before trying again.", headers=self.headers()
         )

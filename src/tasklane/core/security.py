@@ -1,15 +1,20 @@
-"""Passwords (Argon2id in a bounded thread pool) and access tokens (EdDSA JWTs)."""
+"""Passwords (Argon2id in a bounded thread pool) and access tokens (EdDSA JWTs): signed by
+the auth service, verified everywhere with public keys (the JWKS)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
+import logging
+import math
 import os
 import secrets
 import time
 import unicodedata
+import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +30,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tasklane.core.cache import TTLCache
 from tasklane.settings import Settings
+
+logger = logging.getLogger("tasklane.security")
 
 # --------------------------------------------------------------------------------------------
 # Passwords
@@ -144,6 +151,15 @@ class InvalidToken(Exception):
     pass
 
 
+class UnknownKey(InvalidToken):
+    """The token names a key id this process does not know (yet): a key the auth service
+    started signing with since the key set was fetched, or a forged id."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__("unknown key")
+        self.kid = kid
+
+
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
     user_id: uuid.UUID
@@ -153,33 +169,121 @@ class AccessClaims:
 
 
 _REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "sid"]
+#: The longest JWKS document read (a few keys take a few hundred bytes).
+_JWKS_MAX_BYTES = 65_536
+
+
+def keys_of_jwks(document: object) -> dict[str, Ed25519PublicKey]:
+    """The Ed25519 signing keys of a JWKS document, by key id; other keys are skipped."""
+    keys: dict[str, Ed25519PublicKey] = {}
+    entries = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError("not a JWKS document")
+    for jwk in entries:
+        if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+            continue
+        kid, x = jwk.get("kid"), jwk.get("x")
+        if not isinstance(kid, str) or not isinstance(x, str) or jwk.get("use", "sig") != "sig":
+            continue
+        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
+        keys[kid] = Ed25519PublicKey.from_public_bytes(raw)
+    return keys
+
+
+class RemoteKeys:
+    """The verification keys of a process without the auth service: the auth service's JWKS
+    (``jwks_url``), fetched at start, again every ``jwks_refresh_seconds`` (so a key
+    published ahead of a rotation is known before it signs), and at once when a token names
+    an unknown key id, but never more than once every ``jwks_refetch_min_seconds``: forged
+    key ids cannot make the process fetch in a loop. A failed fetch keeps the keys it had."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.jwks_url is not None
+        self.url = settings.jwks_url
+        self.timeout = settings.jwks_timeout_seconds
+        self.refresh_seconds = settings.jwks_refresh_seconds
+        self.min_interval = settings.jwks_refetch_min_seconds
+        self.keys: dict[str, Ed25519PublicKey] = {}
+        self.fetches = 0  # attempts, for the tests and the logs
+        self._attempted = -math.inf  # monotonic time of the last attempt
+        self._lock = asyncio.Lock()
+
+    def _download(self) -> bytes:
+        request = urllib.request.Request(self.url, headers={"Accept": "application/json"})  # noqa: S310 - http(s) only (settings)
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
+            body: bytes = response.read(_JWKS_MAX_BYTES + 1)
+        if len(body) > _JWKS_MAX_BYTES:
+            raise ValueError("JWKS document too large")
+        return body
+
+    async def fetch(self) -> bool:
+        """Fetch the key set now; whether it was read."""
+        self._attempted = time.monotonic()
+        self.fetches += 1
+        try:
+            body = await asyncio.to_thread(self._download)
+            keys = keys_of_jwks(json.loads(body))
+        except (OSError, ValueError) as error:
+            logger.warning("could not read the JWKS at %s: %s", self.url, error)
+            return False
+        if not keys:
+            logger.warning("the JWKS at %s holds no Ed25519 key", self.url)
+            return False
+        self.keys = keys
+        return True
+
+    async def learn(self, kid: str) -> bool:
+        """Whether ``kid`` is known, after fetching the key set if it is not and the last
+        attempt is at least ``min_interval`` old. Concurrent callers share one fetch."""
+        if kid in self.keys:
+            return True
+        async with self._lock:
+            if kid in self.keys:  # fetched while this caller waited
+                return True
+            if time.monotonic() - self._attempted < self.min_interval:
+                return False
+            await self.fetch()
+        return kid in self.keys
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch now and every ``refresh_seconds`` until ``stop`` is set."""
+        while not stop.is_set():
+            async with self._lock:
+                await self.fetch()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.refresh_seconds)
 
 
 class TokenService:
-    """Signs access tokens with the private key and verifies them with the public keys only."""
+    """Signs access tokens with the private key (the auth service only) and verifies them with
+    public keys: its own and ``jwt_extra_public_keys`` with the auth service, the JWKS of
+    ``jwks_url`` (:class:`RemoteKeys`) everywhere else."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._private = _load_private_key(settings)
-        public = [self._private.public_key(), *_load_extra_public_keys(settings)]
-        self._jwks = [_public_jwk(key) for key in public]
-        self._kid = self._jwks[0]["kid"]
-        self._verify_keys = {jwk["kid"]: key for jwk, key in zip(self._jwks, public, strict=True)}
+        self._private: Ed25519PrivateKey | None = None
+        self._jwks: list[dict[str, str]] = []
+        self.remote: RemoteKeys | None = None
+        if "auth" in settings.services:
+            self._private = _load_private_key(settings)
+            public = [self._private.public_key(), *_load_extra_public_keys(settings)]
+            self._jwks = [_public_jwk(key) for key in public]
+            self._kid = self._jwks[0]["kid"]
+            keys = {jwk["kid"]: key for jwk, key in zip(self._jwks, public, strict=True)}
+            self._verify_keys: dict[str, Ed25519PublicKey] = keys
+        else:
+            self.remote = RemoteKeys(settings)
         # Verified claims by token: an EdDSA verification costs ~80 us, a lookup ~0.2 us.
         self._verified: TTLCache[str, AccessClaims] = TTLCache(max_entries=50_000)
-        raw = self._private.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        secret = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"tasklane refresh successor"
-        ).derive(raw)
-        self._aead = AESGCM(secret)
 
     @property
     def jwks(self) -> dict[str, Any]:
         return {"keys": list(self._jwks)}
+
+    def _signing_key(self) -> Ed25519PrivateKey:
+        if self._private is None:
+            raise RuntimeError("only the auth service signs tokens")
+        return self._private
 
     def issue_access_token(self, user_id: uuid.UUID, session_id: uuid.UUID) -> tuple[str, int]:
         now = int(time.time())
@@ -195,13 +299,15 @@ class TokenService:
         }
         token = jwt.encode(
             claims,
-            self._private,
+            self._signing_key(),
             algorithm="EdDSA",
             headers={"kid": self._kid, "typ": "at+jwt"},
         )
         return token, ttl
 
     def verify_access_token(self, token: str) -> AccessClaims:
+        """The token's claims, or InvalidToken (:class:`UnknownKey` when it names a key id
+        this process does not know: see :meth:`learn`)."""
         cached = self._verified.get(token)
         if cached is not None:
             if cached.expires_at > time.time():
@@ -211,9 +317,11 @@ class TokenService:
             header = jwt.get_unverified_header(token)
             if header.get("typ") != "at+jwt":
                 raise InvalidToken("not an access token")
-            key = self._verify_keys.get(str(header.get("kid")))
+            kid = str(header.get("kid"))
+            keys = self.remote.keys if self.remote is not None else self._verify_keys
+            key = keys.get(kid)
             if key is None:
-                raise InvalidToken("unknown key")
+                raise UnknownKey(kid)
             payload = jwt.decode(
                 token,
                 key,
@@ -234,13 +342,28 @@ class TokenService:
         self._verified.set(token, claims, claims.expires_at - time.time())
         return claims
 
-    # Refresh-token successors, encrypted at rest for the grace window.
-    def seal(self, token: str, bound_to: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, token.encode(), bound_to)
+    async def learn(self, kid: str) -> bool:
+        """Whether the key ``kid`` became known: fetched from the JWKS (rate-limited) in a
+        process without the auth service; the auth service knows all its keys already."""
+        return self.remote is not None and await self.remote.learn(kid)
 
-    def unseal(self, sealed: bytes, bound_to: bytes) -> str:
-        return self._aead.decrypt(sealed[:12], sealed[12:], bound_to).decode()
+    # Refresh-token successors, encrypted at rest for the grace window, under a key derived
+    # from the refresh token they succeed (which the database never holds, only its hash):
+    # reading a successor takes the token itself, and no signing key is involved, so a key
+    # rotation does not end the sessions refreshing across it.
+    @staticmethod
+    def _sealer(token: str) -> AESGCM:
+        secret = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"tasklane refresh successor"
+        ).derive(token.encode())
+        return AESGCM(secret)
+
+    def seal(self, successor: str, presented: str, bound_to: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._sealer(presented).encrypt(nonce, successor.encode(), bound_to)
+
+    def unseal(self, sealed: bytes, presented: str, bound_to: bytes) -> str:
+        return self._sealer(presented).decrypt(sealed[:12], sealed[12:], bound_to).decode()
 
 
 def new_refresh_token() -> str:

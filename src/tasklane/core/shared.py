@@ -18,6 +18,7 @@ from typing import Protocol, TypeVar
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from tasklane.core import metrics
 from tasklane.core.cache import TTLCache
 from tasklane.settings import Settings
 
@@ -79,7 +80,12 @@ class LocalCache:
         self._data: TTLCache[str, bytes] = TTLCache(max_entries)
 
     async def get(self, name: str) -> bytes | None:
-        return self._data.get(name)
+        value = self._data.get(name)
+        if value is None:
+            metrics.TALLY.cache_misses += 1
+        else:
+            metrics.TALLY.cache_hits += 1
+        return value
 
     async def set(self, name: str, value: bytes, ttl: float) -> bool:
         self._data.set(name, value, ttl)
@@ -127,7 +133,11 @@ class RedisCache:
 
     async def get(self, name: str) -> bytes | None:
         value = await self._call(lambda r: r.get(name))
-        return value if isinstance(value, bytes) else None
+        if isinstance(value, bytes):
+            metrics.TALLY.cache_hits += 1
+            return value
+        metrics.TALLY.cache_misses += 1  # absent, or Redis did not answer
+        return None
 
     async def set(self, name: str, value: bytes, ttl: float) -> bool:
         stored = await self._call(lambda r: r.set(name, value, px=max(1, int(ttl * 1000))))

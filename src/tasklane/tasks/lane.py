@@ -28,11 +28,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tasklane.auth.deps import authenticate
 from tasklane.core.caller import caller_of
 from tasklane.core.errors import problem_for
+from tasklane.core.metrics import ROUTE_KEY
 from tasklane.tasks import handlers
 from tasklane.tasks.handlers import PREFIX
 from tasklane.tasks.schemas import TaskQuery
 
 _ITEM_PREFIX = PREFIX + "/"
+#: The templates of the routes the lane answers for (the same as FastAPI's).
+_LIST_ROUTE = PREFIX
+_ITEM_ROUTE = PREFIX + "/{task_id}"
 _UUID_LENGTH = 36
 #: The parameters that may repeat (FastAPI reads every value of a list field).
 _LIST_FIELDS = frozenset(
@@ -81,9 +85,11 @@ class TaskReadLane:
             if path == PREFIX:
                 query = _query(scope["query_string"])
                 if query is not None:
+                    scope[ROUTE_KEY] = _LIST_ROUTE  # what the edge's metrics call it
                     await self._answer(scope, receive, send, query, None)
                     return
             elif (task_id := _task_id(path)) is not None:
+                scope[ROUTE_KEY] = _ITEM_ROUTE
                 await self._answer(scope, receive, send, None, task_id)
                 return
         await self.app(scope, receive, send)
