@@ -32,7 +32,17 @@ from tests.helpers import (
 
 AUTH = "/api/v1/auth"
 ME = "/api/v1/users/me"
-USER_FIELDS = {"id", "email", "name", "role", "timezone", "preferences", "created_at", "updated_at"}
+USER_FIELDS = {
+    "id",
+    "email",
+    "name",
+    "role",
+    "timezone",
+    "preferences",
+    "created_at",
+    "updated_at",
+    "email_verified_at",
+}
 
 
 def fullwidth(text: str) -> str:

@@ -20,7 +20,8 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
 from tasklane.docs import install_docs
-from tasklane.notifications.router import events_router
+from tasklane.notifications.links import UNSUBSCRIBE_PATH
+from tasklane.notifications.router import events_router, mail_router
 from tasklane.notifications.router import router as notifications_router
 from tasklane.observability import Background, metrics_router
 from tasklane.settings import Service, Settings, get_settings
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         notifications_router,
         events_router,
+        mail_router,
         health.router,
         metrics_router,
     ):
@@ -128,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         docs_prefix=DOCS_PREFIX,
         access_log=settings.access_log,
-        form_paths=[f"{AUTH_PATH}/login"],
+        form_paths=[f"{AUTH_PATH}/login", UNSUBSCRIBE_PATH],
     )
     if settings.allowed_origins:
         app.add_middleware(

@@ -51,10 +51,15 @@ async def _reset_mail(ctx: AppContext, conn: AsyncConnection, event: Event) -> N
     await notifications.mail_password_reset(ctx, conn, event)
 
 
+async def _account_mail(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+    await notifications.mail_account(ctx, conn, event)
+
+
 #: Every consumer of domain events: its name (in the handled-events record) and its effect.
 CONSUMERS: tuple[tuple[str, Consumer], ...] = (
     (notifications.REMINDERS, _reminders),
     (notifications.RESET_MAIL, _reset_mail),
+    (notifications.ACCOUNT_MAIL, _account_mail),
 )
 
 
@@ -108,7 +113,7 @@ class Worker:
 
     async def fire_reminders(self) -> int:
         async with self.ctx.db.unit_of_work() as uow:
-            return await notifications.fire_due(uow.conn, BATCH)
+            return await notifications.fire_due(uow.conn, BATCH, self.ctx.settings)
 
     async def send_mail(self) -> int:
         async with self.ctx.db.unit_of_work() as uow:

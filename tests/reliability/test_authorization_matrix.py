@@ -68,6 +68,15 @@ TABLE: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/auth/password-reset/confirm"): Call(
         "public", note="the emailed link's token authenticates"
     ),
+    ("POST", "/api/v1/auth/email/confirm"): Call(
+        "public", note="the emailed link's token authenticates"
+    ),
+    ("POST", "/api/v1/auth/sessions/end"): Call(
+        "public", note="the new-device notice's token authenticates"
+    ),
+    ("POST", "/api/v1/mail/unsubscribe"): Call(
+        "public", note="the signed token of the List-Unsubscribe URL authenticates"
+    ),
     ("GET", "/.well-known/jwks.json"): PUBLIC,
     ("GET", "/livez"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
@@ -108,8 +117,9 @@ TABLE: dict[tuple[str, str], Call] = {
             "new_email": f"b-{uuid.uuid4().hex[:12]}@example.com",
             "password": PASSWORD,
         },
-        foreign=(200,),
+        foreign=(202,),
     ),
+    ("POST", "/api/v1/users/me/verification"): Call("authenticated", foreign=(202,)),
     ("GET", "/api/v1/users"): Call("authenticated", foreign=(403,), note="administrators"),
     ("POST", "/api/v1/users/{user_id}/deactivate"): Call(
         "authenticated", foreign=(403,), note="administrators"

@@ -6,11 +6,15 @@ login storm does not hold the pool while it hashes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tasklane.auth import service
 from tasklane.auth.deps import Principal
+from tasklane.auth.schemas import EmailConfirmed
 from tasklane.auth.service import IssuedTokens
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Unauthorized
+from tasklane.core.types import utcnow
 from tasklane.events import service as events
 from tasklane.users import service as users
 from tasklane.users.schemas import UserOut
@@ -20,14 +24,31 @@ async def register(ctx: AppContext, *, email: str, password: str, name: str) -> 
     users.check_new_password(ctx, password, "password", email)
     password_hash = await ctx.hasher.hash(password)  # before taking a connection
     async with ctx.db.unit_of_work() as uow:
-        return await users.create_user(
+        user = await users.create_user(
             uow.conn, email=email, name=name, password_hash=password_hash
         )
+        await users.ask_verification(uow.conn, user.id)  # mailed by the notification service
+        return user
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    tokens: IssuedTokens
+    device_cookie: str
 
 
 async def login(
-    ctx: AppContext, *, email: str, password: str, user_agent: str | None
-) -> IssuedTokens:
+    ctx: AppContext,
+    *,
+    email: str,
+    password: str,
+    user_agent: str | None,
+    client: str,
+    device_token: str | None,
+) -> LoggedIn:
+    """Open a session. The device is noted in the same transaction; a login from a device
+    the account has not used before writes the event the notification service turns into a
+    notice to the owner."""
     async with ctx.db.reader() as conn:
         account = await users.credentials(conn, email)
     account = await service.check_credentials(ctx, account, password)
@@ -37,7 +58,24 @@ async def login(
     async with ctx.db.unit_of_work() as uow:
         if new_hash:
             await users.rehash_password(uow.conn, account.id, new_hash)
-        return await service.open_session(ctx, uow.conn, account.id, user_agent)
+        issued = await service.open_session(ctx, uow.conn, account.id, user_agent)
+        assert issued.session_id is not None
+        device = await service.check_device(
+            uow.conn,
+            account.id,
+            issued.session_id,
+            device_token,
+            service.fingerprint(user_agent, client),
+        )
+        if device.notice is not None:
+            payload = {
+                "user_id": str(account.id),
+                "user_agent": (user_agent or "")[:255],
+                "network": service.network_of(client),
+                "at": utcnow().isoformat(),
+            }
+            await events.record(uow.conn, service.LOGIN_NOTICE, None, device.notice, payload)
+        return LoggedIn(issued, device.cookie)
 
 
 async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
@@ -99,3 +137,19 @@ async def confirm_password_reset(
         ended = await service.end_sessions(uow.conn, account.id)
         uow.after_commit(lambda: service.forget_sessions(ctx, ended))
         return await service.open_session(ctx, uow.conn, account.id, user_agent)
+
+
+async def confirm_email(ctx: AppContext, token: str) -> EmailConfirmed:
+    """Open a link mailed to an address: verify it, or move the account to it. Sessions are
+    kept (the user proved they hold the new address; the old one was told)."""
+    async with ctx.db.unit_of_work() as uow:
+        done = await users.confirm_email(uow.conn, token)
+        uow.after_commit(lambda: users.forget_profile(ctx, done.user_id))
+    return EmailConfirmed(email=done.email, changed=done.changed)
+
+
+async def end_noticed_session(ctx: AppContext, token: str) -> None:
+    async with ctx.db.unit_of_work() as uow:
+        ended = await service.end_noticed_session(ctx, uow.conn, token)
+        if ended is not None:
+            uow.after_commit(lambda: service.forget_sessions(ctx, [ended]))

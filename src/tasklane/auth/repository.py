@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, exc, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tasklane.auth.models import password_resets, refresh_tokens, sessions
+from tasklane.auth.models import known_devices, password_resets, refresh_tokens, sessions
 from tasklane.core.types import AnyRow
 
 
@@ -133,3 +133,97 @@ async def retire_resets(conn: AsyncConnection, user_id: uuid.UUID, now: datetime
         .where(password_resets.c.user_id == user_id, password_resets.c.used_at.is_(None))
         .values(used_at=now)
     )
+
+
+# --- known devices (new-device login notices) ------------------------------------------------
+
+
+async def device(conn: AsyncConnection, user_id: uuid.UUID, device_hash: bytes) -> AnyRow | None:
+    stmt = select(known_devices.c.id).where(
+        known_devices.c.user_id == user_id, known_devices.c.device_hash == device_hash
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def fingerprint_known(conn: AsyncConnection, user_id: uuid.UUID, fingerprint: bytes) -> bool:
+    stmt = select(known_devices.c.id).where(
+        known_devices.c.user_id == user_id, known_devices.c.fingerprint == fingerprint
+    )
+    return (await conn.execute(stmt.limit(1))).first() is not None
+
+
+async def has_devices(conn: AsyncConnection, user_id: uuid.UUID) -> bool:
+    stmt = select(known_devices.c.id).where(known_devices.c.user_id == user_id).limit(1)
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def insert_device(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+    """Remember a device; False (nothing changed) if a concurrent login just did."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(insert(known_devices).values(**values))
+    except exc.IntegrityError:
+        return False
+    return True
+
+
+async def touch_device(
+    conn: AsyncConnection, device_id: uuid.UUID, now: datetime, session_id: uuid.UUID
+) -> None:
+    await conn.execute(
+        update(known_devices)
+        .where(known_devices.c.id == device_id)
+        .values(last_seen_at=now, session_id=session_id)
+    )
+
+
+async def prune_devices(conn: AsyncConnection, user_id: uuid.UUID, keep: int) -> None:
+    """Forget the account's devices beyond the ``keep`` seen most recently."""
+    stale = list(
+        (
+            await conn.execute(
+                select(known_devices.c.id)
+                .where(known_devices.c.user_id == user_id)
+                .order_by(known_devices.c.last_seen_at.desc(), known_devices.c.id.desc())
+                .offset(keep)
+                .limit(1000)
+            )
+        ).scalars()
+    )
+    if stale:
+        await conn.execute(delete(known_devices).where(known_devices.c.id.in_(stale)))
+
+
+async def device_for_update(conn: AsyncConnection, device_id: uuid.UUID) -> AnyRow | None:
+    stmt = select(known_devices).where(known_devices.c.id == device_id).with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def notices_since(conn: AsyncConnection, user_id: uuid.UUID, since: datetime) -> int:
+    stmt = select(func.count()).where(
+        known_devices.c.user_id == user_id,
+        known_devices.c.notified_at >= since,
+        known_devices.c.end_token_hash.is_not(None),
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def mark_notified(
+    conn: AsyncConnection, device_id: uuid.UUID, now: datetime, end_token_hash: bytes | None
+) -> None:
+    await conn.execute(
+        update(known_devices)
+        .where(known_devices.c.id == device_id)
+        .values(notified_at=now, end_token_hash=end_token_hash)
+    )
+
+
+async def device_by_end_token(conn: AsyncConnection, token_hash: bytes) -> AnyRow | None:
+    stmt = (
+        select(known_devices).where(known_devices.c.end_token_hash == token_hash).with_for_update()
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def delete_device(conn: AsyncConnection, device_id: uuid.UUID) -> None:
+    await conn.execute(delete(known_devices).where(known_devices.c.id == device_id))

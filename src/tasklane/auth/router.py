@@ -11,12 +11,16 @@ from tasklane.auth import handlers
 from tasklane.auth.deps import CurrentUser, forgive_account, limit_auth
 from tasklane.auth.schemas import (
     Accepted,
+    EmailConfirmed,
+    LinkToken,
     LoginIn,
     PasswordResetConfirm,
     PasswordResetRequest,
     RegisterIn,
     TokenOut,
 )
+from tasklane.auth.service import DEVICE_COOKIE_SECONDS
+from tasklane.core.caller import caller_of
 from tasklane.core.context import AppContext, Ctx
 from tasklane.core.errors import Forbidden, Unauthorized, problem_responses, validation_problem
 from tasklane.users.schemas import UserOut
@@ -45,6 +49,28 @@ def _set_refresh_cookie(response: Response, ctx: AppContext, token: str) -> None
 def _clear_refresh_cookie(response: Response, ctx: AppContext) -> None:
     response.delete_cookie(
         ctx.settings.refresh_cookie_name,
+        path=AUTH_PATH,
+        secure=ctx.settings.refresh_cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+DEVICE_COOKIE = "tasklane_device"
+
+
+def _device_cookie(request: Request) -> str | None:
+    value = request.cookies.get(DEVICE_COOKIE)
+    return value if value and len(value) <= 100 else None
+
+
+def _set_device_cookie(response: Response, ctx: AppContext, token: str) -> None:
+    """The browser's device id, sent back at each login so that it is recognised; it opens
+    nothing by itself."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=DEVICE_COOKIE_SECONDS,
         path=AUTH_PATH,
         secure=ctx.settings.refresh_cookie_secure,
         httponly=True,
@@ -122,14 +148,18 @@ async def _login_body(request: Request) -> LoginIn:
 async def login(request: Request, response: Response, ctx: Ctx) -> TokenOut:
     body = await _login_body(request)
     await limit_auth(request, ctx, account=body.email)
-    issued = await handlers.login(
+    logged_in = await handlers.login(
         ctx,
         email=body.email,
         password=body.password,
         user_agent=request.headers.get("user-agent"),
+        client=caller_of(request.scope).client,
+        device_token=_device_cookie(request),
     )
     await forgive_account(ctx, body.email)
+    issued = logged_in.tokens
     _set_refresh_cookie(response, ctx, issued.refresh_token)
+    _set_device_cookie(response, ctx, logged_in.device_cookie)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
@@ -213,6 +243,29 @@ async def confirm_password_reset(
     )
     _set_refresh_cookie(response, ctx, issued.refresh_token)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/email/confirm",
+    response_model=EmailConfirmed,
+    responses=problem_responses(409, 429),
+    summary="Open an emailed link: verify the address, or move the account to the new one",
+)
+async def confirm_email(body: LinkToken, request: Request, ctx: Ctx) -> EmailConfirmed:
+    await limit_auth(request, ctx)
+    return await handlers.confirm_email(ctx, body.token)
+
+
+@router.post(
+    "/sessions/end",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(429),
+    summary="End the session a new-device notice was about (the link in that email)",
+)
+async def end_noticed_session(body: LinkToken, request: Request, ctx: Ctx) -> Response:
+    await limit_auth(request, ctx)
+    await handlers.end_noticed_session(ctx, body.token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @jwks_router.get(

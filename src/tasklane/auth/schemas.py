@@ -52,3 +52,14 @@ class PasswordResetConfirm(BaseModel):
 
 class Accepted(BaseModel):
     detail: str
+
+
+class LinkToken(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200, description="From the emailed link.")
+
+
+class EmailConfirmed(BaseModel):
+    email: str = Field(description="The address now verified.")
+    changed: bool = Field(description="Whether the account moved to this address.")

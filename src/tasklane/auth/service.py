@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import logging
 import uuid
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ class IssuedTokens:
     access_token: str
     expires_in: int
     refresh_token: str
+    session_id: uuid.UUID | None = None  # of a new session (a login)
 
 
 async def check_credentials(ctx: AppContext, account: AnyRow | None, password: str) -> AnyRow:
@@ -60,7 +63,7 @@ async def open_session(
         conn, session_id=session_id, token_hash=hash_refresh_token(refresh), now=now
     )
     access, ttl = ctx.tokens.issue_access_token(user_id, session_id)
-    return IssuedTokens(access, ttl, refresh)
+    return IssuedTokens(access, ttl, refresh, session_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,3 +254,122 @@ async def use_reset(conn: AsyncConnection, token: str, user_id: uuid.UUID) -> No
     if row is None or row.used_at is not None or row.expires_at <= now or row.user_id != user_id:
         raise ValidationProblem.single("token", RESET_INVALID)
     await repo.retire_resets(conn, user_id, now)
+
+
+# --- known devices: a notice on a login from a new one ---------------------------------------
+
+LOGIN_NOTICE = "auth.new_device_login"  # the event the notification service mails
+#: How long a browser keeps its device cookie (browsers cap cookies at 400 days).
+DEVICE_COOKIE_SECONDS = 400 * 24 * 3600
+#: Devices remembered per account; the ones seen longest ago are forgotten first.
+MAX_DEVICES = 50
+END_LINK_INVALID = "This link is invalid, used or expired."
+
+
+def network_of(client: str) -> str:
+    """The network a client address belongs to (IPv4 /24, IPv6 /48): a phone that moves
+    between addresses of one provider stays the same device."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def fingerprint(user_agent: str | None, client: str) -> bytes:
+    """A device as seen without its cookie: the user agent on a network."""
+    return hashlib.sha256(f"{user_agent or ''}\n{network_of(client)}".encode()).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCheck:
+    cookie: str  # the device cookie to (re)set
+    notice: uuid.UUID | None  # the new device to send a notice about, if one is owed
+
+
+async def check_device(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    device_token: str | None,
+    seen_as: bytes,
+) -> DeviceCheck:
+    """Note the login's device. A device is known by its cookie, or, without it, by its user
+    agent and network (so clearing cookies, or a client that keeps none, is not "new" each
+    time). An unknown one is remembered, and a notice is owed unless it is the account's first
+    device. One device row, so at most one notice, per browser."""
+    token = device_token or new_refresh_token()
+    device_hash = hash_refresh_token(token)
+    now = utcnow()
+    if device_token:
+        row = await repo.device(conn, user_id, device_hash)
+        if row is not None:
+            await repo.touch_device(conn, row.id, now, session_id)
+            return DeviceCheck(token, None)
+    known = await repo.fingerprint_known(conn, user_id, seen_as)
+    owed = not known and await repo.has_devices(conn, user_id)
+    device_id = uuid7()
+    inserted = await repo.insert_device(
+        conn,
+        {
+            "id": device_id,
+            "user_id": user_id,
+            "device_hash": device_hash,
+            "fingerprint": seen_as,
+            "session_id": session_id,
+            "created_at": now,
+            "last_seen_at": now,
+        },
+    )
+    await repo.prune_devices(conn, user_id, MAX_DEVICES)
+    return DeviceCheck(token, device_id if owed and inserted else None)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginNotice:
+    token: str  # for the email only: ends the device's session; never stored
+    email: str
+    name: str
+
+
+async def issue_login_notice(
+    ctx: AppContext, conn: AsyncConnection, device_id: uuid.UUID
+) -> LoginNotice | None:
+    """The notice owed for a new device, once: None if it was sent already, the device has
+    been forgotten, the account is gone, or the account had its day's notices (a stream of
+    logins with ever new user agents cannot flood the owner's inbox)."""
+    row = await repo.device_for_update(conn, device_id)
+    if row is None or row.notified_at is not None:
+        return None
+    profile = await users.active_profile(conn, row.user_id)
+    if profile is None:
+        return None
+    now = utcnow()
+    sent = await repo.notices_since(conn, row.user_id, now - timedelta(days=1))
+    if sent >= ctx.settings.login_notices_per_day:
+        logger.warning("login notice for %s dropped: %d sent today", row.user_id, sent)
+        await repo.mark_notified(conn, row.id, now, None)
+        return None
+    token = new_refresh_token()
+    await repo.mark_notified(conn, row.id, now, hash_refresh_token(token))
+    return LoginNotice(token, profile.email, profile.name)
+
+
+async def end_noticed_session(
+    ctx: AppContext, conn: AsyncConnection, token: str
+) -> uuid.UUID | None:
+    """The link of a new-device notice: the device's session ends and the device is
+    forgotten (its next login is new again). Works once, for as long as a session can last;
+    else a 422 on ``token``. The session ended, if one was live."""
+    row = await repo.device_by_end_token(conn, hash_refresh_token(token))
+    now = utcnow()
+    lifetime = timedelta(seconds=ctx.settings.refresh_token_ttl_seconds)
+    if row is None or row.notified_at is None or row.notified_at + lifetime <= now:
+        raise ValidationProblem.single("token", END_LINK_INVALID)
+    await repo.delete_device(conn, row.id)
+    if row.session_id is None:
+        return None
+    await repo.revoke_session(conn, row.session_id, now)
+    session_id: uuid.UUID = row.session_id
+    return session_id

@@ -15,7 +15,8 @@ from tasklane.core.context import AppContext
 from tasklane.core.lifecycle import draining
 from tasklane.events import service as events
 from tasklane.notifications import service, stream
-from tasklane.notifications.schemas import NotificationPage, UnreadCount
+from tasklane.notifications.schemas import NotificationPage, UnreadCount, Unsubscribed
+from tasklane.users import service as users
 
 
 async def list_notifications(
@@ -80,3 +81,11 @@ async def stream_events(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+async def unsubscribe(ctx: AppContext, token: str) -> Unsubscribed:
+    async with ctx.db.unit_of_work() as uow:
+        user_id, kind = await service.unsubscribe(ctx, uow.conn, token)
+        uow.after_commit(lambda: users.forget_profile(ctx, user_id))
+    what = {"reminders": "reminder", "digest": "daily digest"}[kind]
+    return Unsubscribed(detail=f"You will get no more {what} emails; turn them on in Settings.")

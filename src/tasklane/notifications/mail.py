@@ -35,6 +35,7 @@ def build(
     text: str,
     html: str | None,
     message_id: str,
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -43,6 +44,11 @@ def build(
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
+    if unsubscribe_url:
+        # RFC 2369 and RFC 8058: a mail client offers "unsubscribe", which POSTs
+        # List-Unsubscribe=One-Click to the URL. Never set on security mail.
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")

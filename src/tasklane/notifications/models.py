@@ -41,7 +41,7 @@ outgoing_mail = Table(
     "outgoing_mail",
     metadata,
     Column("id", UUIDType(), primary_key=True),
-    Column("kind", String(32), nullable=False),  # password_reset
+    Column("kind", String(32), nullable=False),  # password_reset, verify_email, reminder...
     Column("to_address", String(320), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("text_body", Text(), nullable=True),
@@ -50,5 +50,7 @@ outgoing_mail = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("attempts", Integer(), nullable=False),
+    # The one-click unsubscribe URL (RFC 8058) of non-essential mail; null on security mail.
+    Column("unsubscribe_url", String(500), nullable=True),
     Index("ix_outgoing_mail_sent_id", "sent_at", "id"),
 )

@@ -13,7 +13,8 @@ from tasklane.core.context import Ctx
 from tasklane.core.errors import problem_responses
 from tasklane.core.pagination import Cursor, Limit
 from tasklane.notifications import handlers
-from tasklane.notifications.schemas import NotificationPage, UnreadCount
+from tasklane.notifications.links import UNSUBSCRIBE_PATH
+from tasklane.notifications.schemas import NotificationPage, UnreadCount, Unsubscribed
 
 router = APIRouter(
     prefix="/api/v1/notifications", tags=["notifications"], responses=problem_responses(401)
@@ -81,3 +82,21 @@ async def stream_events(
     ] = None,
 ) -> StreamingResponse:
     return await handlers.stream_events(ctx, principal, last_event_id)
+
+
+mail_router = APIRouter(tags=["notifications"])
+
+
+@mail_router.post(
+    UNSUBSCRIBE_PATH,
+    response_model=Unsubscribed,
+    responses=problem_responses(422),
+    summary="One-click unsubscribe from a kind of non-essential mail (RFC 8058)",
+    description="The URL of a reminder or digest email's `List-Unsubscribe` header; mail "
+    "clients POST `List-Unsubscribe=One-Click` (form-encoded) to it. No session is needed: "
+    "the signed token names the account and the kind of mail.",
+)
+async def unsubscribe(
+    ctx: Ctx, token: Annotated[str, Query(min_length=1, max_length=200)]
+) -> Unsubscribed:
+    return await handlers.unsubscribe(ctx, token)

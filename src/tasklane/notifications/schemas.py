@@ -28,3 +28,7 @@ class NotificationPage(BaseModel):
 
 class UnreadCount(BaseModel):
     unread: int
+
+
+class Unsubscribed(BaseModel):
+    detail: str

@@ -20,16 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth import service as auth
 from tasklane.core.context import AppContext
-from tasklane.core.errors import NotFound
+from tasklane.core.errors import NotFound, ValidationProblem
 from tasklane.core.pagination import decode_cursor, encode_cursor
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
 from tasklane.events.schemas import Event
-from tasklane.notifications import mail
+from tasklane.notifications import links, mail, messages
 from tasklane.notifications import repository as repo
 from tasklane.notifications.schemas import NotificationOut, NotificationPage
 from tasklane.settings import Settings
 from tasklane.tasks import service as tasks
+from tasklane.users import service as users
 
 logger = logging.getLogger("tasklane.notifications")
 
@@ -78,10 +79,13 @@ def _reminder_text(offset: int) -> str:
     return f"Due in {offset} minutes."
 
 
-async def fire_due(conn: AsyncConnection, limit: int = 100) -> int:
+async def fire_due(
+    conn: AsyncConnection, limit: int = 100, settings: Settings | None = None
+) -> int:
     """Fire the reminders whose time has come: each becomes an in-app notification and is
     marked fired in this transaction (rows locked, others' skipped: once however many
-    workers run). How many fired."""
+    workers run), and, with ``settings``, an email too if the account wants reminder mail.
+    How many fired."""
     now = utcnow()
     fired = 0
     for reminder in await repo.due_reminders(conn, now, limit):
@@ -105,9 +109,36 @@ async def fire_due(conn: AsyncConnection, limit: int = 100) -> int:
                 notification["id"],
                 NotificationOut(**notification, read_at=None).model_dump(mode="json"),
             )
+            if settings is not None:
+                await _mail_reminder(conn, settings, reminder.user_id, task.title, reminder)
             fired += 1
         await repo.mark_fired(conn, reminder.id, now)
     return fired
+
+
+async def _mail_reminder(
+    conn: AsyncConnection, settings: Settings, user_id: uuid.UUID, title: str, reminder: AnyRow
+) -> None:
+    """A reminder by email, to a verified address whose owner has not turned them off;
+    with a one-click unsubscribe (non-essential mail)."""
+    profile = await users.active_profile(conn, user_id)
+    if profile is None or profile.email_verified_at is None:
+        return
+    if not profile.preferences.email.reminders:
+        return
+    base = settings.public_base_url.rstrip("/")
+    text = messages.reminder(
+        profile.name, title, _reminder_text(reminder.offset_minutes), f"{base}/settings"
+    )
+    await queue_mail(
+        conn,
+        kind="reminder",
+        to=profile.email,
+        subject=text.subject,
+        text=text.text,
+        html=text.html,
+        unsubscribe_url=links.unsubscribe_url(settings, user_id, "reminders"),
+    )
 
 
 def _out(row: AnyRow) -> NotificationOut:
@@ -165,8 +196,10 @@ async def queue_mail(
     subject: str,
     text: str,
     html: str | None,
+    unsubscribe_url: str | None = None,
 ) -> None:
-    """An email to send, in ``conn``'s transaction: it goes out only if that commits."""
+    """An email to send, in ``conn``'s transaction: it goes out only if that commits.
+    ``unsubscribe_url`` (non-essential mail only) becomes its List-Unsubscribe header."""
     mail_id = uuid7()
     await repo.insert_mail(
         conn,
@@ -180,6 +213,7 @@ async def queue_mail(
             "message_id": mail.message_id(str(mail_id)),
             "created_at": utcnow(),
             "attempts": 0,
+            "unsubscribe_url": unsubscribe_url,
         },
     )
 
@@ -198,6 +232,7 @@ async def send_pending(conn: AsyncConnection, settings: Settings) -> int:
             text=row.text_body or "",
             html=row.html_body,
             message_id=row.message_id,
+            unsubscribe_url=row.unsubscribe_url,
         )
         try:
             await mail.send(settings, f"{row.created_at:%Y%m%dT%H%M%S}-{row.id}", message)
@@ -240,6 +275,77 @@ async def mail_password_reset(ctx: AppContext, conn: AsyncConnection, event: Eve
         subject="Reset your Tasklane password",
         text=text,
         html=html_body,
+    )
+
+
+UNSUBSCRIBE_INVALID = "This unsubscribe link is not valid."
+
+
+async def unsubscribe(ctx: AppContext, conn: AsyncConnection, token: str) -> tuple[uuid.UUID, str]:
+    """A one-click unsubscribe: the kind of mail the signed token names is turned off for its
+    account (a second click changes nothing). The account and the kind; a 422 on ``token``
+    if we did not sign it."""
+    found = links.read_unsubscribe_token(ctx.settings, token)
+    if found is None or not await users.opt_out(conn, *found):
+        raise ValidationProblem.single("token", UNSUBSCRIBE_INVALID)
+    return found
+
+
+#: The consumer that mails verification and email-change links and new-device notices.
+ACCOUNT_MAIL = "account-mail"
+
+
+async def mail_account(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+    """Security mail (never with an unsubscribe header): a link that verifies an address, a
+    link that confirms an email change (with a notice to the current address, or, if the new
+    address belongs to another account, a word to it instead), a new-device login notice."""
+    base = ctx.settings.public_base_url.rstrip("/")
+    hours = ctx.settings.email_token_ttl_seconds // 3600
+    if event.kind == users.VERIFICATION_REQUESTED:
+        link = await users.issue_verification(ctx, conn, uuid.UUID(event.payload["user_id"]))
+        if link is None or link.token is None:
+            return
+        composed = messages.verify_email(
+            link.name, f"{base}/verify-email#token={link.token}", hours
+        )
+        await _queue(conn, "verify_email", link.to, composed)
+    elif event.kind == users.EMAIL_CHANGE_REQUESTED:
+        user_id = uuid.UUID(event.payload["user_id"])
+        link = await users.issue_email_change(ctx, conn, user_id, event.payload["new_email"])
+        if link is None:
+            return
+        if link.token is None:
+            await _queue(
+                conn, "email_taken", link.to, messages.address_taken(f"{base}/forgot-password")
+            )
+            return
+        confirm = f"{base}/verify-email#token={link.token}"
+        await _queue(
+            conn, "email_change", link.to, messages.confirm_new_address(link.name, confirm, hours)
+        )
+        await _queue(
+            conn,
+            "email_change_notice",
+            link.current,
+            messages.change_notice(link.name, link.to, hours),
+        )
+    elif event.kind == auth.LOGIN_NOTICE and event.subject_id is not None:
+        notice = await auth.issue_login_notice(ctx, conn, event.subject_id)
+        if notice is None:
+            return
+        composed = messages.login_notice(
+            notice.name,
+            str(event.payload.get("user_agent") or ""),
+            str(event.payload.get("network") or ""),
+            str(event.payload.get("at") or "")[:19].replace("T", " "),
+            f"{base}/end-session#token={notice.token}",
+        )
+        await _queue(conn, "login_notice", notice.email, composed)
+
+
+async def _queue(conn: AsyncConnection, kind: str, to: str, composed: messages.Composed) -> None:
+    await queue_mail(
+        conn, kind=kind, to=to, subject=composed.subject, text=composed.text, html=composed.html
     )
 
 

@@ -19,6 +19,7 @@ from tasklane.users.schemas import (
     AccountDelete,
     AdminUserOut,
     EmailChange,
+    EmailChangeAccepted,
     PasswordChange,
     ProfileUpdate,
     UserOut,
@@ -56,12 +57,30 @@ async def change_password(ctx: AppContext, principal: Principal, body: PasswordC
         await _end_sessions(ctx, uow, principal.user_id, keep=principal.session_id)
 
 
-async def change_email(ctx: AppContext, principal: Principal, body: EmailChange) -> UserOut:
+async def change_email(
+    ctx: AppContext, principal: Principal, body: EmailChange
+) -> EmailChangeAccepted:
+    """Only an event is written: the notification service mails a link to the new address
+    (or, if another account has it, says so there) and a notice to the current one."""
     async with ctx.db.unit_of_work() as uow:
-        _forget_profile(ctx, uow, principal.user_id)
-        return await service.change_email(
+        email = await service.start_email_change(
             ctx, uow.conn, principal.user_id, body.new_email, body.password
         )
+        await service.ask_email_change(uow.conn, principal.user_id, email)
+    hours = ctx.settings.email_token_ttl_seconds // 3600
+    return EmailChangeAccepted(
+        detail=(
+            f"A link to confirm the change is on its way to {email}; your address changes "
+            f"when it is opened (within {hours} hours). Your current address is told."
+        ),
+        new_email=email,
+    )
+
+
+async def request_verification(ctx: AppContext, principal: Principal) -> None:
+    async with ctx.db.unit_of_work() as uow:
+        await service.require_unverified(uow.conn, principal.user_id)
+        await service.ask_verification(uow.conn, principal.user_id)
 
 
 async def delete_me(ctx: AppContext, principal: Principal, body: AccountDelete) -> None:

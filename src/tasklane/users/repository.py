@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, exc, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.types import AnyRow
-from tasklane.users.models import users
+from tasklane.users.models import email_tokens, users
 
 _PUBLIC = (
     users.c.id,
@@ -22,6 +22,7 @@ _PUBLIC = (
     users.c.created_at,
     users.c.updated_at,
     users.c.is_active,
+    users.c.email_verified_at,
 )
 
 
@@ -83,3 +84,31 @@ async def list_page(
             )
         )
     return list((await conn.execute(stmt)).all())
+
+
+async def email_taken(conn: AsyncConnection, email: str) -> bool:
+    stmt = select(users.c.id).where(users.c.email == email)
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def insert_email_token(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(email_tokens).values(**values))
+
+
+async def email_token_by_hash(
+    conn: AsyncConnection, token_hash: bytes, *, lock: bool = False
+) -> AnyRow | None:
+    stmt = select(email_tokens).where(email_tokens.c.token_hash == token_hash)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def retire_email_tokens(
+    conn: AsyncConnection, user_id: uuid.UUID, now: datetime, purpose: str | None = None
+) -> None:
+    """The user's unused tokens (of ``purpose``, or all) stop working."""
+    where = [email_tokens.c.user_id == user_id, email_tokens.c.used_at.is_(None)]
+    if purpose is not None:
+        where.append(email_tokens.c.purpose == purpose)
+    await conn.execute(update(email_tokens).where(*where).values(used_at=now))

@@ -15,6 +15,7 @@ from tasklane.users.schemas import (
     AccountDelete,
     AdminUserOut,
     EmailChange,
+    EmailChangeAccepted,
     PasswordChange,
     ProfileUpdate,
     UserOut,
@@ -49,12 +50,28 @@ async def change_password(
 
 @router.post(
     "/me/email",
-    response_model=UserOut,
-    responses=problem_responses(409),
-    summary="Change the email address (needs the password)",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=EmailChangeAccepted,
+    responses=problem_responses(429),
+    summary="Ask to change the email address (needs the password): a link goes to the new one",
 )
-async def change_email(body: EmailChange, principal: CurrentUser, ctx: Ctx) -> UserOut:
+async def change_email(
+    body: EmailChange, request: Request, principal: CurrentUser, ctx: Ctx
+) -> EmailChangeAccepted:
+    await limit_auth(request, ctx, account=str(principal.user_id))
     return await handlers.change_email(ctx, principal, body)
+
+
+@router.post(
+    "/me/verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(409, 429),
+    summary="Mail a new link that verifies your address",
+)
+async def request_verification(request: Request, principal: CurrentUser, ctx: Ctx) -> Response:
+    await limit_auth(request, ctx, account=str(principal.user_id))
+    await handlers.request_verification(ctx, principal)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.delete(

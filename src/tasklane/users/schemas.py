@@ -67,6 +67,23 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class EmailPreferences(Strict):
+    """Which non-essential mail the account gets. Security mail (verification, email change,
+    password reset, new-device notices) always goes."""
+
+    reminders: StrictBool = True
+    digest: StrictBool = False
+
+
+class EmailPreferencesUpdate(Strict):
+    reminders: StrictBool | None = None
+    digest: StrictBool | None = None
+
+
+#: The kinds of non-essential mail, each with its opt-out in ``Preferences.email``.
+MailKind = Literal["reminders", "digest"]
+
+
 class Preferences(Strict):
     """UI settings kept with the account so they follow the user across devices."""
 
@@ -75,6 +92,7 @@ class Preferences(Strict):
     default_sort: Sort = "-created_at"
     week_start: Literal["monday", "sunday"] = "monday"
     show_completed: StrictBool = True  # true or false: not 0/1, not "no"
+    email: EmailPreferences = Field(default_factory=EmailPreferences)
 
 
 class PreferencesUpdate(Strict):
@@ -83,6 +101,7 @@ class PreferencesUpdate(Strict):
     default_sort: Sort | None = None
     week_start: Literal["monday", "sunday"] | None = None
     show_completed: StrictBool | None = None
+    email: EmailPreferencesUpdate | None = None
 
 
 class UserOut(BaseModel):
@@ -94,6 +113,10 @@ class UserOut(BaseModel):
     preferences: Preferences
     created_at: datetime
     updated_at: datetime
+    email_verified_at: datetime | None = Field(
+        default=None,
+        description="When the address was confirmed through a link mailed to it; null: not yet.",
+    )
 
 
 class AdminUserOut(UserOut):
@@ -117,8 +140,13 @@ class PasswordChange(Strict):
 
 
 class EmailChange(Strict):
-    new_email: EmailStr
+    new_email: EmailStr = Field(max_length=320)
     password: PasswordIn
+
+
+class EmailChangeAccepted(BaseModel):
+    detail: str
+    new_email: str = Field(description="Where the confirmation link goes (normalised).")
 
 
 class AccountDelete(Strict):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -11,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationProblem
 from tasklane.core.pagination import decode_cursor, encode_cursor
+from tasklane.core.security import hash_refresh_token, new_refresh_token
 from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
+from tasklane.events import service as events
 from tasklane.users import repository as repo
 from tasklane.users.passwords import password_problem
 from tasklane.users.schemas import (
     AdminUserOut,
+    MailKind,
     Preferences,
     ProfileUpdate,
     UserOut,
@@ -46,6 +50,7 @@ def _user_out(row: AnyRow) -> UserOut:
         preferences=Preferences.model_validate(row.preferences or {}),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        email_verified_at=row.email_verified_at,
     )
 
 
@@ -141,9 +146,11 @@ async def update_profile(
     current = await get_profile(conn, user_id)
     changed: dict[str, Any] = change.model_dump(include={"name", "timezone"}, exclude_none=True)
     if change.preferences is not None:
-        changed["preferences"] = current.preferences.model_copy(
-            update=change.preferences.model_dump(exclude_none=True)
-        )
+        merged = current.preferences.model_dump()
+        patch = change.preferences.model_dump(exclude_none=True)
+        merged["email"].update(patch.pop("email", {}))  # a nested group merges too
+        merged.update(patch)
+        changed["preferences"] = Preferences.model_validate(merged)
     if not changed:
         return current
     changed["updated_at"] = utcnow()
@@ -170,15 +177,152 @@ async def change_password(
     await repo.update_fields(conn, user_id, {"password_hash": new_hash, "updated_at": utcnow()})
 
 
-async def change_email(
+async def start_email_change(
     ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, new_email: str, password: str
-) -> UserOut:
-    await get_profile(conn, user_id)
+) -> str:
+    """Check a request to move the account to ``new_email`` (the password, a different
+    address); the normalised address. Nothing changes until the link mailed to it is opened,
+    and whether another account has it is not told here (the mail to it tells)."""
+    profile = await get_profile(conn, user_id)
     await _verify_password(ctx, conn, user_id, password, "password")
-    changed = {"email": normalize_email(new_email), "updated_at": utcnow()}
-    if not await repo.set_email(conn, user_id, changed):
-        raise Conflict(EMAIL_TAKEN)
-    return await get_profile(conn, user_id)
+    email = normalize_email(new_email)
+    if email == profile.email:
+        raise ValidationProblem.single("new_email", "This is already your address.")
+    return email
+
+
+# --- links mailed to an address: verification and email change -----------------------------
+
+#: Events the notification service turns into mail. They carry no user id of their own, so
+#: they are not shown on the account's live streams.
+VERIFICATION_REQUESTED = "users.verification_requested"
+EMAIL_CHANGE_REQUESTED = "users.email_change_requested"
+
+
+async def ask_verification(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+    """Ask for a verification link to the account's address, in ``conn``'s transaction (the
+    link itself is made and mailed by the notification service)."""
+    await events.record(conn, VERIFICATION_REQUESTED, None, None, {"user_id": str(user_id)})
+
+
+async def ask_email_change(conn: AsyncConnection, user_id: uuid.UUID, new_email: str) -> None:
+    payload = {"user_id": str(user_id), "new_email": new_email}
+    await events.record(conn, EMAIL_CHANGE_REQUESTED, None, None, payload)
+
+
+EMAIL_LINK_INVALID = "This link is invalid, used or expired; ask for a new one."
+VERIFY = "verify"
+CHANGE = "change"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailLink:
+    """A link to mail: ``token`` (never stored; None when the new address belongs to another
+    account) goes to ``to``; ``current`` is the account's address now."""
+
+    token: str | None
+    to: str
+    current: str
+    name: str
+
+
+async def _issue(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, purpose: str, email: str
+) -> str:
+    """A new token for ``purpose``; the earlier unused ones of that purpose stop working."""
+    now = utcnow()
+    await repo.retire_email_tokens(conn, user_id, now, purpose)
+    token = new_refresh_token()
+    await repo.insert_email_token(
+        conn,
+        {
+            "id": uuid7(),
+            "user_id": user_id,
+            "purpose": purpose,
+            "email": email,
+            "token_hash": hash_refresh_token(token),
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=ctx.settings.email_token_ttl_seconds),
+        },
+    )
+    return token
+
+
+async def require_unverified(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+    profile = await get_profile(conn, user_id)
+    if profile.email_verified_at is not None:
+        raise Conflict("This address is verified already.")
+
+
+async def issue_verification(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID
+) -> EmailLink | None:
+    """A verification link for the account's address; None if it is verified already or
+    the account is gone or deactivated."""
+    row = await repo.get(conn, user_id)
+    if row is None or not row.is_active or row.email_verified_at is not None:
+        return None
+    token = await _issue(ctx, conn, user_id, VERIFY, row.email)
+    return EmailLink(token, row.email, row.email, row.name)
+
+
+async def issue_email_change(
+    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, new_email: str
+) -> EmailLink | None:
+    """A link that moves the account to ``new_email``, or (``token`` None) the news that
+    another account has it; None if the account is gone or already has that address."""
+    row = await repo.get(conn, user_id)
+    if row is None or not row.is_active or row.email == new_email:
+        return None
+    if await repo.email_taken(conn, new_email):
+        return EmailLink(None, new_email, row.email, row.name)
+    token = await _issue(ctx, conn, user_id, CHANGE, new_email)
+    return EmailLink(token, new_email, row.email, row.name)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailConfirmed:
+    user_id: uuid.UUID
+    email: str
+    changed: bool  # the account moved to ``email`` (else: its address was verified)
+
+
+async def confirm_email(conn: AsyncConnection, token: str) -> EmailConfirmed:
+    """Spend a verification or email-change token (locked: two uses cannot both pass): the
+    address is verified, or the account moves to the new one (verified, since the link
+    reached it). Sessions are kept. A 422 on ``token`` if it is unknown, used or expired, or
+    verifies an address the account no longer has; a 409 if another account took the new
+    address meanwhile."""
+    row = await repo.email_token_by_hash(conn, hash_refresh_token(token), lock=True)
+    now = utcnow()
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise ValidationProblem.single("token", EMAIL_LINK_INVALID)
+    account = await repo.get(conn, row.user_id)
+    if account is None or not account.is_active:
+        raise ValidationProblem.single("token", EMAIL_LINK_INVALID)
+    if row.purpose == CHANGE:
+        moved = {"email": row.email, "email_verified_at": now, "updated_at": now}
+        if not await repo.set_email(conn, row.user_id, moved):
+            raise Conflict(EMAIL_TAKEN)
+    elif account.email != row.email:
+        raise ValidationProblem.single("token", EMAIL_LINK_INVALID)
+    elif account.email_verified_at is None:
+        await repo.update_fields(conn, row.user_id, {"email_verified_at": now, "updated_at": now})
+    await repo.retire_email_tokens(conn, row.user_id, now)
+    return EmailConfirmed(row.user_id, row.email, row.purpose == CHANGE)
+
+
+async def opt_out(conn: AsyncConnection, user_id: uuid.UUID, kind: MailKind) -> bool:
+    """Stop one kind of non-essential mail for the account; False if there is no account."""
+    row = await repo.get(conn, user_id)
+    if row is None:
+        return False
+    preferences = Preferences.model_validate(row.preferences or {})
+    if getattr(preferences.email, kind):
+        email = preferences.email.model_copy(update={kind: False})
+        stored = preferences.model_copy(update={"email": email}).model_dump()
+        await repo.update_fields(conn, user_id, {"preferences": stored, "updated_at": utcnow()})
+    return True
 
 
 async def confirm_password(
