@@ -71,6 +71,7 @@ def wrk_command(
     connections: int,
     threads: int,
     pool: int = 20000,
+    delay_ms: int = 0,
 ) -> list[str]:
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -92,6 +93,7 @@ def wrk_command(
         str(random.randrange(1_000_000)),
         str(threads),
         str(pool),
+        str(delay_ms),
     ]
 
 

@@ -1,7 +1,7 @@
 -- wrk workloads for Tasklane and the floor (bench/run.py writes the data file and runs wrk).
 --
 --   wrk -t2 -c32 -d10s --latency -s bench/wrk/workloads.lua http://127.0.0.1:PORT \
---       -- DATA_FILE WORKLOAD SEED THREADS POOL
+--       -- DATA_FILE WORKLOAD SEED THREADS POOL [DELAY_MS]
 --
 -- DATA_FILE holds, one per line, tab-separated:
 --   U <token> <email> <page-50 cursor or ->   a seeded user (numbered from 1 in file order)
@@ -9,6 +9,9 @@
 --   Q <word prefix>                             a search term
 --   P <password>                                every seeded account's password
 -- Every request picks a random user and acts as that user (its token; one of its tasks).
+-- DELAY_MS (bench/soak.py): each connection waits this long before each request, so the
+-- rate is about connections x 1000 / (DELAY_MS + latency): a steady load, not the most the
+-- server takes.
 -- Workloads: get, list, search, page1, page50, create, update, login, mix.
 -- Reads are built in init() (a pool of pre-formatted requests), so the client spends little
 -- per request; update builds each request from the versions it has seen, since If-Match must
@@ -171,6 +174,10 @@ function init(args)
   load(data_file)
   local nthreads = tonumber(args[4]) or 1
   POOL = tonumber(args[5]) or POOL
+  local delay_ms = tonumber(args[6]) or 0
+  if delay_ms > 0 then
+    delay = function() return delay_ms end
+  end
   for _, user in ipairs(users) do
     if user.cursor then table.insert(deep_users, user) end
   end
