@@ -12,15 +12,20 @@ here are ever signalled: the machine's own MariaDB (port 3306) is never touched.
     scripts/mariadb_pair.py pause|resume   # stop / start the replica's SQL thread
     scripts/mariadb_pair.py sync           # wait until the replica has applied everything
     scripts/mariadb_pair.py kill replica   # SIGKILL one server (failure drills); revive restarts it
+    scripts/mariadb_pair.py freeze replica # SIGSTOP one server (hung, yet accepting TCP); thaw
     scripts/mariadb_pair.py status|urls|stop
 
-``start`` prints ``TASKLANE_DATABASE_URL=...`` and ``TASKLANE_DATABASE_REPLICA_URLS=...``.
+``start`` prints ``TASKLANE_DATABASE_URL=...`` and ``TASKLANE_DATABASE_REPLICA_URLS=...``. The
+app's user may read the replica's replication status (SLAVE MONITOR), as Tasklane's lag checks
+need.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import signal
 import sys
@@ -201,6 +206,8 @@ def start(base: Path, primary_port: int, replica_port: int) -> dict[str, Any]:
             servers[name].wait_ready(STARTUP_TIMEOUT)
         primary, replica = servers["primary"], servers["replica"]
         primary.create_database(DATABASE, APP_USER, APP_PASSWORD)
+        # Replicated like the rest: the replica's copy of the user may read its status.
+        primary.sql(f"GRANT SLAVE MONITOR ON *.* TO '{APP_USER}'@'{HOST}'")
         primary.sql(
             f"CREATE USER '{REPL_USER}'@'{HOST}' IDENTIFIED BY '{REPL_PASSWORD}';"
             f"GRANT REPLICATION SLAVE ON *.* TO '{REPL_USER}'@'{HOST}';",
@@ -227,9 +234,18 @@ def stop(base: Path, keep: bool) -> None:
     if state is None:
         return
     for name in SERVERS:
+        _signal(state[name], signal.SIGCONT)  # a frozen server must run to stop
         _server(state[name]).stop()
     if not keep:
         shutil.rmtree(base)
+
+
+def _signal(entry: dict[str, Any], signum: int) -> None:
+    """Send ``signum`` to one of the pair's servers, if it is running (never another process)."""
+    server = _server(entry)
+    if server.pid is not None and server.alive():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server.pid, signum)
 
 
 def revive(state: dict[str, Any]) -> None:
@@ -271,6 +287,33 @@ def _print_urls(state: dict[str, Any]) -> None:
     print(f"TASKLANE_DATABASE_REPLICA_URLS={state['replica']['url']}")
 
 
+def _command(args: argparse.Namespace, state: dict[str, Any]) -> None:
+    """A command on a running pair."""
+    if args.command == "delay":
+        if args.seconds < 0:
+            raise PairError("the delay is a number of seconds >= 0")
+        _replica_change(state, f"MASTER_DELAY={args.seconds}")
+    elif args.command == "pause":
+        _sql(state["replica"], "STOP SLAVE SQL_THREAD")
+    elif args.command == "resume":
+        _sql(state["replica"], "START SLAVE SQL_THREAD")
+    elif args.command == "sync":
+        _sync(state, args.timeout)
+    elif args.command == "kill":
+        _server(state[args.server]).stop(signal.SIGKILL)
+    elif args.command == "freeze":
+        _signal(state[args.server], signal.SIGSTOP)
+    elif args.command == "thaw":
+        for name in SERVERS:
+            _signal(state[name], signal.SIGCONT)
+    elif args.command == "revive":
+        revive(state)
+    elif args.command == "status":
+        print(json.dumps(status(state), indent=2))
+    else:
+        _print_urls(state)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where the pair lives")
@@ -288,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     sync_cmd.add_argument("--timeout", type=float, default=30.0)
     kill_cmd = commands.add_parser("kill", help="SIGKILL one server")
     kill_cmd.add_argument("server", choices=SERVERS)
+    freeze_cmd = commands.add_parser("freeze", help="SIGSTOP one server (thaw resumes it)")
+    freeze_cmd.add_argument("server", choices=SERVERS)
+    commands.add_parser("thaw", help="SIGCONT both servers")
     commands.add_parser("revive", help="restart whichever server is not running")
     commands.add_parser("status", help="processes and replication state, as JSON")
     commands.add_parser("urls", help="print the two URLs")
@@ -299,25 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "stop":
             stop(base, args.keep)
         else:
-            state = _require_state(base)
-            if args.command == "delay":
-                if args.seconds < 0:
-                    raise PairError("the delay is a number of seconds >= 0")
-                _replica_change(state, f"MASTER_DELAY={args.seconds}")
-            elif args.command == "pause":
-                _sql(state["replica"], "STOP SLAVE SQL_THREAD")
-            elif args.command == "resume":
-                _sql(state["replica"], "START SLAVE SQL_THREAD")
-            elif args.command == "sync":
-                _sync(state, args.timeout)
-            elif args.command == "kill":
-                _server(state[args.server]).stop(signal.SIGKILL)
-            elif args.command == "revive":
-                revive(state)
-            elif args.command == "status":
-                print(json.dumps(status(state), indent=2))
-            else:
-                _print_urls(state)
+            _command(args, _require_state(base))
     except MariaDBError as error:
         print(f"mariadb_pair: {error}", file=sys.stderr)
         return 1

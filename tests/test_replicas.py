@@ -1,8 +1,14 @@
 """Read replicas against a real MariaDB primary and replica (scripts/mariadb_pair.py).
 
-The evidence is behavioural: a row written on the primary while the replica is paused (or
-delayed with MASTER_DELAY) is missing from what the API answers exactly when the read went to
-the replica, and present when it went to the primary.
+The evidence is behavioural: a row written on the primary while the replica is delayed (with
+MASTER_DELAY) or stopped is missing from what the API answers exactly when the read went to the
+replica, and present when it went to the primary.
+
+The first tests run the app in this process (each ``Instance`` is one process's state: pools,
+caches, its own ``var_dir`` and so its own instance store). The last ones run a real
+``tasklane serve --workers 2`` and check what a client of it sees: no stale read of one's own
+writes, with and without Redis, under a 10 s and a 60 s delay; no failed GET once a frozen
+replica has had a second to be noticed; reads leaving a replica whose SQL thread stopped.
 
 When: these tests start their own pair and use no other database, so running them in each of
 ``make test``'s three passes (sqlite, mariadb, postgresql) would only repeat the same thing
@@ -14,6 +20,7 @@ the MariaDB pass a missing ``mariadbd`` fails them loudly rather than skipping t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -26,15 +33,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from scripts.private_mariadb import MariaDBError, binary
 from tasklane.app import create_app
 from tasklane.cli import migrate
+from tasklane.core.cache import InstanceStore
 from tasklane.core.context import AppContext
-from tasklane.core.routing import LocalWriteTracker
+from tasklane.core.db import Database
+from tasklane.core.routing import InstanceWriteTracker, LocalWriteTracker
 from tasklane.core.shared import SharedWriteTracker
 from tasklane.settings import Settings
 from tasklane.tasks import service as tasks
@@ -50,7 +62,15 @@ pytestmark = pytest.mark.skipif(
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIR = [sys.executable, "-m", "scripts.mariadb_pair"]
+SIGNING_KEY = (
+    Ed25519PrivateKey.generate()
+    .private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    .decode()
+)
 CATCH_UP = 30.0  # seconds replication gets to catch up before a test gives up
+LAG_LIMIT = 45.0  # in-process tests: a replica 30 s behind is still read from
 
 
 @dataclass
@@ -113,10 +133,14 @@ def replica_settings(pair: Pair) -> Settings:
     var_dir = Path(tempfile.mkdtemp(prefix="tasklane-var-", dir=pair.base.parent))
     return Settings(
         environment="test",
+        # One signing key for every instance, whatever its var_dir.
+        jwt_private_key=SIGNING_KEY,
         database_url=pair.primary_url,
         database_replica_urls=[pair.replica_url],
         var_dir=var_dir,
         read_your_writes_seconds=60,  # longer than any lag injected below
+        # Lagging replicas stay in use here: these tests show what reads find on them.
+        database_replica_max_lag_seconds=LAG_LIMIT,
         database_replica_retry_seconds=1,
         session_check_ttl_seconds=0,  # every request asks the database about its session
         db_pool_size=2,
@@ -138,7 +162,11 @@ class Instance:
     api: Api
 
 
-async def _instance(settings: Settings) -> AsyncIterator[Instance]:
+async def _instance(settings: Settings, var_dir: Path | None = None) -> AsyncIterator[Instance]:
+    """An instance; with ``var_dir``, one that shares nothing with the others (another
+    machine): not even the instance store the workers of one instance share."""
+    if var_dir is not None:
+        settings = settings.model_copy(update={"var_dir": var_dir})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -154,7 +182,15 @@ async def one(replica_settings: Settings) -> AsyncIterator[Instance]:
 
 @pytest.fixture(scope="session")
 async def two(replica_settings: Settings) -> AsyncIterator[Instance]:
-    """A second instance of the same deployment: same database and keys, its own memory."""
+    """A second instance of the same deployment: same database and keys, its own memory and
+    its own var_dir (another machine)."""
+    async for instance in _instance(replica_settings, replica_settings.var_dir / "two"):
+        yield instance
+
+
+@pytest.fixture(scope="session")
+async def sibling(replica_settings: Settings) -> AsyncIterator[Instance]:
+    """Another worker process of ``one``'s instance: its own memory, the same var_dir."""
     async for instance in _instance(replica_settings):
         yield instance
 
@@ -162,7 +198,10 @@ async def two(replica_settings: Settings) -> AsyncIterator[Instance]:
 @pytest.fixture(scope="session")
 async def primary(pair: Pair) -> AsyncIterator[AsyncEngine]:
     """A plain connection to the primary, behind the API's back."""
-    engine = create_async_engine(pair.primary_url + "?charset=utf8mb4")
+    engine = create_async_engine(
+        pair.primary_url + "?charset=utf8mb4",
+        json_serializer=lambda value: orjson.dumps(value).decode(),  # as the app's (datetimes)
+    )
     yield engine
     await engine.dispose()
 
@@ -174,6 +213,32 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
         if asyncio.get_running_loop().time() > deadline:
             pytest.fail(f"gave up waiting: {what}")
         await asyncio.sleep(0.1)
+
+
+async def in_use(*instances: Instance) -> None:
+    """Wait until every instance reads from the replica again (changing MASTER_DELAY stops
+    and restarts replication; a check in between sees it stopped)."""
+
+    async def ready() -> bool:
+        for instance in instances:
+            await instance.ctx.db.check_replicas()
+        return all(i.ctx.db.replica_states()[0].in_use for i in instances)
+
+    await eventually(ready, "the replica is read from")
+
+
+@contextlib.asynccontextmanager
+async def delayed(pair: Pair, seconds: int, *instances: Instance) -> AsyncIterator[None]:
+    """The replica applies each change ``seconds`` after the primary made it (MASTER_DELAY);
+    back to 0 (and caught up) at the end."""
+    pair.sync()
+    pair.run("delay", str(seconds))
+    try:
+        await in_use(*instances)
+        yield
+    finally:
+        pair.run("delay", "0")
+        pair.sync()
 
 
 async def write_on_primary(primary: AsyncEngine, user: User, title: str) -> str:
@@ -198,55 +263,52 @@ async def test_a_get_reads_from_the_replica(
     pair: Pair, one: Instance, primary: AsyncEngine
 ) -> None:
     user = await one.api.user()  # register and log in: anonymous writes, nobody marked
-    pair.sync()
-    pair.run("pause")
-    try:
-        task_id = await write_on_primary(primary, user, "written while the replica is paused")
+    async with delayed(pair, 30, one):
+        task_id = await write_on_primary(primary, user, "written while the replica lags")
         # The primary has it; the GETs, served by the replica, do not yet.
         async with one.ctx.db.primary_reader() as conn:
             found = await conn.scalar(
                 text("SELECT COUNT(*) FROM tasks WHERE title = :t"),
-                {"t": "written while the replica is paused"},
+                {"t": "written while the replica lags"},
             )
         assert found == 1
         assert (await get_task(one, user, task_id)).status_code == 404
         assert task_id not in await listed(one, user)
-    finally:
-        pair.run("resume")
 
     async def visible() -> bool:
         return (await get_task(one, user, task_id)).status_code == 200
 
-    await eventually(visible, "the replica applies the paused write")
+    await eventually(visible, "the replica applies the delayed write")
     assert task_id in await listed(one, user)
 
 
 async def test_b_read_your_writes_under_replication_delay(
-    pair: Pair, one: Instance, two: Instance
+    pair: Pair, one: Instance, two: Instance, sibling: Instance
 ) -> None:
     writer = await one.api.user()
-    pair.sync()
     # A long MASTER_DELAY, so the checks below cannot race it; lifted at the end.
-    pair.run("delay", "30")
-    try:
+    async with delayed(pair, 30, one, two, sibling):
         created = await one.api.create_task(writer, title="mine, at once")
         task_id = created["id"]
 
-        # The writer, on the instance that took the write: from the primary, immediately.
-        response = await get_task(one, writer, task_id)
-        assert response.status_code == 200, response.text
-        assert response.json()["title"] == "mine, at once"
-        assert task_id in await listed(one, writer)
-        changed = await one.client.patch(
+        # The writer, on the process that took the write and on another worker process of
+        # the same instance: from the primary, immediately.
+        for instance in (one, sibling):
+            response = await get_task(instance, writer, task_id)
+            assert response.status_code == 200, response.text
+            assert response.json()["title"] == "mine, at once"
+            assert task_id in await listed(instance, writer)
+        changed = await sibling.client.patch(
             f"/api/v1/tasks/{task_id}",
             json={"title": "changed at once"},
             headers={**writer.headers, "If-Match": response.headers["ETag"]},
         )
         assert changed.status_code == 200, changed.text
-        assert (await get_task(one, writer, task_id)).json()["title"] == "changed at once"
+        for instance in (one, sibling):
+            assert (await get_task(instance, writer, task_id)).json()["title"] == "changed at once"
 
         # Reads still on the replica do not have it yet: the same user through another
-        # instance (its in-process tracker never saw the write), and a read outside any
+        # instance (without Redis, nothing tells it about the write), and a read outside any
         # request on this instance.
         assert (await get_task(two, writer, task_id)).status_code == 404
         assert task_id not in await listed(two, writer)
@@ -258,8 +320,6 @@ async def test_b_read_your_writes_under_replication_delay(
         assert on_replica == 0
         status = pair.run("status")
         assert '"SQL_Delay": "30"' in status, status
-    finally:
-        pair.run("delay", "0")
 
     async def caught_up() -> bool:
         response = await get_task(two, writer, task_id)
@@ -268,23 +328,31 @@ async def test_b_read_your_writes_under_replication_delay(
     await eventually(caught_up, "the delayed writes reach the replica")
 
 
-async def test_read_your_writes_window_expires() -> None:
-    tracker = LocalWriteTracker(window_seconds=0.2)
-    someone, other = uuid.uuid4(), uuid.uuid4()
-    await tracker.mark_write(someone)
-    assert await tracker.recently_wrote(someone)
-    assert not await tracker.recently_wrote(other)
-    await asyncio.sleep(0.3)
-    assert not await tracker.recently_wrote(someone)
+async def test_read_your_writes_window_expires(tmp_path: Path) -> None:
+    store = InstanceStore(tmp_path / "store")
+    for tracker in (
+        LocalWriteTracker(window_seconds=0.2),
+        InstanceWriteTracker(store, window_seconds=0.2),
+    ):
+        someone, other = uuid.uuid4(), uuid.uuid4()
+        await tracker.mark_write(someone)
+        assert await tracker.recently_wrote(someone)
+        assert not await tracker.recently_wrote(other)
+        await asyncio.sleep(0.3)
+        assert not await tracker.recently_wrote(someone)
     assert not await LocalWriteTracker(window_seconds=0).recently_wrote(someone)
+    # Another process of the instance maps the same file and sees the same writes.
+    again = InstanceStore(tmp_path / "store")
+    await InstanceWriteTracker(store, 5).mark_write(someone)
+    assert await InstanceWriteTracker(again, 5).recently_wrote(someone)
+    store.close()
+    again.close()
 
 
 async def test_session_checks_read_the_primary(pair: Pair, one: Instance, two: Instance) -> None:
     """A lagging replica neither hides a new session nor brings a revoked one back."""
     user = await one.api.user()
-    pair.sync()
-    pair.run("pause")
-    try:
+    async with delayed(pair, 30, one, two):
         login = await one.api.login(user.email)
         assert login.status_code == 200, login.text
         fresh = {"Authorization": f"Bearer {login.json()['access_token']}"}
@@ -298,8 +366,6 @@ async def test_session_checks_read_the_primary(pair: Pair, one: Instance, two: I
         for headers in (user.headers, fresh):
             response = await two.client.get("/api/v1/tasks", headers=headers)
             assert response.status_code == 401, response.text
-    finally:
-        pair.run("resume")
 
 
 async def test_d_each_engine_has_its_own_pool(
@@ -349,12 +415,10 @@ async def test_c_dead_replica_falls_back_to_the_primary(
     assert db_replica(one).down_until > 0  # it was marked down (and skipped)
 
     # Back up: after the retry window the replica serves reads again. Shown by a row the
-    # paused replica lacks: GETs find it while the primary serves, and stop finding it once
+    # delayed replica lacks: GETs find it while the primary serves, and stop finding it once
     # the replica is back in rotation.
     pair.run("revive")
-    pair.sync()
-    pair.run("pause")
-    try:
+    async with delayed(pair, 30, one):
         hidden = await write_on_primary(primary, user, "only on the primary")
 
         async def served_by_replica() -> bool:
@@ -364,8 +428,6 @@ async def test_c_dead_replica_falls_back_to_the_primary(
 
         await eventually(served_by_replica, "the revived replica is read from again")
         assert db_replica(one).healthy
-    finally:
-        pair.run("resume")
 
 
 def db_replica(instance: Instance) -> Any:
@@ -381,13 +443,11 @@ async def test_read_your_writes_across_instances_through_redis(
     redis.start()
     try:
         shared = replica_settings.model_copy(update={"redis_url": redis.url})
-        async for first in _instance(shared):
-            async for second in _instance(shared):
+        async for first in _instance(shared, tmp_path / "first"):
+            async for second in _instance(shared, tmp_path / "second"):
                 writer = await first.api.user()
                 bystander = await first.api.user()
-                pair.sync()
-                pair.run("delay", "30")
-                try:
+                async with delayed(pair, 30, first, second):
                     created = await first.api.create_task(writer, title="seen everywhere")
                     response = await get_task(second, writer, created["id"])
                     assert response.status_code == 200, response.text
@@ -397,7 +457,47 @@ async def test_read_your_writes_across_instances_through_redis(
                     assert not await second.ctx.db.write_tracker.recently_wrote(
                         uuid.UUID(bystander.id)
                     )
-                finally:
-                    pair.run("delay", "0")
     finally:
         redis.stop()
+
+
+async def test_lag_and_stopped_replication_send_reads_to_the_primary(
+    pair: Pair, replica_settings: Settings, primary: AsyncEngine, tmp_path: Path
+) -> None:
+    """With the default limit (3 s), a replica further behind, or whose SQL thread stopped, is
+    not read from, and /readyz says why; once it has caught up it is read from again."""
+    strict = replica_settings.model_copy(
+        update={"database_replica_max_lag_seconds": 3.0, "read_your_writes_seconds": 5.0}
+    )
+    async for instance in _instance(strict, tmp_path / "strict"):
+        db = instance.ctx.db
+        user = await instance.api.user()
+        await in_use(instance)
+        pair.run("pause")
+        try:
+            await db.check_replicas()
+            assert [(s.state, s.in_use) for s in db.replica_states()] == [("stopped", False)]
+            task_id = await write_on_primary(primary, user, "while replication is stopped")
+            assert (await get_task(instance, user, task_id)).status_code == 200
+            ready = await instance.client.get("/readyz")
+            assert ready.status_code == 200  # the primary serves: the instance is ready
+            assert ready.json()["replicas"] == [
+                {"replica": 1, "state": "stopped", "lag_seconds": None, "in_use": False}
+            ]
+        finally:
+            pair.run("resume")
+        await in_use(instance)
+
+        async with delayed(pair, 60, instance):
+            task_id = await write_on_primary(primary, user, "a minute late on the replica")
+
+            async def lagging(db: Database = db) -> bool:
+                await db.check_replicas()
+                return db.replica_states()[0].state == "lagging"
+
+            await eventually(lagging, "the replica is seen lagging")
+            assert (await get_task(instance, user, task_id)).status_code == 200
+            (shown,) = (await instance.client.get("/readyz")).json()["replicas"]
+            assert shown["state"] == "lagging", shown
+            assert shown["lag_seconds"] > 3, shown
+            assert shown["in_use"] is False

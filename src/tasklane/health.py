@@ -1,13 +1,18 @@
-"""/livez (the process answers) and /readyz (it can reach its database and is not stopping)."""
+"""/livez (the process answers) and /readyz (it can reach its database and is not stopping;
+with read replicas, how each one stands: a lagging or unreachable replica does not make the
+instance unready, since the primary serves its reads)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
 from tasklane.core.context import Ctx
+from tasklane.core.db import ReplicaState
 from tasklane.core.errors import ServiceUnavailable, problem_responses
 from tasklane.core.lifecycle import draining
 
@@ -20,8 +25,34 @@ async def livez() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses=problem_responses(503), summary="Ready to serve traffic")
-async def readyz(ctx: Ctx, response: Response) -> dict[str, str]:
+class ReplicaReadiness(BaseModel):
+    """One read replica as this process last checked it."""
+
+    #: 1-based position in TASKLANE_DATABASE_REPLICA_URLS (no host names on a public probe).
+    replica: int
+    #: ok; lagging (more than TASKLANE_DATABASE_REPLICA_MAX_LAG_SECONDS behind); stopped
+    #: (replication not running); unreachable; unknown (not checked yet, or its status cannot
+    #: be read).
+    state: ReplicaState
+    #: Seconds behind the primary at the last check, when known.
+    lag_seconds: float | None
+    #: Whether reads go to it now.
+    in_use: bool
+
+
+class Readiness(BaseModel):
+    status: Literal["ok"]
+    #: Only with read replicas.
+    replicas: list[ReplicaReadiness] | None = None
+
+
+@router.get(
+    "/readyz",
+    responses=problem_responses(503),
+    summary="Ready to serve traffic",
+    response_model_exclude_unset=True,
+)
+async def readyz(ctx: Ctx, response: Response) -> Readiness:
     if draining():
         # SIGTERM received: leave the rotation while requests are still served (tasklane.server).
         raise ServiceUnavailable("The instance is shutting down.")
@@ -31,4 +62,15 @@ async def readyz(ctx: Ctx, response: Response) -> dict[str, str]:
     except Exception as error:  # TimeoutError included: a frozen database is not ready
         logger.warning("readiness check failed: %s", error)
         raise ServiceUnavailable("The database is not reachable.") from error
-    return {"status": "ok"}
+    replicas = [
+        ReplicaReadiness(
+            replica=replica.index,
+            state=replica.state,
+            lag_seconds=replica.lag_seconds,
+            in_use=replica.in_use,
+        )
+        for replica in ctx.db.replica_states()
+    ]
+    if not replicas:
+        return Readiness(status="ok")
+    return Readiness(status="ok", replicas=replicas)

@@ -23,6 +23,11 @@ def _split_list(value: object) -> object:
     return value
 
 
+#: Seconds by which the read-your-writes window must exceed the replicas' lag limit: a lag
+#: figure is whole seconds (MariaDB/MySQL), and routing trusts one at most a second old.
+REPLICA_LAG_SLACK = 2.0
+
+
 def _dialect_of(url: str) -> str:
     name = url.split(":", 1)[0].split("+", 1)[0]
     return "mysql" if name == "mariadb" else name
@@ -87,8 +92,18 @@ class Settings(BaseSettings):
     #: A replica that failed to give a connection is skipped (reads go to the primary) for this
     #: long, then tried again.
     database_replica_retry_seconds: float = Field(default=5.0, gt=0, le=600)
-    #: Seconds to wait for a new connection to a replica before skipping it.
-    database_replica_connect_timeout: float = Field(default=2.0, gt=0, le=60)
+    #: Seconds a read waits for a replica's connection (taking one from its pool, or the TCP
+    #: connect, the handshake and the ping of a new one, together) before the replica is
+    #: skipped for ``database_replica_retry_seconds`` and the primary serves.
+    database_replica_connect_timeout: float = Field(default=0.5, gt=0, le=60)
+    #: A replica more than this many seconds behind the primary, or whose replication has
+    #: stopped, is not read from until it has caught up. ``read_your_writes_seconds`` must
+    #: exceed it by REPLICA_LAG_SLACK (see ``core.db``). MariaDB/MySQL: the app's user needs
+    #: the SLAVE MONITOR privilege (MySQL: REPLICATION CLIENT) to read the replica's status.
+    database_replica_max_lag_seconds: float = Field(default=3.0, gt=0, le=3600)
+    #: How often each process asks each replica how far behind it is (also how soon a hung
+    #: replica is noticed when no read has tried it).
+    database_replica_check_interval_seconds: float = Field(default=0.25, ge=0.05, le=0.5)
 
     # --- tokens ---------------------------------------------------------------------------
     #: PEM of the Ed25519 private key that signs access tokens. In development and tests a key
@@ -365,6 +380,14 @@ class Settings(BaseSettings):
                     "a read replica must be a server database of the primary's kind "
                     f"({self.dialect}): {url.split('@')[-1]!r}"
                 )
+        window, lag = self.read_your_writes_seconds, self.database_replica_max_lag_seconds
+        if self.database_replica_urls and window and window < lag + REPLICA_LAG_SLACK:
+            raise ValueError(
+                "TASKLANE_READ_YOUR_WRITES_SECONDS must be at least "
+                f"TASKLANE_DATABASE_REPLICA_MAX_LAG_SECONDS + {REPLICA_LAG_SLACK:g} "
+                f"({lag + REPLICA_LAG_SLACK:g}): a user's reads return to the replicas only "
+                "once any replica still read from has their write"
+            )
         return self
 
     @field_validator("allowed_origins", mode="before")

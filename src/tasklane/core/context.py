@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from tasklane.core.cache import TTLCache
+from tasklane.core.cache import InstanceStore, TTLCache
 from tasklane.core.caller import caller_of
 from tasklane.core.db import Database
 from tasklane.core.ratelimit import RateLimiter
+from tasklane.core.routing import InstanceWriteTracker, WriteTracker
 from tasklane.core.security import PasswordHasher, TokenService
 from tasklane.core.shared import (
     RedisCache,
@@ -20,6 +21,9 @@ from tasklane.core.shared import (
     create_shared_cache,
 )
 from tasklane.settings import Settings
+
+#: The instance store's file under ``var_dir``.
+INSTANCE_STORE = "instance.store"
 
 
 @dataclass
@@ -41,13 +45,18 @@ class AppContext:
         default_factory=lambda: TTLCache(max_entries=100_000)
     )
 
+    #: What the worker processes of this instance share (``core.cache.InstanceStore``).
+    store: InstanceStore | None = None
+
     @classmethod
     def create(cls, settings: Settings) -> AppContext:
-        cache = create_shared_cache(settings)
+        store = InstanceStore(settings.var_dir / INSTANCE_STORE)
+        cache = create_shared_cache(settings, store)
         breaker = cache.breaker if isinstance(cache, RedisCache) else None
-        tracker = None
+        window = settings.read_your_writes_seconds
+        tracker: WriteTracker = InstanceWriteTracker(store, window)
         if settings.redis_url and settings.database_replica_urls:
-            tracker = SharedWriteTracker(cache, settings.read_your_writes_seconds)
+            tracker = SharedWriteTracker(cache, window, local=tracker)
         return cls(
             settings=settings,
             db=Database(settings, write_tracker=tracker),
@@ -55,12 +64,15 @@ class AppContext:
             tokens=TokenService(settings),
             cache=cache,
             limiter=RateLimiter(settings, breaker),
+            store=store,
         )
 
     async def close(self) -> None:
         self.hasher.close()
         await self.cache.close()
         await self.db.dispose()
+        if self.store is not None:
+            self.store.close()
 
 
 async def get_context(request: Request) -> AppContext:

@@ -5,17 +5,34 @@ and an *autocommit read* engine, so a GET never pays for an implicit transaction
 ROLLBACK round trips) on MariaDB/MySQL or PostgreSQL.
 
 Read replicas (``database_replica_urls``) each get one more autocommit engine. ``reader()``
-(and the ``DbRead`` dependency) picks one of the healthy replicas in turn when the read may be
+(and the ``DbRead`` dependency) picks one of the usable replicas in turn when the read may be
 stale by a little: a GET whose user has not written lately (see ``core.routing``). Writes,
 reads within a write request and reads of a user who just wrote use the primary, and so does
-``primary_reader()`` always. A replica that cannot give a connection is skipped for
-``database_replica_retry_seconds`` and the primary serves instead. Without replicas every read
-goes to the primary's read engine, as before.
+``primary_reader()`` always. Without replicas every read goes to the primary's read engine.
+
+A replica is *usable* when all of these hold:
+
+- it gave its last connection within ``database_replica_connect_timeout``: the whole of taking
+  it (the pool's wait, the TCP connect, the handshake, the ping) is bounded by the client, so
+  a frozen server (which still accepts TCP connections) cannot hold a read; a replica that
+  timed out or refused is skipped for ``database_replica_retry_seconds`` and the primary
+  serves instead;
+- a *check* of it (:meth:`Database.check_replicas`, every
+  ``database_replica_check_interval_seconds`` in each process, bounded the same way) answered
+  within the last :data:`MEASUREMENT_MAX_AGE` seconds, its replication is running and it is at
+  most ``database_replica_max_lag_seconds`` behind the primary. The figure is the server's
+  own (MariaDB/MySQL ``Seconds_Behind_Master``, the age of the oldest change not applied yet;
+  PostgreSQL the age of the last transaction replayed, 0 once all it received is replayed).
+
+``read_your_writes_seconds`` exceeds the lag limit by ``settings.REPLICA_LAG_SLACK``, so a user
+whose reads go back to a replica after the window finds their writes there. The states are
+read by ``/readyz`` and the metrics through :meth:`Database.replica_states`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import re
@@ -24,14 +41,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import PoolResetState
+from sqlalchemy.pool import NullPool, PoolResetState
 
 from tasklane.core import encoding
 from tasklane.core.caller import current_caller
@@ -41,9 +59,16 @@ from tasklane.settings import Settings
 
 logger = logging.getLogger("tasklane.db")
 
-#: What a replica that is down, unreachable or refusing us raises when asked for a connection
-#: (drivers report a refused or timed-out connect as a DBAPIError or a bare OSError).
-_CONNECT_ERRORS = (DBAPIError, OSError)
+#: What a replica that is down, unreachable, refusing us or too slow raises when asked for a
+#: connection (drivers report a refused or timed-out connect as a DBAPIError or a bare OSError;
+#: the client's own bound raises TimeoutError, the pool's wait its TimeoutError).
+_CONNECT_ERRORS = (DBAPIError, OSError, TimeoutError, PoolTimeout)
+
+#: How a replica stands at its last check (see :class:`Replica`).
+ReplicaState = Literal["ok", "lagging", "stopped", "unreachable", "unknown"]
+
+#: Seconds a replica's lag figure is trusted after the check that measured it began.
+MEASUREMENT_MAX_AGE = 1.0
 
 
 def _engine_kwargs(settings: Settings, engine: str = "write") -> dict[str, Any]:
@@ -158,15 +183,46 @@ def _connect_args(settings: Settings, connect_timeout: float) -> dict[str, Any]:
 
 @dataclass(eq=False)
 class Replica:
-    """One read replica: its engine (and pool) and whether it is being skipped."""
+    """One read replica: its engines, whether it is being skipped, and its last check."""
 
     name: str  # host:port/database, no credentials: safe to log
     engine: AsyncEngine
+    #: A connection per check, never pooled: a check measures the server, not the pool.
+    check_engine: AsyncEngine | None = None
     down_until: float = 0.0
+    #: What the last check found: ``ok``, ``lagging``, ``stopped`` (replication is not
+    #: running), ``unreachable`` or ``unknown`` (not checked yet, or its status not readable).
+    state: ReplicaState = "unknown"
+    lag_seconds: float | None = None
+    #: When the last check that answered began (monotonic).
+    checked_at: float = float("-inf")
+    max_lag: float = 0.0
 
     @property
     def healthy(self) -> bool:
+        """Not being skipped after a failed connection."""
         return self.down_until <= time.monotonic()
+
+    @property
+    def usable(self) -> bool:
+        """Reads may go here: healthy, checked lately, replicating and not too far behind."""
+        now = time.monotonic()
+        return (
+            self.down_until <= now
+            and self.state == "ok"
+            and now - self.checked_at <= MEASUREMENT_MAX_AGE
+        )
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    """One replica as ``/readyz`` and the metrics show it."""
+
+    index: int  # 1-based, in the order of TASKLANE_DATABASE_REPLICA_URLS
+    name: str  # host:port/database
+    state: ReplicaState
+    lag_seconds: float | None
+    in_use: bool  # reads go there now
 
 
 @lru_cache(maxsize=1024)
@@ -250,7 +306,19 @@ class Database:
         ]
         for replica in self.replicas:
             _discard_after_timeouts(replica.engine)
+            replica.max_lag = settings.database_replica_max_lag_seconds
+            replica.check_engine = create_async_engine(
+                database_url(settings, replica.engine.url.render_as_string(hide_password=False)),
+                poolclass=NullPool,
+                isolation_level="AUTOCOMMIT",
+                connect_args=_connect_args(settings, settings.database_replica_connect_timeout),
+            )
         self._turn = itertools.count()
+        self._checks: asyncio.Task[None] | None = None
+        self._first_check: asyncio.Task[None] | None = None
+        #: The replication status statement, once one was accepted (MariaDB/MySQL).
+        self._status_statement: str | None = None
+        self._denied_logged = False
         #: Who wrote lately (read-your-writes); in-process unless a shared one is plugged in.
         self.write_tracker: WriteTracker = write_tracker or LocalWriteTracker(
             settings.read_your_writes_seconds
@@ -300,16 +368,24 @@ class Database:
         """Autocommit reads that may be a little stale: a replica when one is configured,
         healthy and allowed for this request (see the module docstring), else the primary."""
         if self.replicas and await self._replica_allowed():
+            if self._first_check is None:
+                self._start_checks()
+            if self._first_check is not None and not self._first_check.done():
+                await asyncio.shield(self._first_check)  # only the first reads of a process
             for replica in self._in_turn():
                 conn = replica.engine.connect()
                 try:
-                    await conn.start()
+                    async with asyncio.timeout(self.settings.database_replica_connect_timeout):
+                        await conn.start()
                 except _CONNECT_ERRORS as error:
                     self._mark_down(replica, error)
                     continue
                 try:
                     async with self._bounded():
                         yield conn
+                except TimeoutError as error:  # the replica stopped answering mid-request
+                    self._mark_down(replica, error)
+                    raise
                 except DBAPIError as error:
                     if error.connection_invalidated:  # it went away during the request
                         self._mark_down(replica, error)
@@ -334,10 +410,17 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        for task in (self._checks, self._first_check):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.write_engine.dispose()
         await self.read_engine.dispose()
         for replica in self.replicas:
             await replica.engine.dispose()
+            if replica.check_engine is not None:
+                await replica.check_engine.dispose()
 
     # --- replica routing --------------------------------------------------------------------
 
@@ -370,20 +453,149 @@ class Database:
             logger.warning("could not record a write for read-your-writes: %s", error)
 
     def _in_turn(self) -> list[Replica]:
-        """The healthy replicas, starting with the next one in round-robin order."""
+        """The usable replicas, starting with the next one in round-robin order."""
         start = next(self._turn) % len(self.replicas)
         ordered = self.replicas[start:] + self.replicas[:start]
-        return [replica for replica in ordered if replica.healthy]
+        return [replica for replica in ordered if replica.usable]
+
+    # --- replica checks ---------------------------------------------------------------------
+
+    def replica_states(self) -> list[ReplicaStatus]:
+        """Each replica's last known state and lag, and whether reads go there now (for
+        ``/readyz`` and the metrics; no I/O)."""
+        return [
+            ReplicaStatus(
+                index=index,
+                name=replica.name,
+                state=replica.state if replica.healthy else "unreachable",
+                lag_seconds=replica.lag_seconds if replica.healthy else None,
+                in_use=replica.usable,
+            )
+            for index, replica in enumerate(self.replicas, start=1)
+        ]
+
+    def _start_checks(self) -> None:
+        """Start this process's replica checks (at the first read that may use a replica:
+        the engines are made outside any event loop). The reads wait for the first round."""
+        self._first_check = asyncio.create_task(self.check_replicas())
+        self._checks = asyncio.create_task(self._check_forever())
+
+    async def _check_forever(self) -> None:
+        interval = self.settings.database_replica_check_interval_seconds
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.check_replicas()
+            except Exception:  # a check never ends the loop
+                logger.exception("replica check failed")
+
+    async def check_replicas(self) -> None:
+        """Check every replica at once: reachable within the connect bound, replicating, and
+        how far behind. A replica that does not answer in time is marked down like one that
+        failed a read."""
+        await asyncio.gather(*(self._check(replica) for replica in self.replicas))
+
+    async def _check(self, replica: Replica) -> None:
+        assert replica.check_engine is not None
+        began = time.monotonic()
+        try:
+            async with asyncio.timeout(self.settings.database_replica_connect_timeout):
+                async with replica.check_engine.connect() as conn:
+                    state, lag = await self._replication(conn)
+        except _CONNECT_ERRORS as error:
+            replica.state, replica.lag_seconds = "unreachable", None
+            self._mark_down(replica, error)
+            return
+        if state == "ok" and lag is not None and lag > replica.max_lag:
+            state = "lagging"
+        if state != replica.state and "ok" in (state, replica.state):
+            log = logger.info if state == "ok" else logger.warning
+            log("read replica %s: %s (lag %s s)", replica.name, state, lag)
+        replica.state, replica.lag_seconds, replica.checked_at = state, lag, began
+
+    async def _replication(self, conn: AsyncConnection) -> tuple[ReplicaState, float | None]:
+        """``(state, lag in seconds)`` of the replica ``conn`` is on."""
+        if self.dialect == "postgresql":
+            row = (await conn.execute(text(_PG_REPLICATION))).one()
+            if not row.standby:
+                return "stopped", None  # promoted, or not a standby at all
+            if row.paused:
+                return "stopped", None
+            return "ok", max(0.0, float(row.lag or 0.0))
+        fields = await self._mysql_status(conn)
+        if fields is None:
+            return "unknown", None
+        if fields.get("sql_running") != "Yes" or fields.get("io_running") != "Yes":
+            return "stopped", None
+        behind = fields.get("behind")
+        if behind is None:
+            return "stopped", None
+        return "ok", float(behind)
+
+    async def _mysql_status(self, conn: AsyncConnection) -> dict[str, Any] | None:
+        """The replica's IO and SQL threads and Seconds_Behind_Master; None when the status
+        cannot be read (no privilege) or the server replicates from nothing."""
+        statements = (
+            [self._status_statement]
+            if self._status_statement
+            else ["SHOW REPLICA STATUS", "SHOW SLAVE STATUS"]
+        )
+        for statement in statements:
+            try:
+                result = await conn.exec_driver_sql(statement)
+            except DBAPIError as error:
+                code = error.orig.args[0] if error.orig and error.orig.args else None
+                if code == _MYSQL_SYNTAX_ERROR:  # an older server: the other spelling
+                    continue
+                if code in _MYSQL_DENIED:
+                    self._log_denied(error)
+                    return None
+                raise
+            self._status_statement = statement
+            row = result.mappings().first()
+            if row is None:
+                return None
+            return {
+                "io_running": row.get("Slave_IO_Running", row.get("Replica_IO_Running")),
+                "sql_running": row.get("Slave_SQL_Running", row.get("Replica_SQL_Running")),
+                "behind": row.get("Seconds_Behind_Master", row.get("Seconds_Behind_Source")),
+            }
+        return None
+
+    def _log_denied(self, error: DBAPIError) -> None:
+        if not self._denied_logged:
+            self._denied_logged = True
+            logger.error(
+                "cannot read the replicas' replication status (%s): they are not read from. "
+                "Grant the app's user SLAVE MONITOR (MariaDB) or REPLICATION CLIENT (MySQL)",
+                error.orig,
+            )
 
     def _mark_down(self, replica: Replica, error: Exception) -> None:
         if replica.healthy:
             logger.warning(
-                "read replica %s failed (%s); reading from the primary for %.0f s",
+                "read replica %s failed (%s: %s); reading from the primary for %.0f s",
                 replica.name,
+                type(error).__name__,
                 error,
                 self.settings.database_replica_retry_seconds,
             )
         replica.down_until = time.monotonic() + self.settings.database_replica_retry_seconds
+
+
+#: PostgreSQL: whether the server is a standby, whether replay is paused, and the age of the
+#: last replayed transaction (0 when everything received has been replayed: an idle primary
+#: sends nothing new, and its replica is then not behind).
+_PG_REPLICATION = """
+SELECT pg_is_in_recovery() AS standby,
+       CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS paused,
+       CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+            ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END AS lag
+"""
+#: MariaDB/MySQL error codes: a syntax error (SHOW REPLICA STATUS on an older server), and
+#: access denied (the status needs a privilege the app's user may lack).
+_MYSQL_SYNTAX_ERROR = 1064
+_MYSQL_DENIED = (1227, 1142, 1045)
 
 
 class UnitOfWork:

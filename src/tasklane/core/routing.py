@@ -7,11 +7,18 @@ rest — the reads of a POST, PATCH or DELETE, and every read of a user who just
 the primary, so nobody sees their own change vanish behind replication lag. The request's
 method and user come from the edge (``core.caller``).
 
-A ``WriteTracker`` remembers that a user wrote, for ``read_your_writes_seconds``. The default
-``LocalWriteTracker`` is in-process, which is enough for one instance; several instances
-behind a load balancer need a shared one (Redis) so that a write on one instance sends the
-user's next reads on any instance to the primary. Plug it in with
-``Database(settings, write_tracker=...)`` or by assigning ``db.write_tracker``.
+A ``WriteTracker`` remembers that a user wrote, for ``read_your_writes_seconds``. The worker
+processes of one instance share theirs through the instance store
+(``InstanceWriteTracker``), so a write taken by one worker sends the user's next reads on
+every worker to the primary; several instances behind a load balancer share one through Redis
+(``core.shared.SharedWriteTracker``). ``LocalWriteTracker`` is one process's memory (a
+``Database`` made without a tracker). Plug one in with ``Database(settings,
+write_tracker=...)`` or by assigning ``db.write_tracker``.
+
+The window must outlast the replicas' lag: ``Database`` stops reading from a replica more
+than ``database_replica_max_lag_seconds`` behind, and the settings require the window to
+exceed that limit by the time a lag measurement may take to arrive, so a user who wrote longer
+ago than the window finds their write on any replica still read from.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from tasklane.core.cache import TTLCache
+from tasklane.core.cache import InstanceStore, TTLCache
 
 
 class WriteTracker(Protocol):
@@ -45,3 +52,19 @@ class LocalWriteTracker:
 
     async def recently_wrote(self, user_id: uuid.UUID) -> bool:
         return self._recent.get(user_id) is not None
+
+
+class InstanceWriteTracker:
+    """The ``WriteTracker`` of the worker processes of one instance: the write times live in
+    the instance store, which every worker maps, so a write taken by one worker counts on all
+    of them (two users sharing a slot only send an extra read to the primary)."""
+
+    def __init__(self, store: InstanceStore, window_seconds: float) -> None:
+        self.store = store
+        self.window_seconds = window_seconds
+
+    async def mark_write(self, user_id: uuid.UUID) -> None:
+        self.store.mark_write(user_id)
+
+    async def recently_wrote(self, user_id: uuid.UUID) -> bool:
+        return self.store.wrote_within(user_id, self.window_seconds)

@@ -1,4 +1,5 @@
-"""The shared key-value cache: Redis when ``TASKLANE_REDIS_URL`` is set, in-process otherwise.
+"""The shared key-value cache: Redis when ``TASKLANE_REDIS_URL`` is set; otherwise the cache
+the worker processes of one instance share (``core.cache.WorkerSharedCache``).
 
 Redis is an optimisation, never a dependency of correctness: every call has a short timeout,
 and a circuit breaker stops calling a Redis that failed for ``redis_breaker_seconds``, so a
@@ -19,7 +20,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from tasklane.core import metrics
-from tasklane.core.cache import TTLCache
+from tasklane.core.cache import InstanceStore, TTLCache, WorkerSharedCache
+from tasklane.core.routing import LocalWriteTracker, WriteTracker
 from tasklane.settings import Settings
 
 logger = logging.getLogger("tasklane.redis")
@@ -157,31 +159,38 @@ class RedisCache:
         await self.client.aclose()
 
 
-def create_shared_cache(settings: Settings) -> SharedCache:
+def create_shared_cache(settings: Settings, store: InstanceStore | None = None) -> SharedCache:
+    """Redis when configured; else the cache the workers of this instance share through
+    ``store`` (``core.cache.WorkerSharedCache``), or one process's own without a store."""
     if settings.redis_url:
         return RedisCache(
             settings.redis_url,
             timeout=settings.redis_timeout_seconds,
             cooldown=settings.redis_breaker_seconds,
         )
+    if store is not None:
+        return WorkerSharedCache(store)
     return LocalCache()
 
 
 class SharedWriteTracker:
     """Read-your-writes across instances: who wrote recently, in the shared cache, so a write
     on one instance sends that user's next reads on *any* instance to the primary. Also kept
-    in-process, so the instance that took the write still knows while Redis is down."""
+    by ``local`` (the instance's own tracker, shared by its workers), so the instance that
+    took the write still knows while Redis is down."""
 
-    def __init__(self, cache: SharedCache, window_seconds: float) -> None:
+    def __init__(
+        self, cache: SharedCache, window_seconds: float, local: WriteTracker | None = None
+    ) -> None:
         self.cache = cache
         self.window_seconds = window_seconds
-        self._local: TTLCache[uuid.UUID, bool] = TTLCache(max_entries=100_000)
+        self._local: WriteTracker = local or LocalWriteTracker(window_seconds)
 
     async def mark_write(self, user_id: uuid.UUID) -> None:
-        self._local.set(user_id, True, self.window_seconds)
+        await self._local.mark_write(user_id)
         await self.cache.set(key("wrote", user_id), b"1", self.window_seconds)
 
     async def recently_wrote(self, user_id: uuid.UUID) -> bool:
-        if self._local.get(user_id) is not None:
+        if await self._local.recently_wrote(user_id):
             return True
         return await self.cache.get(key("wrote", user_id)) is not None
