@@ -1,5 +1,6 @@
-"""For the process-level tests (test_cluster.py, test_graceful.py): real `tasklane serve`
-instances and nginx, started through scripts/cluster.py, on 127.0.0.1 only.
+"""For the process-level tests (test_cluster.py, test_cluster_supervision.py,
+test_graceful.py): real `tasklane serve` instances, nginx and Redis, started through
+scripts/cluster.py, on 127.0.0.1 only.
 
 They need nginx and openssl on the machine (`apt-get install -y nginx openssl`). Without them
 the tests fail with that message: a cluster test that silently skipped would prove nothing.
@@ -32,17 +33,25 @@ def require_tools(*tools: str) -> None:
         )
 
 
+def served_env(**extra: str) -> dict[str, str]:
+    """Settings of served instances as they run in a cluster: the defaults, with a short
+    drain to keep the tests quick (the drain itself is test_graceful's)."""
+    return {
+        "TASKLANE_ENVIRONMENT": "test",
+        "TASKLANE_ACCESS_TOKEN_TTL_SECONDS": "900",
+        "TASKLANE_SHUTDOWN_DRAIN_SECONDS": "0.2",
+        "TASKLANE_SHUTDOWN_GRACE_SECONDS": "20",
+        **extra,
+    }
+
+
 def instance_env(database_url: str, **extra: str) -> dict[str, str]:
     """Settings of the served instances. Rate limits are off: every client here is
     127.0.0.1, and the tests count failed requests, not refused ones."""
     return {
-        "TASKLANE_ENVIRONMENT": "test",
+        **served_env(),
         "TASKLANE_DATABASE_URL": database_url,
         "TASKLANE_RATE_LIMIT_ENABLED": "false",
-        "TASKLANE_ACCESS_TOKEN_TTL_SECONDS": "900",
-        # A short drain keeps the teardown quick (the drain itself is test_graceful's).
-        "TASKLANE_SHUTDOWN_DRAIN_SECONDS": "0.2",
-        "TASKLANE_SHUTDOWN_GRACE_SECONDS": "20",
         **extra,
     }
 
