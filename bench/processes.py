@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import time
@@ -165,6 +166,7 @@ def server_env(db_url: str, private_pem: str, work: Path) -> dict[str, str]:
             "TASKLANE_ENVIRONMENT": "production",
             "TASKLANE_DATABASE_URL": db_url,
             "TASKLANE_JWT_PRIVATE_KEY": private_pem,
+            "TASKLANE_MAIL_LINK_SECRET": secrets.token_urlsafe(32),
             "TASKLANE_VAR_DIR": str(work),
             "TASKLANE_ACCESS_TOKEN_TTL_SECONDS": "3600",
             "TASKLANE_RATE_LIMIT_ANONYMOUS": RAISED,
