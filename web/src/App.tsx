@@ -10,6 +10,8 @@ const ResetPasswordPage = lazy(() => import("./routes/ResetPasswordPage"));
 const AppShell = lazy(() => import("./routes/AppShell"));
 const DashboardPage = lazy(() => import("./routes/DashboardPage"));
 const TasksPage = lazy(() => import("./routes/TasksPage"));
+const TodayPage = lazy(() => import("./routes/TodayPage"));
+const UpcomingPage = lazy(() => import("./routes/UpcomingPage"));
 const BoardPage = lazy(() => import("./routes/BoardPage"));
 const SettingsPage = lazy(() => import("./routes/SettingsPage"));
 const NotFoundPage = lazy(() => import("./routes/NotFoundPage"));
@@ -42,6 +44,8 @@ export function App() {
           }
         >
           <Route index element={<DashboardPage />} />
+          <Route path="today" element={<TodayPage />} />
+          <Route path="upcoming" element={<UpcomingPage />} />
           <Route path="tasks" element={<TasksPage />} />
           <Route path="board" element={<BoardPage />} />
           <Route path="settings" element={<SettingsPage />} />

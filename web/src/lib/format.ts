@@ -20,31 +20,8 @@ export const PRIORITY_CLASS: Record<Priority, string> = {
   urgent: "bg-rose-100 text-rose-800 dark:bg-rose-900 dark:text-rose-100",
 };
 
-export function formatDue(iso: string | null): string {
-  if (!iso) return "";
-  const date = new Date(iso);
-  return date.toLocaleString(undefined, {
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
-}
-
 export function isOverdue(iso: string | null, status: Status): boolean {
   return !!iso && status !== "done" && new Date(iso).getTime() < Date.now();
-}
-
-/** "2025-03-04T10:00" for a datetime-local input, in local time. */
-export function toLocalInput(iso: string | null): string {
-  if (!iso) return "";
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-export function fromLocalInput(value: string): string | null {
-  return value ? new Date(value).toISOString() : null;
 }
 
 const RELATIVE_STEPS: [Intl.RelativeTimeFormatUnit, number][] = [

@@ -9,11 +9,16 @@ import { useLiveUpdates } from "../features/live/useLiveUpdates";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
 import { TaskActionsProvider } from "../features/tasks/components/TaskActionsProvider";
 import { useTaskDialogs } from "../features/tasks/task-actions";
+import { useTasks } from "../features/tasks/api/get-tasks";
+import { todayQuery, upcomingQuery } from "../features/tasks/views";
+import { useClock } from "../lib/clock";
 
 export const SEARCH_ID = "task-search";
 
-const NAV = [
+const NAV: { to: string; label: string; end: boolean; count?: "today" | "upcoming" }[] = [
   { to: "/", label: "Dashboard", end: true },
+  { to: "/today", label: "Today", end: false, count: "today" },
+  { to: "/upcoming", label: "Upcoming", end: false, count: "upcoming" },
   { to: "/tasks", label: "Tasks", end: false },
   { to: "/board", label: "Board", end: false },
   { to: "/settings", label: "Settings", end: false },
@@ -89,8 +94,9 @@ export default function AppShell() {
                   <NavLink
                     to={item.to}
                     end={item.end}
+                    aria-describedby={item.count ? `nav-count-${item.count}` : undefined}
                     className={({ isActive }) =>
-                      `block rounded-md px-3 py-2 text-sm font-medium ${
+                      `flex items-center gap-1.5 whitespace-nowrap rounded-md px-3 py-2 text-sm font-medium ${
                         isActive
                           ? "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-50"
                           : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
@@ -98,6 +104,7 @@ export default function AppShell() {
                     }
                   >
                     {item.label}
+                    {item.count && <NavCount view={item.count} />}
                   </NavLink>
                 </li>
               ))}
@@ -149,5 +156,23 @@ function NewTaskButton() {
     <button type="button" className="btn-primary" onClick={() => openEditor()}>
       New task
     </button>
+  );
+}
+
+/** How many open tasks a view holds (the first page's, with "+" when there are more). */
+function NavCount({ view }: { view: "today" | "upcoming" }) {
+  const { zone, today } = useClock();
+  const list = useTasks(view === "today" ? todayQuery(today, zone) : upcomingQuery(today, zone));
+  const first = list.data?.pages[0];
+  if (!first) return null;
+  const count = `${first.items.length}${first.next_cursor ? "+" : ""}`;
+  return (
+    <span
+      id={`nav-count-${view}`}
+      className="rounded-full bg-slate-200 px-1.5 text-xs tabular-nums text-slate-800 dark:bg-slate-700 dark:text-slate-100"
+    >
+      {count}
+      <span className="sr-only">{first.items.length === 1 && !first.next_cursor ? " task" : " tasks"}</span>
+    </span>
   );
 }

@@ -2,9 +2,11 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { Status, Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
-import { formatDue, PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
+import { PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
 import { useTasks } from "../features/tasks/api/get-tasks";
 import { findTask } from "../features/tasks/api/task-cache";
+import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
+import { DueText } from "../features/tasks/components/TaskRow";
 import { useChangeTask, useTaskDialogs } from "../features/tasks/task-actions";
 
 const DRAG_TYPE = "application/x-tasklane-task";
@@ -23,21 +25,25 @@ function Card({ task, onKeyMove, claimFocus }: CardProps) {
     if (claimFocus(task.id)) node.current?.focus();
   }, [claimFocus, task.id]);
   return (
-    <li>
+    <li
+      draggable
+      onDragStart={(e) => {
+        e.dataTransfer.setData(DRAG_TYPE, task.id);
+        e.dataTransfer.setData("text/plain", task.id);
+        e.dataTransfer.effectAllowed = "move";
+      }}
+      className="flex cursor-grab items-start gap-2 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm hover:border-indigo-400 active:cursor-grabbing dark:border-slate-700 dark:bg-slate-800"
+    >
+      <TaskCheckbox task={task} />
+      {/* The card's own button: opens the editor, and moves the card with the arrow keys. */}
       <div
         ref={node}
         role="button"
         tabIndex={0}
-        draggable
         data-task-id={task.id}
         aria-roledescription="Draggable task"
         aria-describedby="board-help"
         aria-label={`${task.title}, ${PRIORITY_LABEL[task.priority]} priority, ${STATUS_LABEL[task.status]}`}
-        onDragStart={(e) => {
-          e.dataTransfer.setData(DRAG_TYPE, task.id);
-          e.dataTransfer.setData("text/plain", task.id);
-          e.dataTransfer.effectAllowed = "move";
-        }}
         onKeyDown={(e: KeyboardEvent) => {
           if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
             e.preventDefault();
@@ -48,12 +54,12 @@ function Card({ task, onKeyMove, claimFocus }: CardProps) {
           }
         }}
         onClick={() => openEditor(task)}
-        className="cursor-grab rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm hover:border-indigo-400 active:cursor-grabbing dark:border-slate-700 dark:bg-slate-800"
+        className="min-w-0 flex-1 cursor-pointer"
       >
-        <p className="font-medium">{task.title}</p>
+        <p className={`font-medium ${task.status === "done" ? "text-slate-500 line-through dark:text-slate-400" : ""}`}>{task.title}</p>
         <div className="mt-2 flex flex-wrap gap-2 text-xs">
           <span className={`rounded px-1.5 py-0.5 ${PRIORITY_CLASS[task.priority]}`}>{PRIORITY_LABEL[task.priority]}</span>
-          {task.due_at && <span className="text-slate-600 dark:text-slate-400">{formatDue(task.due_at)}</span>}
+          <DueText task={task} />
         </div>
       </div>
     </li>

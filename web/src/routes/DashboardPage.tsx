@@ -1,12 +1,12 @@
-import { useState, type SyntheticEvent } from "react";
 import { Link } from "react-router";
-import { describeError, type TaskStats } from "../api/problem";
+import type { TaskStats } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList, Skeleton } from "../components/States";
-import { useToast } from "../components/toast-context";
-import { formatDue, PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
-import { useCreateTask } from "../features/tasks/api/create-task";
+import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
 import { useStats } from "../features/tasks/api/get-stats";
 import { useTasks } from "../features/tasks/api/get-tasks";
+import { QuickAdd } from "../features/tasks/components/QuickAdd";
+import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
+import { DueText } from "../features/tasks/components/TaskRow";
 
 function Stat({ label, value, tone = "" }: { label: string; value: number; tone?: string }) {
   return (
@@ -75,40 +75,6 @@ export function CompletionsChart({ days }: { days: TaskStats["completed_per_day"
   );
 }
 
-function QuickAdd() {
-  const { toast } = useToast();
-  const [title, setTitle] = useState("");
-  const create = useCreateTask({
-    onSuccess: () => {
-      setTitle("");
-      toast({ kind: "success", message: "Task added" });
-    },
-    onError: (error) => toast({ kind: "error", message: describeError(error) }),
-  });
-  function submit(event: SyntheticEvent) {
-    event.preventDefault();
-    if (title.trim()) create.mutate({ title: title.trim() });
-  }
-  return (
-    <form onSubmit={submit} className="flex gap-2">
-      <label htmlFor="quick-add" className="sr-only">
-        Quick add a task
-      </label>
-      <input
-        id="quick-add"
-        className="input"
-        placeholder="Add a task and press Enter"
-        value={title}
-        maxLength={200}
-        onChange={(e) => setTitle(e.target.value)}
-      />
-      <button type="submit" className="btn-primary shrink-0" disabled={create.isPending || !title.trim()}>
-        Add
-      </button>
-    </form>
-  );
-}
-
 function NextDue() {
   const list = useTasks({ status: ["todo", "in_progress"], sort: "due_at", limit: 5 });
   if (list.isPending) return <LoadingList rows={3} label="Loading next tasks" />;
@@ -118,9 +84,12 @@ function NextDue() {
   return (
     <ul className="divide-y divide-slate-200 dark:divide-slate-800">
       {items.map((t) => (
-        <li key={t.id} className="flex items-center justify-between gap-3 py-2 text-sm">
-          <span className="truncate">{t.title}</span>
-          <span className="shrink-0 text-slate-600 dark:text-slate-400">{formatDue(t.due_at)}</span>
+        <li key={t.id} className="flex items-center gap-3 py-2 text-sm">
+          <TaskCheckbox task={t} />
+          <span className="min-w-0 flex-1 truncate">{t.title}</span>
+          <span className="shrink-0 text-xs">
+            <DueText task={t} />
+          </span>
         </li>
       ))}
     </ul>

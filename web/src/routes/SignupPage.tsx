@@ -11,6 +11,8 @@ import {
   validateNewPassword,
   type Errors,
 } from "../lib/validation";
+import { useUpdateProfile } from "../features/users/api/update-profile";
+import { browserZoneName } from "../lib/zones";
 import { AuthLayout, FormAlert } from "./AuthLayout";
 
 type Key = "name" | "email" | "password";
@@ -24,6 +26,7 @@ export default function SignupPage() {
   const [errors, setErrors] = useState<Errors<Key>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const adoptBrowserZone = useUpdateProfile();
 
   if (status === "authenticated") return <Navigate to="/" replace />;
 
@@ -40,6 +43,8 @@ export default function SignupPage() {
     setBusy(true);
     try {
       await register(name.trim(), email.trim(), password);
+      // Registration takes no time zone: the new profile is given the browser's right after.
+      await adoptBrowserZone.mutateAsync({ timezone: browserZoneName() }).catch(() => undefined);
       void navigate("/", { replace: true });
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) {

@@ -1,104 +1,22 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
-import { describeError, type Status, type Task } from "../api/problem";
+import { describeError } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
-import {
-  formatDue,
-  isOverdue,
-  PRIORITY_CLASS,
-  PRIORITY_LABEL,
-  STATUS_LABEL,
-  STATUSES,
-} from "../lib/format";
 import { useToast } from "../components/toast-context";
+import { useClock } from "../lib/clock";
 import { useBulkUpdateTasks } from "../features/tasks/api/bulk-update-tasks";
 import { useTasks } from "../features/tasks/api/get-tasks";
 import { FiltersBar } from "../features/tasks/components/FiltersBar";
 import { hasFilters, parseFilters, toListQuery } from "../features/tasks/filters";
-import { useChangeTask, useRemoveTasks, useTaskDialogs } from "../features/tasks/task-actions";
+import { TaskRow } from "../features/tasks/components/TaskRow";
+import { useRemoveTasks, useTaskDialogs } from "../features/tasks/task-actions";
 import { SEARCH_ID } from "./AppShell";
-
-function TaskRow({
-  task,
-  selected,
-  onSelect,
-}: {
-  task: Task;
-  selected: boolean;
-  onSelect: (checked: boolean) => void;
-}) {
-  const { openEditor } = useTaskDialogs();
-  const change = useChangeTask();
-  const remove = useRemoveTasks();
-  const overdue = isOverdue(task.due_at, task.status);
-  return (
-    <li className="flex flex-wrap items-center gap-3 px-3 py-3 sm:flex-nowrap">
-      <input
-        type="checkbox"
-        className="size-4 shrink-0"
-        checked={selected}
-        onChange={(e) => onSelect(e.target.checked)}
-        aria-label={`Select “${task.title}”`}
-      />
-      {/* On a phone the title takes the first line and the controls wrap below it. */}
-      <div className="min-w-0 flex-1 basis-[calc(100%-1.75rem)] sm:basis-0">
-        <button
-          type="button"
-          onClick={() => openEditor(task)}
-          className={`block max-w-full truncate text-left font-medium hover:underline ${
-            task.status === "done" ? "text-slate-500 line-through dark:text-slate-400" : ""
-          }`}
-        >
-          {task.title}
-        </button>
-        <div className="mt-1 flex flex-wrap items-center gap-2 text-xs">
-          <span className={`rounded px-1.5 py-0.5 font-medium ${PRIORITY_CLASS[task.priority]}`}>
-            {PRIORITY_LABEL[task.priority]}
-          </span>
-          {task.due_at && (
-            <span className={overdue ? "font-medium text-rose-700 dark:text-rose-300" : "text-slate-600 dark:text-slate-400"}>
-              {overdue ? "Overdue · " : "Due "}
-              {formatDue(task.due_at)}
-            </span>
-          )}
-          {task.tags.map((tag) => (
-            <span key={tag} className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-              #{tag}
-            </span>
-          ))}
-        </div>
-      </div>
-      <label className="sr-only" htmlFor={`status-${task.id}`}>
-        Status of “{task.title}”
-      </label>
-      <select
-        id={`status-${task.id}`}
-        className="input ml-7 w-36 shrink-0 py-1 sm:ml-0"
-        value={task.status}
-        onChange={(e) => change.mutate({ task, patch: { status: e.target.value as Status } })}
-      >
-        {STATUSES.map((s) => (
-          <option key={s} value={s}>
-            {STATUS_LABEL[s]}
-          </option>
-        ))}
-      </select>
-      <button
-        type="button"
-        className="btn-secondary shrink-0 px-2 py-1"
-        onClick={() => remove([task])}
-        aria-label={`Delete “${task.title}”`}
-      >
-        Delete
-      </button>
-    </li>
-  );
-}
 
 export default function TasksPage() {
   const [params] = useSearchParams();
   const filters = parseFilters(params);
-  const list = useTasks(toListQuery(filters));
+  const { zone } = useClock();
+  const list = useTasks(toListQuery(filters, zone));
   const { openEditor } = useTaskDialogs();
   const remove = useRemoveTasks();
   const { toast } = useToast();
@@ -106,6 +24,8 @@ export default function TasksPage() {
     onSuccess: ({ count }) => toast({ kind: "success", message: `${count} ${count === 1 ? "task" : "tasks"} completed` }),
     onError: (error) => toast({ kind: "error", message: `Not completed: ${describeError(error)}` }),
   });
+  // Select mode: square boxes replace the round ones, and the selection bar acts on the chosen.
+  const [selecting, setSelecting] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const sentinel = useRef<HTMLDivElement>(null);
 
@@ -136,9 +56,22 @@ export default function TasksPage() {
     <div className="space-y-4">
       <div className="flex items-center justify-between gap-3">
         <h1 className="text-2xl font-semibold">Tasks</h1>
+        {tasks.length > 0 && (
+          <button
+            type="button"
+            className="btn-secondary"
+            aria-pressed={selecting}
+            onClick={() => {
+              setSelecting((on) => !on);
+              setSelected(new Set());
+            }}
+          >
+            {selecting ? "Done selecting" : "Select"}
+          </button>
+        )}
       </div>
       <FiltersBar searchId={SEARCH_ID} />
-      {chosen.length > 0 && (
+      {selecting && chosen.length > 0 && (
         <div
           role="region"
           aria-label="Selection"
@@ -187,13 +120,15 @@ export default function TasksPage() {
       ) : (
         <div className="card p-0">
           <div className="flex items-center gap-3 border-b border-slate-200 px-3 py-2 text-sm dark:border-slate-800">
-            <input
-              type="checkbox"
-              className="size-4"
-              checked={allChosen}
-              onChange={(e) => setSelected(e.target.checked ? new Set(tasks.map((t) => t.id)) : new Set())}
-              aria-label="Select all loaded tasks"
-            />
+            {selecting && (
+              <input
+                type="checkbox"
+                className="size-5"
+                checked={allChosen}
+                onChange={(e) => setSelected(e.target.checked ? new Set(tasks.map((t) => t.id)) : new Set())}
+                aria-label="Select all loaded tasks"
+              />
+            )}
             <span className="text-slate-600 dark:text-slate-400">
               {tasks.length} {tasks.length === 1 ? "task" : "tasks"}
               {hasNextPage ? " loaded" : ""}
@@ -201,7 +136,11 @@ export default function TasksPage() {
           </div>
           <ul aria-label="Tasks" className="divide-y divide-slate-200 dark:divide-slate-800">
             {tasks.map((task) => (
-              <TaskRow key={task.id} task={task} selected={selected.has(task.id)} onSelect={(on) => select(task.id, on)} />
+              <TaskRow
+                key={task.id}
+                task={task}
+                selection={selecting ? { selected: selected.has(task.id), onSelect: (on) => select(task.id, on) } : undefined}
+              />
             ))}
           </ul>
           <div ref={sentinel} className="p-3 text-center">

@@ -72,9 +72,11 @@ describe("filters in the URL", () => {
   });
 
   it("turns the due range into whole local days for the API", () => {
-    const q = toListQuery(parseFilters(new URLSearchParams("due_from=2030-01-02&due_to=2030-01-02&tag=Work")));
-    expect(q.due_after).toBe(new Date(2030, 0, 2).toISOString());
-    expect(q.due_before).toBe(new Date(2030, 0, 3).toISOString());
+    const filters = parseFilters(new URLSearchParams("due_from=2030-01-02&due_to=2030-01-02&tag=Work"));
+    // Whole days in the profile's zone, not the browser's.
+    const q = toListQuery(filters, "Asia/Kolkata");
+    expect(q.due_after).toBe("2030-01-01T18:30:00.000Z");
+    expect(q.due_before).toBe("2030-01-02T18:30:00.000Z");
     expect(q.tag).toEqual(["work"]);
   });
 });

@@ -1,5 +1,6 @@
 import type { paths } from "../../api/schema";
 import type { Priority, Status } from "../../api/problem";
+import { addDays, startOfDay } from "../../lib/dates";
 import { PRIORITIES, STATUSES } from "../../lib/format";
 
 export type Sort = NonNullable<
@@ -72,20 +73,15 @@ export function hasFilters(filters: TaskFilters): boolean {
   return filtersToParams({ ...filters, sort: DEFAULT_SORT }).size > 0;
 }
 
-function localMidnight(day: string, plusDays = 0): string {
-  const [y, m, d] = day.split("-").map(Number);
-  return new Date(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + plusDays).toISOString();
-}
-
-/** The API query for these filters (the due range covers whole local days). */
-export function toListQuery(filters: TaskFilters, limit = 30): ListQuery {
+/** The API query for these filters (the due range covers whole days in the profile's zone). */
+export function toListQuery(filters: TaskFilters, zone: string, limit = 30): ListQuery {
   const query: ListQuery = { sort: filters.sort, limit };
   if (filters.q.trim()) query.q = filters.q.trim();
   if (filters.status.length) query.status = filters.status;
   if (filters.priority.length) query.priority = filters.priority;
   if (filters.tag.trim()) query.tag = [filters.tag.trim().toLowerCase()];
-  if (filters.dueFrom) query.due_after = localMidnight(filters.dueFrom);
-  if (filters.dueTo) query.due_before = localMidnight(filters.dueTo, 1);
+  if (filters.dueFrom) query.due_after = startOfDay(filters.dueFrom, zone).toISOString();
+  if (filters.dueTo) query.due_before = startOfDay(addDays(filters.dueTo, 1), zone).toISOString();
   if (filters.overdue) query.overdue = true;
   return query;
 }

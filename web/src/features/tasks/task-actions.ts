@@ -74,3 +74,28 @@ export function useRemoveTasks(): (tasks: Task[]) => void {
     [mutate, toast],
   );
 }
+
+/**
+ * One click done: completes an open task (or reopens a done one) at once, optimistic, and offers
+ * to undo it, which puts the status back as it was.
+ */
+export function useToggleDone(): (task: Task) => void {
+  const { toast } = useToast();
+  const { mutateAsync, mutate } = useChangeTask();
+  return useCallback(
+    (task: Task) => {
+      const before = task.status;
+      const status = before === "done" ? "todo" : "done";
+      void mutateAsync({ task, patch: { status } }).then(
+        (fresh) =>
+          toast({
+            message: status === "done" ? `“${task.title}” completed` : `“${task.title}” reopened`,
+            duration: UNDO_MS,
+            action: { label: "Undo", onClick: () => mutate({ task: fresh, patch: { status: before } }) },
+          }),
+        () => undefined,
+      );
+    },
+    [mutateAsync, mutate, toast],
+  );
+}

@@ -19,8 +19,15 @@ function queryOf(key: readonly unknown[]): ListQuery | undefined {
   return key[1] === "list" ? (key[2] as ListQuery) : undefined;
 }
 
-function admits(query: ListQuery | undefined, task: Task): boolean {
-  return !query?.status?.length || query.status.includes(task.status);
+/** Whether a list's filters admit the task, as far as the client can tell (not searches or tags). */
+export function admits(query: ListQuery | undefined, task: Task, now: number = Date.now()): boolean {
+  if (query?.status?.length && !query.status.includes(task.status)) return false;
+  if (query?.priority?.length && !query.priority.includes(task.priority)) return false;
+  const due = task.due_at ? new Date(task.due_at).getTime() : null;
+  if (query?.due_after && (due === null || due < new Date(query.due_after).getTime())) return false;
+  if (query?.due_before && (due === null || due >= new Date(query.due_before).getTime())) return false;
+  if (query?.overdue && (due === null || due >= now || task.status === "done")) return false;
+  return true;
 }
 
 export interface CacheSnapshot {
@@ -61,7 +68,8 @@ export function putTask(qc: QueryClient, task: Task): void {
         ? page.items.map((t) => (t.id === task.id ? task : t))
         : page.items.filter((t) => t.id !== task.id),
     }));
-    if (!present && fits && query?.status?.length && pages[0]) {
+    // A list filtered by status or due date takes a task that newly fits (the Today list, a column).
+    if (!present && fits && (query?.status?.length || query?.due_before) && !query.q && !query.tag && pages[0]) {
       pages = [{ ...pages[0], items: [task, ...pages[0].items] }, ...pages.slice(1)];
     }
     qc.setQueryData<TaskPages>(key, { ...data, pages });

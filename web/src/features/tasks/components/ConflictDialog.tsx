@@ -1,13 +1,15 @@
 import type { Task, TaskUpdate } from "../../../api/problem";
 import { Dialog } from "../../../components/Dialog";
-import { formatDue, PRIORITY_LABEL, STATUS_LABEL } from "../../../lib/format";
+import { useClock, type Clock } from "../../../lib/clock";
+import { formatDue } from "../../../lib/dates";
+import { PRIORITY_LABEL, STATUS_LABEL } from "../../../lib/format";
 import type { Conflict } from "../task-actions";
 
-function describeChange(patch: TaskUpdate): string[] {
+function describeChange(patch: TaskUpdate, clock: Clock): string[] {
   return Object.entries(patch).map(([field, value]) => {
     if (field === "status") return `Status → ${STATUS_LABEL[value as Task["status"]]}`;
     if (field === "priority") return `Priority → ${PRIORITY_LABEL[value as Task["priority"]]}`;
-    if (field === "due_at") return `Due → ${value ? formatDue(value as string) : "none"}`;
+    if (field === "due_at") return `Due → ${value ? formatDue(value as string, clock) : "none"}`;
     if (field === "tags") return `Tags → ${(value as string[]).join(", ") || "none"}`;
     return `${field[0]?.toUpperCase() ?? ""}${field.slice(1)} → ${String(value ?? "(empty)")}`;
   });
@@ -23,6 +25,7 @@ export function ConflictDialog({
   onKeep: () => void;
   onReapply: (conflict: Conflict) => void;
 }) {
+  const clock = useClock();
   return (
     <Dialog open={conflict !== null} title="Someone changed this task" onClose={onKeep}>
       {conflict && (
@@ -39,14 +42,14 @@ export function ConflictDialog({
             <dt className="font-medium">Priority</dt>
             <dd>{PRIORITY_LABEL[conflict.current.priority]}</dd>
             <dt className="font-medium">Due</dt>
-            <dd>{formatDue(conflict.current.due_at) || "—"}</dd>
+            <dd>{formatDue(conflict.current.due_at, clock) || "—"}</dd>
             <dt className="font-medium">Tags</dt>
             <dd>{conflict.current.tags.join(", ") || "—"}</dd>
           </dl>
           <div>
             <p className="font-medium">Your change</p>
             <ul className="list-inside list-disc">
-              {describeChange(conflict.mine).map((line) => (
+              {describeChange(conflict.mine, clock).map((line) => (
                 <li key={line}>{line}</li>
               ))}
             </ul>

@@ -2,14 +2,9 @@ import { useId, useState, type SyntheticEvent } from "react";
 import type { Priority, Status, Task, TaskCreate } from "../../../api/problem";
 import { Field } from "../../../components/Field";
 import { parseTags } from "../../../lib/validation";
-import {
-  fromLocalInput,
-  PRIORITIES,
-  PRIORITY_LABEL,
-  STATUS_LABEL,
-  STATUSES,
-  toLocalInput,
-} from "../../../lib/format";
+import { useClock } from "../../../lib/clock";
+import { fromZonedInput, toZonedInput } from "../../../lib/dates";
+import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../../../lib/format";
 
 const TAG = /^[\p{L}\p{N}_][\p{L}\p{N}_ .\-/]*$/u;
 
@@ -24,11 +19,13 @@ interface Props {
 /** Create or edit a task. */
 export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: Props) {
   const ids = useId();
+  // Entered and shown in the profile's zone, whatever zone the browser runs in.
+  const { zone } = useClock();
   const [title, setTitle] = useState(task?.title ?? "");
   const [description, setDescription] = useState(task?.description ?? "");
   const [status, setStatus] = useState<Status>(task?.status ?? "todo");
   const [priority, setPriority] = useState<Priority>(task?.priority ?? "medium");
-  const [due, setDue] = useState(toLocalInput(task?.due_at ?? null));
+  const [due, setDue] = useState(toZonedInput(task?.due_at ?? null, zone));
   const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const shown = { ...serverErrors, ...errors };
@@ -51,7 +48,7 @@ export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: 
       description: description.trim() ? description : null,
       status,
       priority,
-      due_at: fromLocalInput(due),
+      due_at: fromZonedInput(due, zone),
       tags: tagList,
     });
   }
@@ -120,6 +117,7 @@ export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: 
           label="Due"
           type="datetime-local"
           name="due_at"
+          hint={`Time in ${zone}`}
           value={due}
           onChange={(e) => setDue(e.target.value)}
           error={shown.due_at}

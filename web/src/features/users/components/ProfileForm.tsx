@@ -1,21 +1,17 @@
-import { useMemo, useState, type SyntheticEvent } from "react";
+import { useState, type SyntheticEvent } from "react";
 import { ApiError, describeError, type User } from "../../../api/problem";
 import { Field } from "../../../components/Field";
 import { useToast } from "../../../components/toast-context";
 import { validateName } from "../../../lib/validation";
+import { currentZoneName } from "../../../lib/zones";
 import { useUpdateProfile } from "../api/update-profile";
-
-function timezones(current: string): string[] {
-  const all = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  return [...new Set(["UTC", current, ...all])].sort();
-}
+import { ZonePicker } from "./ZonePicker";
 
 export function ProfileForm({ user }: { user: User }) {
   const { toast } = useToast();
   const [name, setName] = useState(user.name);
-  const [timezone, setTimezone] = useState(user.timezone);
+  const [timezone, setTimezone] = useState(currentZoneName(user.timezone));
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const zones = useMemo(() => timezones(user.timezone), [user.timezone]);
   const save = useUpdateProfile({
     onSuccess: () => toast({ kind: "success", message: "Profile saved" }),
     onError: (error) => {
@@ -37,19 +33,7 @@ export function ProfileForm({ user }: { user: User }) {
       <p className="text-sm">
         <span className="font-medium">Email:</span> {user.email}
       </p>
-      <div>
-        <label htmlFor="timezone" className="mb-1 block text-sm font-medium">
-          Time zone
-        </label>
-        <select id="timezone" className="input" value={timezone} onChange={(e) => setTimezone(e.target.value)}>
-          {zones.map((z) => (
-            <option key={z} value={z}>
-              {z}
-            </option>
-          ))}
-        </select>
-        {errors.timezone && <p className="mt-1 text-sm text-rose-700 dark:text-rose-300">{errors.timezone}</p>}
-      </div>
+      <ZonePicker value={timezone} onChange={setTimezone} error={errors.timezone} />
       <button type="submit" className="btn-primary" disabled={save.isPending}>
         Save profile
       </button>

@@ -1,0 +1,79 @@
+import type { Task } from "../../../api/problem";
+import { useClock } from "../../../lib/clock";
+import { formatDue, formatFull } from "../../../lib/dates";
+import { isOverdue, PRIORITY_CLASS, PRIORITY_LABEL } from "../../../lib/format";
+import { useTaskDialogs } from "../task-actions";
+import { TaskCheckbox } from "./TaskCheckbox";
+import { TaskMenu } from "./TaskMenu";
+
+/** When and whether late: "Tomorrow 09:00", "Overdue · Yesterday 17:00", in the profile's zone. */
+export function DueText({ task }: { task: Task }) {
+  const clock = useClock();
+  if (!task.due_at) return null;
+  const overdue = isOverdue(task.due_at, task.status);
+  return (
+    <time
+      dateTime={task.due_at}
+      title={formatFull(task.due_at, clock.zone, clock.locale)}
+      className={overdue ? "font-medium text-rose-700 dark:text-rose-300" : "text-slate-600 dark:text-slate-400"}
+    >
+      {overdue ? "Overdue · " : ""}
+      {formatDue(task.due_at, clock)}
+    </time>
+  );
+}
+
+export interface Selection {
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+}
+
+/**
+ * A task in a list: one line on a laptop, at most two on a phone. The round checkbox completes
+ * it; in Select mode a square box selects it instead. Status and delete are in the row menu.
+ */
+export function TaskRow({ task, selection }: { task: Task; selection?: Selection | undefined }) {
+  const { openEditor } = useTaskDialogs();
+  const done = task.status === "done";
+  return (
+    <li className="flex items-center gap-3 px-3 py-2" data-task-row={task.id}>
+      {selection ? (
+        <label className="-m-3 flex shrink-0 cursor-pointer p-3 sm:-m-2 sm:p-2">
+          <input
+            type="checkbox"
+            className="size-5"
+            checked={selection.selected}
+            onChange={(e) => selection.onSelect(e.target.checked)}
+            aria-label={`Select “${task.title}”`}
+          />
+        </label>
+      ) : (
+        <TaskCheckbox task={task} />
+      )}
+      <div className="min-w-0 flex-1 sm:flex sm:items-center sm:gap-3">
+        <button
+          type="button"
+          onClick={() => openEditor(task)}
+          className={`block min-h-6 max-w-full truncate text-left font-medium hover:underline sm:min-w-0 sm:flex-1 ${
+            done ? "text-slate-500 line-through dark:text-slate-400" : ""
+          }`}
+        >
+          {task.title}
+        </button>
+        <div className="mt-0.5 flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1 text-xs sm:mt-0 sm:shrink-0 sm:flex-nowrap">
+          {task.tags.slice(0, 3).map((tag) => (
+            <span key={tag} className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+              #{tag}
+            </span>
+          ))}
+          {task.tags.length > 3 && <span className="text-slate-600 dark:text-slate-400">+{task.tags.length - 3}</span>}
+          <span className={`rounded px-1.5 py-0.5 font-medium ${PRIORITY_CLASS[task.priority]}`}>
+            {PRIORITY_LABEL[task.priority]}
+          </span>
+          <DueText task={task} />
+        </div>
+      </div>
+      <TaskMenu task={task} />
+    </li>
+  );
+}
