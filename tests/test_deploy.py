@@ -5,6 +5,8 @@ start order, the release's migration Job, what CI and the image install)."""
 
 from __future__ import annotations
 
+import base64
+import os
 import re
 import shutil
 import subprocess
@@ -15,6 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -33,6 +37,8 @@ ROUTES = {
     "/api/v1/notifications": "notifications",
     "/api/v1/notifications/read": "notifications",
     "/api/v1/events": "notifications",
+    "/api/v1/mail/unsubscribe": "notifications",
+    "/api/v1/projects": "tasks",
     "/api/v1/tasks": "tasks",
     "/api/v1/tasks/stats": "tasks",
     "/api/docs": "tasks",
@@ -369,3 +375,103 @@ def test_the_workflow_runs_every_check_of_make_test() -> None:
         for job in workflow["jobs"].values()
         for d in job.get("strategy", {}).get("matrix", {}).get("database", [])
     }
+
+
+def _pem_key() -> str:
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+#: What an operator puts in the Secrets the production overlay and compose.yaml expect
+#: (docs/operations.md): stand-ins of the right form.
+SECRET_STAND_INS = {
+    "tasklane-secrets": {
+        "TASKLANE_DATABASE_URL": "mysql+asyncmy://tasklane:pw@db.internal:3306/tasklane",
+        "TASKLANE_DATABASE_REPLICA_URLS": "mysql+asyncmy://tasklane:pw@replica.internal:3306/tasklane",
+        "TASKLANE_REDIS_URL": "redis://redis.internal:6379/0",
+        "TASKLANE_MAIL_LINK_SECRET": "x" * 40,
+    },
+    "tasklane-signing-key": {"TASKLANE_JWT_PRIVATE_KEY": "key"},
+}
+
+
+def _settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for name in [n for n in os.environ if n.startswith("TASKLANE_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return Settings()
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_starts_with_valid_settings(
+    overlay: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings each Tasklane container gets (ConfigMaps, Secrets, its own env) pass the
+    app's validation: the signing key only where auth runs, the key set elsewhere, production's
+    required secrets present."""
+    docs = _render(overlay)
+    key = _pem_key()
+    for name, pod in _pod_templates(docs):
+        for container in pod["containers"]:
+            if "tasklane" not in container["image"]:
+                continue
+            env = _config(docs, container)
+            for source in container["envFrom"]:
+                ref = source.get("secretRef")
+                if ref is None:
+                    continue
+                found = _find(docs, "Secret", ref["name"])
+                if found:
+                    data = {k: base64.b64decode(v).decode() for k, v in found[0]["data"].items()}
+                elif ref.get("optional"):
+                    continue
+                else:
+                    data = dict(SECRET_STAND_INS[ref["name"]])
+                    data = {k: key if v == "key" else v for k, v in data.items()}
+                env.update(data)
+            env.update({e["name"]: e["value"] for e in container.get("env", [])})
+            settings = _settings(env, monkeypatch)
+            assert settings.environment == ("development" if overlay == "dev" else "production")
+            if name == "tasklane-migrate" or name.startswith("tasklane-migrate-"):
+                assert "auth" not in settings.services
+            elif name in ("tasklane-worker", "tasklane-notifications"):
+                assert settings.services == ("notifications",)
+
+
+def test_every_compose_container_starts_with_valid_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = _pem_key()
+    given = {
+        "TASKLANE_DB_PASSWORD": "pw",
+        "TASKLANE_MAIL_LINK_SECRET": "x" * 40,
+        "TASKLANE_JWT_PRIVATE_KEY": key,
+    }
+
+    def interpolate(value: str) -> str:
+        return re.sub(
+            r"\$\{(\w+)(?::?[-?][^}]*)?\}", lambda m: given.get(m.group(1), ""), str(value)
+        )
+
+    for name, service in _compose()["services"].items():
+        if "env_file" not in service:
+            continue
+        env: dict[str, str] = {}
+        for path in service["env_file"]:
+            for line in (ROOT / path).read_text().splitlines():
+                if line.strip() and not line.startswith("#"):
+                    k, v = line.split("=", 1)
+                    env[k] = v
+        env.update({k: interpolate(v) for k, v in service.get("environment", {}).items()})
+        settings = _settings({k: v for k, v in env.items() if v != ""}, monkeypatch)
+        assert settings.environment == "production", name
+        assert settings.dialect == "mysql", name
+        assert ("auth" in settings.services) == (name == "auth"), name
