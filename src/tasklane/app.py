@@ -24,6 +24,7 @@ from tasklane.notifications.links import UNSUBSCRIBE_PATH
 from tasklane.notifications.router import events_router, mail_router
 from tasklane.notifications.router import router as notifications_router
 from tasklane.observability import Background, metrics_router
+from tasklane.projects.router import router as projects_router
 from tasklane.settings import Service, Settings, get_settings
 from tasklane.spa import mount_spa
 from tasklane.tasks.lane import TaskReadLane
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order: the tasks' routes, most of the traffic, come first.
     for router in (
         tasks_router,
+        projects_router,
         auth_router,
         jwks_router,
         users_router,

@@ -44,6 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tasklane.core.context import AppContext
 from tasklane.core.types import AnyRow, uuid7
+from tasklane.projects.models import project_members, projects
 from tasklane.settings import Settings
 from tasklane.users.models import users
 from tasklane.users.schemas import Preferences
@@ -173,6 +174,7 @@ class _Format:
 TASK_COLUMNS = (
     "id",
     "user_id",
+    "project_id",
     "title",
     "description",
     "status",
@@ -215,6 +217,7 @@ def _task_rows(
     fmt: _Format,
     pools: _Pools,
     owners: Sequence[uuid.UUID],
+    inboxes: Sequence[uuid.UUID],
     count: int,
     now_us: int,
 ) -> Iterator[tuple[TaskRow, list[TagRow]]]:
@@ -223,6 +226,7 @@ def _task_rows(
     A task is ``TASK_COLUMNS`` values, its tags ``TAG_COLUMNS`` rows, all as ``fmt`` has them.
     """
     owner_ids = [fmt.ident(o.int) for o in owners]
+    inbox_ids = [fmt.ident(p.int) for p in inboxes]  # each owner's Inbox, in the same order
     titles = [fmt.text(t) for t in pools.titles]
     descriptions = [fmt.null if d is None else fmt.text(d) for d in pools.descriptions]
     tag_json = [fmt.text(j) for j in pools.tag_json]
@@ -243,7 +247,8 @@ def _task_rows(
         updated_us = min(created_us + (bits(40) * week_us >> 40), now_us)
         status = statuses[bits(10)]
         updated = stamp(updated_us)
-        owner = owner_ids[bits(32) % len(owner_ids)]
+        owner_index = bits(32) % len(owner_ids)
+        owner = owner_ids[owner_index]
         tag_index = bits(10)
         rand = bits(74)  # UUIDv7: 48 bits of milliseconds, version, 74 random bits, variant
         task_id = ident(
@@ -257,6 +262,7 @@ def _task_rows(
             (
                 task_id,
                 owner,
+                inbox_ids[owner_index],
                 titles[bits(12)],
                 descriptions[bits(12)],
                 status,
@@ -504,13 +510,45 @@ async def seed(
                 }
             )
         started = time.perf_counter()
+        inboxes = [uuid7() for _ in account_rows]
         async with ctx.db.transaction() as conn:
             for i in range(0, len(account_rows), 5000):
                 await conn.execute(insert(users), account_rows[i : i + 5000])
+                chunk = list(zip(account_rows[i : i + 5000], inboxes[i : i + 5000], strict=True))
+                await conn.execute(
+                    insert(projects),
+                    [
+                        {
+                            "id": inbox,
+                            "name": "Inbox",
+                            "colour": "#808080",
+                            "parent_id": None,
+                            "inbox_of": account["id"],
+                            "archived_at": None,
+                            "version": 1,
+                            "created_at": created,
+                            "updated_at": created,
+                        }
+                        for account, inbox in chunk
+                    ],
+                )
+                await conn.execute(
+                    insert(project_members),
+                    [
+                        {
+                            "project_id": inbox,
+                            "user_id": account["id"],
+                            "role": "owner",
+                            "position": 0,
+                            "created_at": created,
+                        }
+                        for account, inbox in chunk
+                    ],
+                )
         total = users_count * tasks_per_user
         fmt = _Format.for_dialect(dialect, now_us - 370 * _DAY_US, now_us + 45 * _DAY_US)
         owners = [account["id"] for account in account_rows]
-        rows = _task_rows(rng, fmt, _Pools(rng), owners, total, now_us)
+        rows = _task_rows(rng, fmt, _Pools(rng), owners, inboxes, total, now_us)
         bar = tqdm(total=total, unit="task", disable=not progress, file=sys.stderr)
         engine = ctx.db.write_engine
         indexes: list[_Index] = []

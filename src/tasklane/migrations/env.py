@@ -12,6 +12,7 @@ import tasklane.auth.models
 import tasklane.events.models
 import tasklane.idempotency.models
 import tasklane.notifications.models
+import tasklane.projects.models
 import tasklane.tasks.models
 import tasklane.users.models  # noqa: F401 - the tables register on the metadata
 from tasklane.core.db import database_url

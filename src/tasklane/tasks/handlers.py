@@ -20,6 +20,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.db import UnitOfWork
 from tasklane.idempotency.handlers import run as run_idempotent
 from tasklane.idempotency.service import request_fingerprint
+from tasklane.projects import service as projects
 from tasklane.tasks import service
 from tasklane.tasks.schemas import BulkDelete, BulkSetStatus, TaskCreate, TaskQuery, TaskUpdate
 from tasklane.users import service as users
@@ -50,6 +51,17 @@ def _forget_stats(ctx: AppContext, uow: UnitOfWork, user_id: uuid.UUID) -> None:
     uow.after_commit(lambda: service.forget_stats(ctx, user_id))
 
 
+async def _forget_members_stats(
+    ctx: AppContext, uow: UnitOfWork, user_id: uuid.UUID, project_ids: set[uuid.UUID]
+) -> None:
+    """The counts of everyone who sees the changed projects' tasks, the writer included."""
+    members = {user_id}
+    for project_id in project_ids:
+        members.update(await projects.member_ids(uow.conn, project_id))
+    for member in members:
+        _forget_stats(ctx, uow, member)
+
+
 async def read_task(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
     async with ctx.db.reader() as conn:
         task = await service.get(conn, principal.user_id, task_id)
@@ -67,8 +79,9 @@ async def create_task(
     ctx: AppContext, principal: Principal, body: TaskCreate, idempotency_key: str | None
 ) -> Response:
     async def work(uow: UnitOfWork) -> Response:
-        _forget_stats(ctx, uow, principal.user_id)
-        return task_response(await service.create(uow.conn, principal.user_id, body), 201)
+        task = await service.create(uow.conn, principal.user_id, body)
+        await _forget_members_stats(ctx, uow, principal.user_id, {uuid.UUID(task["project_id"])})
+        return task_response(task, 201)
 
     if idempotency_key is None:
         async with ctx.db.unit_of_work() as uow:
@@ -91,8 +104,10 @@ async def update_task(
     if_match: str | None,
 ) -> Response:
     async with ctx.db.unit_of_work() as uow:
-        _forget_stats(ctx, uow, principal.user_id)
+        before = await service.projects_of(uow.conn, [task_id])
         task = await service.update(uow.conn, principal.user_id, task_id, body, if_match)
+        after = {uuid.UUID(task["project_id"])}
+        await _forget_members_stats(ctx, uow, principal.user_id, before | after)
     return task_response(task)
 
 
@@ -100,8 +115,9 @@ async def delete_task(
     ctx: AppContext, principal: Principal, task_id: uuid.UUID, if_match: str | None
 ) -> Response:
     async with ctx.db.unit_of_work() as uow:
-        _forget_stats(ctx, uow, principal.user_id)
+        changed = await service.projects_of(uow.conn, [task_id])
         await service.delete(uow.conn, principal.user_id, task_id, if_match)
+        await _forget_members_stats(ctx, uow, principal.user_id, changed)
     return Response(status_code=204)
 
 
@@ -109,8 +125,9 @@ async def bulk(
     ctx: AppContext, principal: Principal, operation: BulkSetStatus | BulkDelete
 ) -> Response:
     async with ctx.db.unit_of_work() as uow:
-        _forget_stats(ctx, uow, principal.user_id)
+        changed = await service.projects_of(uow.conn, list(operation.ids))
         items = await service.bulk(uow.conn, principal.user_id, operation)
+        await _forget_members_stats(ctx, uow, principal.user_id, changed)
     count = len(items) if operation.action == "set_status" else len(set(operation.ids))
     return json_response({"action": operation.action, "count": count, "items": items})
 

@@ -20,7 +20,11 @@ tasks = Table(
     "tasks",
     metadata,
     Column("id", UUIDType(), primary_key=True),
+    # Who created the task. Who may read or change it is the membership of its project.
     Column("user_id", UUIDType(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("project_id", UUIDType(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    # A member of the project, or nobody.
+    Column("assignee_id", UUIDType(), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("title", String(200), nullable=False),
     Column("description", Text(), nullable=True),
     Column("status", String(16), nullable=False),
@@ -33,11 +37,15 @@ tasks = Table(
     Column("version", Integer(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The lists read a project's rows in page order (migration 0007); the creator's index
+    # serves the foreign key and the deletion of an account.
     Index("ix_tasks_user_created", "user_id", "created_at", "id"),
-    Index("ix_tasks_user_status_created", "user_id", "status", "created_at", "id"),
-    Index("ix_tasks_user_updated", "user_id", "updated_at", "id"),
-    Index("ix_tasks_user_due", "user_id", "due_at"),
-    Index("ix_tasks_user_completed", "user_id", "completed_at"),
+    Index("ix_tasks_project_created", "project_id", "created_at", "id"),
+    Index("ix_tasks_project_status_created", "project_id", "status", "created_at", "id"),
+    Index("ix_tasks_project_updated", "project_id", "updated_at", "id"),
+    Index("ix_tasks_project_due", "project_id", "due_at"),
+    Index("ix_tasks_project_completed", "project_id", "completed_at"),
+    Index("ix_tasks_assignee_created", "assignee_id", "created_at", "id"),
 )
 
 task_tags = Table(

@@ -1,7 +1,8 @@
 """All SQL of the tasks domain.
 
-Every statement starts from :func:`readable`: the one place that says whose tasks a caller may
-see. When tasks come to belong to shared projects, only that function changes.
+Every statement starts from :func:`readable` (or :func:`writable` for changes): the one place
+that says whose tasks a caller may see: those of the projects they are a member of (one
+indexed semi-join on ``project_members``, the projects domain's membership statement).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    exists,
     false,
     func,
     insert,
@@ -36,12 +38,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
 
 from tasklane.core.types import AnyRow, UTCDateTime, UUIDType
+from tasklane.projects import service as projects
+from tasklane.projects.schemas import WRITERS
 from tasklane.tasks.models import task_tags, tasks
 from tasklane.tasks.schemas import TaskFilter
 
 #: A task as every statement here selects it (``service.task_document`` reads them by name).
 COLUMNS = (
     tasks.c.id,
+    tasks.c.project_id,
+    tasks.c.assignee_id,
     tasks.c.title,
     tasks.c.description,
     tasks.c.status,
@@ -75,15 +81,29 @@ def read_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
 
 
 #: The caller, bound when a statement runs: statements built once at import (the hot paths)
-#: name the owner like every other statement does.
+#: name the caller like every other statement does.
 OWNER = "owner_id"
 _OWNER = bindparam(OWNER, type_=tasks.c.user_id.type)
-_OWNED = tasks.c.user_id == _OWNER
+_READABLE = tasks.c.project_id.in_(projects.member_projects(_OWNER, None))
+_WRITABLE = tasks.c.project_id.in_(projects.member_projects(_OWNER, WRITERS))
 
 
 def readable() -> ColumnElement[bool]:
-    """The tasks the caller may see and change: execute with ``owned_by(user_id)``."""
-    return _OWNED
+    """The tasks the caller may see: those of the projects they are a member of. Execute with
+    ``owned_by(user_id)``."""
+    return _READABLE
+
+
+#: :func:`readable` as a join, for the lists: the planner reads the caller's memberships first
+#: and each project's rows through its ``(project_id, ...)`` index (as a semi-join, SQLite
+#: would scan the tasks table to sort them).
+_MEMBER_OF = projects.member_projects(_OWNER, None).subquery("member_of")
+_VISIBLE = _MEMBER_OF.join(tasks, tasks.c.project_id == _MEMBER_OF.c.project_id)
+
+
+def writable() -> ColumnElement[bool]:
+    """The tasks the caller may change: those of the projects they edit or own."""
+    return _WRITABLE
 
 
 def owned_by(user_id: uuid.UUID, **values: Any) -> dict[str, Any]:
@@ -195,6 +215,8 @@ class _Shape:
     key of the statements built once per shape, a handful in practice."""
 
     dialect: str
+    project: bool
+    assigned_to_me: bool
     statuses: int  # 0, 1 (an equality, as the index wants) or more (IN)
     priorities: bool
     tags: bool
@@ -211,6 +233,8 @@ class _Shape:
     def of(cls, dialect: str, f: TaskFilter) -> _Shape:
         return cls(
             dialect=dialect,
+            project=f.project_id is not None,
+            assigned_to_me=f.assigned_to_me,
             statuses=min(len(f.statuses), 2),
             priorities=bool(f.priorities),
             tags=bool(f.tags),
@@ -230,6 +254,8 @@ class _Shape:
 def _list_params(f: TaskFilter) -> dict[str, Any]:
     """The values a list statement binds, by name (see ``_build_list_statement``)."""
     params: dict[str, Any] = {}
+    if f.project_id is not None:
+        params["project_id"] = f.project_id
     if len(f.statuses) == 1:
         params["status"] = f.statuses[0]
     elif f.statuses:
@@ -260,7 +286,11 @@ def list_statement(dialect: str, f: TaskFilter) -> tuple[Select[Any], dict[str, 
 
 @lru_cache(maxsize=512)
 def _build_list_statement(shape: _Shape) -> Select[Any]:
-    where: list[ColumnElement[bool]] = [readable()]
+    where: list[ColumnElement[bool]] = []
+    if shape.project:
+        where.append(tasks.c.project_id == bindparam("project_id", type_=tasks.c.project_id.type))
+    if shape.assigned_to_me:
+        where.append(tasks.c.assignee_id == _OWNER)
     if shape.statuses == 1:
         where.append(tasks.c.status == bindparam("status"))
     elif shape.statuses:
@@ -268,12 +298,12 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
     if shape.priorities:
         where.append(tasks.c.priority.in_(bindparam("priorities", expanding=True)))
     if shape.tags:
+        # Per row, through the (task_id, tag) key: the tags of shared tasks were written by
+        # whoever wrote the task.
         where.append(
-            tasks.c.id.in_(
-                select(task_tags.c.task_id).where(
-                    task_tags.c.user_id == _OWNER,
-                    task_tags.c.tag.in_(bindparam("tags", expanding=True)),
-                )
+            exists().where(
+                task_tags.c.task_id == tasks.c.id,
+                task_tags.c.tag.in_(bindparam("tags", expanding=True)),
             )
         )
     if shape.due_before:
@@ -297,6 +327,7 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
     ]
     return (
         select(*read_columns(shape.dialect), *extra)
+        .select_from(_VISIBLE)
         .where(*where)
         .order_by(*order)
         .limit(shape.limit + 1)
@@ -345,7 +376,9 @@ async def list_page(
 
 
 _ONE = (readable(), tasks.c.id == bindparam("task_id"))
-_GET_FOR_UPDATE: Select[Any] = select(*COLUMNS).where(*_ONE).with_for_update()
+_GET_FOR_UPDATE: Select[Any] = (
+    select(*COLUMNS).where(writable(), tasks.c.id == bindparam("task_id")).with_for_update()
+)
 
 
 @lru_cache(maxsize=8)
@@ -363,7 +396,7 @@ async def read(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) ->
 async def get_for_update(
     conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID
 ) -> AnyRow | None:
-    """One task, typed, locked until the transaction ends."""
+    """One task the caller may change, typed, locked until the transaction ends."""
     params = owned_by(user_id, task_id=task_id)
     row: AnyRow | None = (await conn.execute(_GET_FOR_UPDATE, params)).first()
     return row
@@ -400,7 +433,7 @@ async def _insert_tags(
         )
 
 
-_UPDATE = update(tasks).where(readable(), tasks.c.id == bindparam("task_id"))
+_UPDATE = update(tasks).where(writable(), tasks.c.id == bindparam("task_id"))
 
 
 async def update_task(
@@ -417,7 +450,7 @@ async def update_task(
 async def delete_task(
     conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, version: int | None
 ) -> bool:
-    stmt = delete(tasks).where(readable(), tasks.c.id == task_id)
+    stmt = delete(tasks).where(writable(), tasks.c.id == task_id)
     if version is not None:
         stmt = stmt.where(tasks.c.version == version)
     return (await conn.execute(stmt, owned_by(user_id))).rowcount > 0
@@ -429,7 +462,7 @@ async def delete_task(
 async def get_many_for_update(
     conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> list[AnyRow]:
-    stmt = select(*COLUMNS).where(readable(), tasks.c.id.in_(ids)).with_for_update()
+    stmt = select(*COLUMNS).where(writable(), tasks.c.id.in_(ids)).with_for_update()
     return list((await conn.execute(stmt, owned_by(user_id))).all())
 
 
@@ -448,7 +481,7 @@ async def set_status_many(
     # completed_at first: MySQL evaluates SET assignments left to right.
     stmt = (
         update(tasks)
-        .where(readable(), tasks.c.id.in_(ids), tasks.c.status != status)
+        .where(writable(), tasks.c.id.in_(ids), tasks.c.status != status)
         .ordered_values(
             (tasks.c.completed_at, completed_at),
             (tasks.c.status, status),
@@ -460,7 +493,7 @@ async def set_status_many(
 
 
 async def delete_many(conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
-    stmt = delete(tasks).where(readable(), tasks.c.id.in_(ids))
+    stmt = delete(tasks).where(writable(), tasks.c.id.in_(ids))
     return (await conn.execute(stmt, owned_by(user_id))).rowcount
 
 
@@ -500,3 +533,39 @@ async def completed_since(
 ) -> list[datetime]:
     stmt = select(tasks.c.completed_at).where(readable(), tasks.c.completed_at >= since)
     return list((await conn.execute(stmt, owned_by(user_id))).scalars())
+
+
+async def readable_ids(
+    conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``ids`` the caller may read (to tell a 403 from a 404 once a write failed)."""
+    stmt = select(tasks.c.id).where(readable(), tasks.c.id.in_(ids))
+    return set((await conn.execute(stmt, owned_by(user_id))).scalars())
+
+
+async def open_counts(
+    conn: AsyncConnection, user_id: uuid.UUID, project_ids: Sequence[uuid.UUID]
+) -> list[AnyRow]:
+    """(project_id, n): the tasks not done of each of ``project_ids`` the caller may read."""
+    stmt = (
+        select(tasks.c.project_id, func.count().label("n"))
+        .where(readable(), tasks.c.project_id.in_(project_ids), tasks.c.status != "done")
+        .group_by(tasks.c.project_id)
+    )
+    return list((await conn.execute(stmt, owned_by(user_id))).all())
+
+
+async def project_of(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    stmt = select(tasks.c.project_id).where(tasks.c.id.in_(ids)).distinct()
+    return set((await conn.execute(stmt)).scalars())
+
+
+async def unassign(
+    conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> None:
+    """Clear ``user_id``'s assignments in a project they left (a new version of each task)."""
+    await conn.execute(
+        update(tasks)
+        .where(tasks.c.project_id == project_id, tasks.c.assignee_id == user_id)
+        .values(assignee_id=None, version=tasks.c.version + 1, updated_at=now)
+    )

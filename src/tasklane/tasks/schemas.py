@@ -38,6 +38,12 @@ class TaskQuery(BaseModel):
     """The query string of the list: validated in one pass, as one model (one Pydantic call
     per request rather than one per parameter)."""
 
+    project_id: uuid.UUID | None = Field(
+        None, description="Only this project's tasks (none: every project you are a member of)."
+    )
+    assignee: Literal["me"] | None = Field(
+        None, description="`me`: only the tasks assigned to you."
+    )
     status: list[Status] = Field(default=[], max_length=3)
     priority: list[Priority] = Field(default=[], max_length=4)
     tag: list[str] = Field(default=[], max_length=20)
@@ -67,6 +73,8 @@ class TaskFilter:
     ``TaskQuery`` by ``service.task_filter``; a new filter is a field here and a clause in
     ``repository``."""
 
+    project_id: uuid.UUID | None = None
+    assigned_to_me: bool = False
     statuses: tuple[str, ...] = ()
     priorities: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
@@ -117,6 +125,10 @@ class Strict(BaseModel):
 
 
 class TaskCreate(Strict):
+    project_id: uuid.UUID | None = Field(
+        None, description="A project you edit or own; none: your Inbox."
+    )
+    assignee_id: uuid.UUID | None = Field(None, description="A member of the project.")
     title: Title
     description: Description | None = None
     status: Status = "todo"
@@ -126,8 +138,12 @@ class TaskCreate(Strict):
 
 
 class TaskUpdate(Strict):
-    """Only the fields sent change; ``null`` clears ``description`` and ``due_at``."""
+    """Only the fields sent change; ``null`` clears ``description``, ``due_at`` and
+    ``assignee_id``. A new ``project_id`` moves the task (you must edit or own both projects);
+    an assignee who is not a member of the new project is unassigned."""
 
+    project_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
     title: Title | None = None
     description: Description | None = None
     status: Status | None = None
@@ -138,6 +154,8 @@ class TaskUpdate(Strict):
 
 class TaskOut(BaseModel):
     id: uuid.UUID
+    project_id: uuid.UUID
+    assignee_id: uuid.UUID | None
     title: str
     description: str | None
     status: Status

@@ -12,11 +12,12 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.context import AppContext
-from tasklane.core.errors import NotFound, PreconditionFailed, ValidationProblem
+from tasklane.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationProblem
 from tasklane.core.pagination import Kind, decode_cursor, encode_cursor
 from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
+from tasklane.projects import service as projects
 from tasklane.tasks import repository as repo
 from tasklane.tasks.schemas import (
     PRIORITIES,
@@ -38,6 +39,8 @@ class TaskDocument(TypedDict):
     as datetimes (naive ones are UTC), tags as a list or as their stored JSON text."""
 
     id: str
+    project_id: str
+    assignee_id: str | None
     title: str
     description: str | None
     status: str
@@ -56,6 +59,7 @@ class PageDocument(TypedDict):
 
 
 NOT_FOUND = "No such task."
+READ_ONLY = "You can read this task but not change it: you are a viewer of its project."
 STATS_DAYS = 14
 
 
@@ -72,8 +76,11 @@ def task_document(row: Any) -> TaskDocument:
     or anything with those attributes, as the API's document. The tags, stored as JSON text,
     are passed through as they are."""
     tags = row.tags
+    assignee = row.assignee_id
     return {
         "id": _id_text(row.id),
+        "project_id": _id_text(row.project_id),
+        "assignee_id": None if assignee is None else _id_text(assignee),
         "title": row.title,
         "description": row.description,
         "status": row.status,
@@ -162,10 +169,36 @@ def _stale(row: AnyRow) -> PreconditionFailed:
     )
 
 
+async def _check_assignee(
+    conn: AsyncConnection, project_id: uuid.UUID, assignee_id: uuid.UUID
+) -> None:
+    if not await projects.is_member(conn, project_id, assignee_id):
+        raise ValidationProblem.single("assignee_id", "Assign the task to a member of its project.")
+
+
+async def _writable_project(
+    conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID
+) -> None:
+    """A project the caller may add tasks to; a 422 on ``project_id`` otherwise."""
+    try:
+        await projects.require(conn, user_id, project_id, "editor")
+    except NotFound:
+        raise ValidationProblem.single("project_id", "No such project.") from None
+
+
 async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) -> TaskDocument:
+    if body.project_id is None:
+        project_id = await projects.inbox_id(conn, user_id)
+    else:
+        project_id = body.project_id
+        await _writable_project(conn, user_id, project_id)
+    if body.assignee_id is not None:
+        await _check_assignee(conn, project_id, body.assignee_id)
     now = utcnow()
     values: dict[str, Any] = {
         "id": uuid7(),
+        "project_id": project_id,
+        "assignee_id": body.assignee_id,
         "title": body.title,
         "description": body.description,
         "status": body.status,
@@ -212,6 +245,8 @@ def task_filter(query: TaskQuery) -> TaskFilter:
     if query.q and not terms:
         raise ValidationProblem.single("q", "Search for at least one letter or digit.")
     return TaskFilter(
+        project_id=query.project_id,
+        assigned_to_me=query.assignee == "me",
         statuses=tuple(dict.fromkeys(query.status)),
         priorities=tuple(PRIORITY_RANK[p] for p in dict.fromkeys(query.priority)),
         tags=tuple(dict.fromkeys(t.strip().lower() for t in query.tag if t.strip())),
@@ -237,11 +272,11 @@ def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
     """The columns the PATCH really changes: a field sent with the value it has already is
     no change (the version and updated_at stay, so other clients' If-Match still hold)."""
     sent = body.model_fields_set
-    for name in ("title", "status", "priority", "tags"):
+    for name in ("project_id", "title", "status", "priority", "tags"):
         if name in sent and getattr(body, name) is None:
             raise ValidationProblem.single(name, "This field cannot be null.")
     wanted: dict[str, Any] = {}
-    for name in ("title", "description", "due_at", "tags"):
+    for name in ("project_id", "assignee_id", "title", "description", "due_at", "tags"):
         if name in sent:
             wanted[name] = getattr(body, name)
     if "priority" in sent and body.priority is not None:
@@ -253,6 +288,21 @@ def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
     return values
 
 
+async def _refused(conn: AsyncConnection, user_id: uuid.UUID, ids: list[uuid.UUID]) -> Exception:
+    """Why a write found none of ``ids`` among the tasks the caller may change: a 403 if they
+    can read them (a viewer), else a 404 (someone else's task, or none)."""
+    if await repo.readable_ids(conn, user_id, ids):
+        return Forbidden(READ_ONLY)
+    return NotFound(NOT_FOUND)
+
+
+async def _writable_row(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow:
+    row = await repo.get_for_update(conn, user_id, task_id)
+    if row is None:
+        raise await _refused(conn, user_id, [task_id])
+    return row
+
+
 async def update(
     conn: AsyncConnection,
     user_id: uuid.UUID,
@@ -260,15 +310,25 @@ async def update(
     body: TaskUpdate,
     if_match: str | None,
 ) -> TaskDocument:
-    row = await repo.get_for_update(conn, user_id, task_id)
-    if row is None:
-        raise NotFound(NOT_FOUND)
+    row = await _writable_row(conn, user_id, task_id)
     if not if_match_allows(if_match, row.version):
         raise _stale(row)
     now = utcnow()
     values = _changes(row, body, now)
     if not values:
         return task_from_row(row)
+    project_id = values.get("project_id", row.project_id)
+    if "project_id" in values:
+        await _writable_project(conn, user_id, project_id)
+        assignee = values.get("assignee_id", row.assignee_id)
+        if (
+            "assignee_id" not in values
+            and assignee is not None
+            and not await projects.is_member(conn, project_id, assignee)
+        ):
+            values["assignee_id"] = None  # not a member of the new project
+    if values.get("assignee_id") is not None:
+        await _check_assignee(conn, project_id, values["assignee_id"])
     values["version"] = row.version + 1
     values["updated_at"] = now
     await repo.update_task(conn, user_id, task_id, values)
@@ -282,11 +342,9 @@ async def delete(
 ) -> None:
     if if_match is None:
         if not await repo.delete_task(conn, user_id, task_id, None):
-            raise NotFound(NOT_FOUND)
+            raise await _refused(conn, user_id, [task_id])
     else:
-        row = await repo.get_for_update(conn, user_id, task_id)
-        if row is None:
-            raise NotFound(NOT_FOUND)
+        row = await _writable_row(conn, user_id, task_id)
         if not if_match_allows(if_match, row.version):
             raise _stale(row)
         await repo.delete_task(conn, user_id, task_id, row.version)
@@ -296,12 +354,16 @@ async def delete(
 async def bulk(
     conn: AsyncConnection, user_id: uuid.UUID, operation: BulkSetStatus | BulkDelete
 ) -> list[TaskDocument]:
-    """All or nothing: if any id is not one of the caller's tasks, nothing changes (404)."""
+    """All or nothing: if any id is not a task the caller may change, nothing changes (a 404,
+    or a 403 when all of those are tasks they may only read)."""
     ids = list(dict.fromkeys(operation.ids))
     rows = await repo.get_many_for_update(conn, user_id, ids)
     found = {row.id for row in rows}
     missing = [str(i) for i in ids if i not in found]
     if missing:
+        refused = [i for i in ids if i not in found]
+        if await repo.readable_ids(conn, user_id, refused) == set(refused):
+            raise Forbidden(READ_ONLY)
         raise NotFound(
             f"{len(missing)} of the tasks do not exist; nothing was changed.",
             extra={"missing_ids": missing},
@@ -388,3 +450,21 @@ async def stats(conn: AsyncConnection, user_id: uuid.UUID, timezone: str) -> dic
         "due_today": due_today,
         "completed_per_day": [{"date": d.isoformat(), "count": n} for d, n in per_day.items()],
     }
+
+
+async def open_counts(
+    conn: AsyncConnection, user_id: uuid.UUID, project_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many tasks are not done, per project (those the caller may read)."""
+    if not project_ids:
+        return {}
+    rows = await repo.open_counts(conn, user_id, project_ids)
+    return {uuid.UUID(str(row.project_id)): row.n for row in rows}
+
+
+async def projects_of(conn: AsyncConnection, task_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    return await repo.project_of(conn, task_ids)
+
+
+async def unassign(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    await repo.unassign(conn, project_id, user_id, utcnow())
