@@ -151,8 +151,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one branch a 
     _add_backup_parsers(sub)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    from tasklane.observability import configure_logging  # noqa: PLC0415 - after the settings
+
+    configure_logging(settings)  # JSON lines in production (TASKLANE_LOG_FORMAT)
     if args.command == "serve":
         if not args.no_migrate:
             migrate(settings)

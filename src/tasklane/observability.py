@@ -78,9 +78,12 @@ class Sampler:
         for name, pool in self.pools:
             metrics.measure_pool(pool, name)
 
-    async def sample(self) -> None:
+    def sample_pools(self) -> None:
         for name, pool in self.pools:
             metrics.sample_pool(pool, name)
+
+    async def sample(self) -> None:
+        self.sample_pools()
         metrics.flush()
         if "notifications" in self.ctx.settings.services:
             async with self.ctx.db.primary_reader() as conn:

@@ -53,6 +53,7 @@ from typing import Any
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tasklane.core.lifecycle import DRAIN_MARKER_ENV
+from tasklane.core.metrics import prepare_multiprocess_dir
 from tasklane.lifeline import exit_with_parent
 from tasklane.settings import Settings, get_settings
 
@@ -75,8 +76,10 @@ def asgi_app() -> ProxyHeadersMiddleware:
     """The app as served: X-Forwarded-For / X-Forwarded-Proto are believed only from the
     configured proxies (``TASKLANE_TRUSTED_PROXIES``); anyone else's are ignored."""
     from tasklane.app import create_app  # noqa: PLC0415 - the supervisor never builds it
+    from tasklane.observability import configure_logging  # noqa: PLC0415
 
     settings = get_settings()
+    configure_logging(settings)
     app: Any = create_app(settings)  # starlette's and uvicorn's ASGI annotations differ
     return ProxyHeadersMiddleware(app, trusted_hosts=settings.trusted_proxies)
 
@@ -220,6 +223,10 @@ def serve(
             )
             super().signal_handler_interrupt()  # type: ignore[no-untyped-call]
 
+    # The workers' metric files (prometheus_client's multiprocess mode), this instance's own,
+    # emptied now: set before any worker starts, as the client reads it at import.
+    metrics_dir = prepare_multiprocess_dir(settings.var_dir, f"{host}-{port}")
+    logger.info("metrics of the workers under %s", metrics_dir)
     state_dir = tempfile.mkdtemp(prefix="tasklane-serve-")
     marker = os.path.join(state_dir, "draining")
     os.environ[DRAIN_MARKER_ENV] = marker

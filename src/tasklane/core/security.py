@@ -218,7 +218,6 @@ class RemoteKeys:
 
     async def fetch(self) -> bool:
         """Fetch the key set now; whether it was read."""
-        self._attempted = time.monotonic()
         self.fetches += 1
         try:
             body = await asyncio.to_thread(self._download)
@@ -226,6 +225,8 @@ class RemoteKeys:
         except (OSError, ValueError) as error:
             logger.warning("could not read the JWKS at %s: %s", self.url, error)
             return False
+        finally:
+            self._attempted = time.monotonic()  # the interval counts from the answer
         if not keys:
             logger.warning("the JWKS at %s holds no Ed25519 key", self.url)
             return False
@@ -245,13 +246,20 @@ class RemoteKeys:
             await self.fetch()
         return kid in self.keys
 
+    def _period(self) -> float:
+        # Until a key set has been read, try again as often as an unknown key id may.
+        return self.refresh_seconds if self.keys else self.min_interval
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Fetch now and every ``refresh_seconds`` until ``stop`` is set."""
+        """Fetch now and every ``refresh_seconds`` until ``stop`` is set (unless a request
+        with an unknown key id made it fetch meanwhile)."""
         while not stop.is_set():
             async with self._lock:
-                await self.fetch()
+                if time.monotonic() - self._attempted >= self._period():
+                    await self.fetch()
+            wait = self._attempted + self._period() - time.monotonic()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.refresh_seconds)
+                await asyncio.wait_for(stop.wait(), max(0.01, wait))
 
 
 class TokenService:

@@ -1,0 +1,253 @@
+"""/metrics, request ids and logs: what an operator scrapes and reads."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tasklane.app import create_app
+from tasklane.core import metrics
+from tasklane.core.context import AppContext
+from tasklane.observability import Sampler, configure_logging
+from tasklane.settings import Settings
+from tests.helpers import Api, assert_problem
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def parse(text: str) -> Samples:
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return samples
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def requests(samples: Samples, method: str, route: str, status: int) -> float:
+    return value(
+        samples,
+        "tasklane_http_request_duration_seconds_count",
+        method=method,
+        route=route,
+        status=str(status),
+    )
+
+
+async def scrape(client: httpx.AsyncClient) -> Samples:
+    response = await client.get("/metrics")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    return parse(response.text)
+
+
+async def test_every_route_counts_by_template_fast_paths_and_edge_refusals_included(
+    api: Api,
+) -> None:
+    user = await api.user()
+    task = (
+        await api.client.post("/api/v1/tasks", json={"title": "x"}, headers=user.headers)
+    ).json()
+    before = await scrape(api.client)
+    # The read lane (no FastAPI routing), a FastAPI route, an edge refusal, an unknown path.
+    for _ in range(3):
+        got = await api.client.get(f"/api/v1/tasks/{task['id']}", headers=user.headers)
+        assert got.status_code == 200
+    assert (await api.client.get("/api/v1/tasks", headers=user.headers)).status_code == 200
+    assert (await api.client.get("/api/v1/users/me", headers=user.headers)).status_code == 200
+    refused = await api.client.request("GET", "/api/v1/tasks", content=b"{}")
+    assert refused.status_code == 400
+    assert (await api.client.get("/api/v1/no-such-thing")).status_code == 404
+    after = await scrape(api.client)
+
+    def grew(method: str, route: str, status: int) -> float:
+        return requests(after, method, route, status) - requests(before, method, route, status)
+
+    assert grew("GET", "/api/v1/tasks/{task_id}", 200) == 3
+    assert grew("GET", "/api/v1/tasks", 200) == 1
+    assert grew("GET", "/api/v1/users/me", 200) == 1
+    assert grew("GET", "edge", 400) == 1
+    assert grew("GET", "unmatched", 404) == 1
+    # A latency histogram per route: the buckets and the sum are there too.
+    bucket = value(
+        after,
+        "tasklane_http_request_duration_seconds_bucket",
+        method="GET",
+        route="/api/v1/tasks/{task_id}",
+        status="200",
+        le="+Inf",
+    )
+    assert bucket == requests(after, "GET", "/api/v1/tasks/{task_id}", 200)
+    # Paths never become labels: the task's id appears nowhere.
+    assert task["id"] not in (await api.client.get("/metrics")).text
+
+
+async def test_metrics_are_refused_to_the_public_and_through_a_proxy(app: object) -> None:
+    public = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=public, base_url="http://api") as client:
+        assert_problem(await client.get("/metrics"), 404, "not-found")
+    local = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=local, base_url="http://api") as client:
+        # nginx (or an ingress) on the same machine passes a public client on: refused.
+        forwarded = await client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+        assert_problem(forwarded, 404, "not-found")
+        assert (await client.get("/metrics")).status_code == 200
+
+
+async def test_every_response_carries_a_request_id_and_nginx_s_is_kept(api: Api) -> None:
+    first = await api.client.get("/livez")
+    second = await api.client.get("/livez")
+    assert len(first.headers["x-request-id"]) == 32
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+    given = await api.client.get(
+        "/livez", headers={"X-Request-ID": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
+    )
+    assert given.headers["x-request-id"] == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    # Anything that is not a plain token (log injection, megabytes) is replaced.
+    odd = await api.client.get("/livez", headers={"X-Request-ID": 'a"b\\n' + "c" * 300})
+    assert len(odd.headers["x-request-id"]) == 32
+    problem = await api.client.get("/api/v1/users/me")
+    assert problem.status_code == 401
+    assert problem.headers["x-request-id"]
+
+
+@pytest.fixture
+async def own_app(settings: Settings, tmp_path: Path) -> AsyncIterator[Any]:
+    """An app of its own whose settings a test changes (``own_app.settings = ...``)."""
+
+    class Holder:
+        settings_update: dict[str, Any] = {}  # noqa: RUF012
+
+    holder = Holder()
+
+    async def start(**update: Any) -> tuple[httpx.AsyncClient, AppContext]:
+        application = create_app(settings.model_copy(update=update))
+        lifespan = application.router.lifespan_context(application)
+        await lifespan.__aenter__()
+        started.append(lifespan)
+        transport = httpx.ASGITransport(app=application)
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        clients.append(client)
+        return client, application.state.ctx
+
+    started: list[Any] = []
+    clients: list[httpx.AsyncClient] = []
+    holder.start = start  # type: ignore[attr-defined]
+    yield holder
+    for client in clients:
+        await client.aclose()
+    for lifespan in started:
+        await lifespan.__aexit__(None, None, None)
+
+
+async def test_rate_limit_rejections_are_counted_by_policy(own_app: Any) -> None:
+    client, _ = await own_app.start(rate_limit_anonymous="2/minute")
+    before = parse(metrics.render().decode())
+    statuses = [(await client.get("/api/v1/tasks")).status_code for _ in range(4)]
+    assert statuses == [401, 401, 429, 429]
+    after = parse(metrics.render().decode())
+    name = "tasklane_rate_limit_rejections_total"
+    grew = value(after, name, policy="anonymous") - value(before, name, policy="anonymous")
+    assert grew == 2
+    assert requests(after, "GET", "edge", 429) - requests(before, "GET", "edge", 429) == 2
+
+
+async def test_cache_hits_and_misses_are_counted(api: Api) -> None:
+    user = await api.user()
+    before = await scrape(api.client)
+    for _ in range(3):  # the profile: filled once, then read from the cache
+        assert (await api.client.get("/api/v1/users/me", headers=user.headers)).status_code == 200
+    after = await scrape(api.client)
+    name = "tasklane_cache_requests_total"
+    hits = value(after, name, result="hit") - value(before, name, result="hit")
+    misses = value(after, name, result="miss") - value(before, name, result="miss")
+    assert hits >= 2
+    assert misses >= 1
+
+
+async def test_pool_use_and_waits_are_measured(own_app: Any) -> None:
+    _, ctx = await own_app.start(db_read_pool_size=1, db_read_max_overflow=0)
+    sampler = Sampler(ctx)
+    name = "tasklane_db_pool_wait_seconds_count"
+    before = parse(metrics.render().decode())
+    async with ctx.db.primary_reader():
+        sampler.sample_pools()
+        held = parse(metrics.render().decode())
+
+        async def second() -> None:
+            async with ctx.db.primary_reader() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+
+        waiting = asyncio.create_task(second())
+        await asyncio.sleep(0.05)  # it is waiting for the one connection
+        assert not waiting.done()
+    await waiting
+    await sampler.sample()
+    after = parse(metrics.render().decode())
+    in_use = "tasklane_db_pool_connections_in_use"
+    assert value(held, in_use, engine="read") == 1
+    assert value(after, in_use, engine="read") == 0
+    assert value(after, "tasklane_db_pool_connections_max", engine="read") == 1
+    assert value(after, name, engine="read") - value(before, name, engine="read") >= 1
+    assert value(after, "tasklane_outbox_lag_seconds") >= 0
+
+
+async def test_json_logs_carry_the_request_id(own_app: Any, settings: Settings) -> None:
+    client, _ = await own_app.start(access_log=True)
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    stream = io.StringIO()
+    try:
+        configure_logging(settings.model_copy(update={"log_format": "json"}))
+        handler = root.handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(stream)
+        response = await client.get("/livez", headers={"X-Request-ID": "req-42"})
+        logging.getLogger("tasklane.test").info("outside any request")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert response.headers["x-request-id"] == "req-42"
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    access = next(r for r in records if r["logger"] == "tasklane.access")
+    assert access["request_id"] == "req-42"
+    assert access["status"] == 200
+    assert access["message"] == "GET /livez 200"
+    assert {"ts", "level", "duration_ms"} <= access.keys()
+    outside = next(r for r in records if r["logger"] == "tasklane.test")
+    assert outside["request_id"] is None
+
+
+def test_served_instance_adds_up_its_workers_in_multiprocess_mode(
+    make_instance: Any, tmp_path: Path
+) -> None:
+    var = tmp_path / "var"
+    # What a previous run of the instance left is emptied at start.
+    cluster = make_instance(workers=2, TASKLANE_VAR_DIR=str(var))
+    instance = cluster.instances[0]
+    files = var / "metrics" / f"127.0.0.1-{instance.port}"
+    assert files.is_dir()
+    sent = 30
+    for _ in range(sent):  # a connection each: the kernel spreads them over the workers
+        with httpx.Client(base_url=instance.url, timeout=30) as client:
+            assert client.get("/livez").status_code == 200
+    # Both workers write their samples to the instance's directory...
+    pids = {path.stem.rsplit("_", 1)[1] for path in files.glob("*.db")}
+    assert len(pids) >= 2, sorted(files.iterdir())
+    # ...and whichever worker answers the scrape adds up all of them.
+    for _ in range(4):
+        with httpx.Client(base_url=instance.url, timeout=30) as client:
+            samples = parse(client.get("/metrics").text)
+        assert requests(samples, "GET", "/livez", 200) == sent
