@@ -475,3 +475,22 @@ def test_every_compose_container_starts_with_valid_settings(
         assert settings.environment == "production", name
         assert settings.dialect == "mysql", name
         assert ("auth" in settings.services) == (name == "auth"), name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_migration_job_can_be_applied_first_with_what_it_needs(overlay: str) -> None:
+    """`kubectl apply -k <overlay> -l tasklane.io/migrate=true` (docs/operations.md) brings the
+    Job, its ServiceAccount and every ConfigMap it reads, and no Deployment."""
+    docs = _render(overlay)
+    selected = [
+        d for d in docs if d["metadata"].get("labels", {}).get("tasklane.io/migrate") == "true"
+    ]
+    names = {(d["kind"], d["metadata"]["name"]) for d in selected}
+    (job,) = _find(docs, "Job")
+    pod = job["spec"]["template"]["spec"]
+    assert ("Job", job["metadata"]["name"]) in names
+    assert ("ServiceAccount", pod["serviceAccountName"]) in names
+    for source in pod["containers"][0]["envFrom"]:
+        if "configMapRef" in source:
+            assert ("ConfigMap", source["configMapRef"]["name"]) in names
+    assert not {kind for kind, _ in names} & {"Deployment", "StatefulSet"}
