@@ -14,6 +14,9 @@ from tasklane.core.types import utcnow
 from tasklane.projects import service as projects_service
 from tasklane.users.models import users
 from tests.helpers import Api, User, assert_problem, unique_email
+from tests.mail_support import CONFIRM, Mailing, link_token, mailing, sink
+
+__all__ = ["mailing", "sink"]  # fixtures
 
 PROJECTS = "/api/v1/projects"
 TASKS = "/api/v1/tasks"
@@ -214,3 +217,29 @@ async def test_the_inbox_is_not_shared(api: Api, ctx: AppContext) -> None:
         headers=owner.headers,
     )
     assert_problem(shared, 409)
+
+
+async def test_the_verification_link_binds_what_waited(mailing: Mailing) -> None:
+    """Registration makes the Inbox; opening the link mailed to the address joins the projects
+    that invited it, with the role they chose."""
+    api = Api(mailing.client())
+    owner = await mailing.verified_user(api)
+    project = await shared_project(api, owner)
+    email = unique_email("later")
+    invited = await api.client.post(
+        f"{PROJECTS}/{project['id']}/members",
+        json={"email": email, "role": "editor"},
+        headers=owner.headers,
+    )
+    assert invited.status_code == 202, invited.text
+    newcomer = await api.user(email)
+    before = (await api.client.get(PROJECTS, headers=newcomer.headers)).json()["items"]
+    assert [(p["name"], p["is_inbox"]) for p in before] == [("Inbox", True)]
+    await mailing.turns()
+    (message,) = [m for m in mailing.take() if m["To"] == email]
+    confirmed = await api.client.post(CONFIRM, json={"token": link_token(message)})
+    assert confirmed.status_code == 200, confirmed.text
+    after = (await api.client.get(PROJECTS, headers=newcomer.headers)).json()["items"]
+    assert {p["id"]: p["role"] for p in after}[project["id"]] == "editor"
+    task = await api.create_task(newcomer, project_id=project["id"], title="joined")
+    assert task["project_id"] == project["id"]

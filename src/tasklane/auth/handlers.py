@@ -16,6 +16,7 @@ from tasklane.core.context import AppContext
 from tasklane.core.errors import Unauthorized
 from tasklane.core.types import utcnow
 from tasklane.events import service as events
+from tasklane.projects import service as projects
 from tasklane.users import service as users
 from tasklane.users.schemas import UserOut
 
@@ -28,6 +29,7 @@ async def register(ctx: AppContext, *, email: str, password: str, name: str) -> 
             uow.conn, email=email, name=name, password_hash=password_hash
         )
         await users.ask_verification(uow.conn, user.id)  # mailed by the notification service
+        await projects.create_inbox(uow.conn, user.id)
         return user
 
 
@@ -144,6 +146,8 @@ async def confirm_email(ctx: AppContext, token: str) -> EmailConfirmed:
     kept (the user proved they hold the new address; the old one was told)."""
     async with ctx.db.unit_of_work() as uow:
         done = await users.confirm_email(uow.conn, token)
+        # The address is proven: the projects shared with it while it waited are joined.
+        await projects.bind_invitations(uow.conn, done.user_id, done.email)
         uow.after_commit(lambda: users.forget_profile(ctx, done.user_id))
     return EmailConfirmed(email=done.email, changed=done.changed)
 
