@@ -3,8 +3,9 @@ instances on the suite's database and nginx in front (deploy/nginx), all on 127.
 
 TLS 1.2 and 1.3 only, HTTP redirected to HTTPS, HSTS and the app's security headers through
 nginx (on the files nginx serves itself too), requests spread over the instances, and a load
-run during which an instance is killed and restarted: no GET fails, and every write answered
-with a 2xx is in the database afterwards.
+run during which an instance is killed and brought back by the cluster's monitor: no GET
+fails, and every write answered with a 2xx is in the database afterwards. (The supervision
+itself, kill by kill, is test_cluster_supervision's.)
 
 These tests run in each database pass, against that pass's database: the instances share it
 the way production instances share MariaDB or PostgreSQL, so the load run's "every
@@ -14,6 +15,7 @@ acknowledged write is there" is checked on each of the three.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import signal
@@ -104,7 +106,7 @@ def cluster(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
         # The instances serve the same build, so their answers can be compared with nginx's.
         env={"TASKLANE_WEB_DIST_DIR": str(dist)},
     )
-    cluster.start()
+    cluster.start(monitor=True)
     try:
         yield cluster
     finally:
@@ -359,11 +361,10 @@ class LoadRun:
         try:
             time.sleep(2)
             reads_before_kill = len(self.reads)
+            killed = cluster.instances[victim].pid
             cluster.signal_instance(victim, signal.SIGKILL)
             assert cluster.wait_instance(victim, timeout=10)
-            time.sleep(1)
-            reads_while_down = len(self.reads)
-            cluster.start_instance(victim)  # same port; returns once /readyz answers 200
+            reads_while_down = wait_until_back(cluster, victim, killed, lambda: len(self.reads))
             time.sleep(2)
         finally:
             self.stop.set()
@@ -372,7 +373,23 @@ class LoadRun:
         return {"before_kill": reads_before_kill, "while_down": reads_while_down}
 
 
-async def test_load_run_survives_an_instance_killed_and_restarted(
+def wait_until_back(cluster: Any, index: int, killed: int, mark: Any) -> Any:
+    """Wait until the monitor has started the instance again on its port (a new supervisor,
+    /readyz 200); ``mark()`` as it was just before."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        marked = mark()
+        cluster.refresh()
+        instance = cluster.instances[index]
+        if instance.pid != killed:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{instance.url}/readyz", timeout=2).status_code == 200:
+                    return marked
+        time.sleep(0.1)
+    raise AssertionError(f"instance {index} was not back within 60 s")
+
+
+async def test_load_run_survives_an_instance_killed_and_brought_back(
     cluster: Any, tls: ssl.SSLContext, ctx: AppContext
 ) -> None:
     load = LoadRun(cluster, tls)
