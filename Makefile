@@ -63,9 +63,14 @@ run: install web-build
 	$(BIN)/tasklane serve --host $(HOST) --port $(PORT)
 
 # A real local deployment: INSTANCES API processes behind nginx (TLS on https://localhost:8443).
+# INSTANCES instances, a private Redis (shared limits, revocations, caches) and nginx with TLS,
+# watched by a monitor that starts again what dies (docs/operations.md, "The single-machine
+# cluster"). Ports and signing key are kept in var/cluster: sessions survive a restart.
+# CLUSTER_ARGS=--no-redis runs without Redis (limits count per process).
 cluster: install web-build system-deps
-	$(BIN)/python scripts/cluster.py start --instances $(INSTANCES) --workers $(WORKERS)
+	$(BIN)/python scripts/cluster.py start --instances $(INSTANCES) --workers $(WORKERS) $(CLUSTER_ARGS)
 
+# Stops everything the cluster started, whatever died before; fails if a port still answers.
 cluster-stop:
 	$(BIN)/python scripts/cluster.py stop
 

@@ -545,6 +545,11 @@ class Cluster:
             python=python,
         )
         if redis and "TASKLANE_REDIS_URL" not in settings_env:
+            if shutil.which("redis-server") is None:
+                raise ClusterError(
+                    "redis-server is not installed: apt-get install -y redis-server "
+                    "(or set TASKLANE_REDIS_URL, or --no-redis: limits then count per process)"
+                )
             cluster.redis_port = (old.redis_port if old else 0) or free_port()
             cluster.redis_password = (old.redis_password if old else "") or secrets.token_hex(24)
             cluster.env["TASKLANE_REDIS_URL"] = cluster.redis_url
