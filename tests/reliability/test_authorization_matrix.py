@@ -2,8 +2,9 @@
 every path is classified here (public or authenticated), and the test fails for an operation
 the table does not know, so a new route is covered the day it lands.
 
-- (a) other user's ids: user A owns a task and a notification; user B calls every
-  authenticated operation with A's ids. Someone else's task or notification is a 404,
+- (a) other user's ids: user A owns a task, a notification and a project (with an invitation
+  that waits); user B calls every authenticated operation with A's ids. Someone else's task,
+  notification, project, member or invitation is a 404,
   administration is a 403 for a user, and A's data is unchanged afterwards.
 - (b) bad credentials: no token, an expired one, one signed with another Ed25519 key,
   ``alg: none``, a wrong audience, and the refresh token as a bearer token: every
@@ -132,6 +133,30 @@ TABLE: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/notifications/read-all"): Call("authenticated", foreign=(204,)),
     ("POST", "/api/v1/notifications/{notification_id}/read"): Call("authenticated", foreign=(404,)),
     ("GET", "/api/v1/events"): Call("authenticated", foreign=(200,), stream=True),
+    ("GET", "/api/v1/projects"): OWN,
+    ("POST", "/api/v1/projects"): Call(
+        "authenticated", body=lambda ids: {"name": "B's project"}, foreign=(201,)
+    ),
+    ("GET", "/api/v1/projects/{project_id}"): Call("authenticated", foreign=(404,)),
+    ("PATCH", "/api/v1/projects/{project_id}"): Call(
+        "authenticated", body=lambda ids: {"name": "Taken"}, foreign=(404,)
+    ),
+    ("DELETE", "/api/v1/projects/{project_id}"): Call("authenticated", foreign=(404,)),
+    ("GET", "/api/v1/projects/{project_id}/members"): Call("authenticated", foreign=(404,)),
+    ("POST", "/api/v1/projects/{project_id}/members"): Call(
+        "authenticated",
+        body=lambda ids: {"email": f"b-{uuid.uuid4().hex[:12]}@example.com", "role": "owner"},
+        foreign=(404,),
+    ),
+    ("PATCH", "/api/v1/projects/{project_id}/members/{user_id}"): Call(
+        "authenticated", body=lambda ids: {"role": "viewer"}, foreign=(404,)
+    ),
+    ("DELETE", "/api/v1/projects/{project_id}/members/{user_id}"): Call(
+        "authenticated", foreign=(404,)
+    ),
+    ("DELETE", "/api/v1/projects/{project_id}/invitations/{invitation_id}"): Call(
+        "authenticated", foreign=(404,)
+    ),
 }
 
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
@@ -232,9 +257,13 @@ async def owner_state(api: Api, owner: User, ids: Ids) -> dict[str, Any]:
     me = await client.get("/api/v1/users/me", headers=headers)
     notes = await client.get("/api/v1/notifications", headers=headers)
     unread = await client.get("/api/v1/notifications/unread-count", headers=headers)
-    for response in (task, tasks, me, notes, unread):
+    project = await client.get(f"/api/v1/projects/{ids['project_id']}", headers=headers)
+    members = await client.get(f"/api/v1/projects/{ids['project_id']}/members", headers=headers)
+    for response in (task, tasks, me, notes, unread, project, members):
         assert response.status_code == 200, response.text
     return {
+        "project": project.json(),
+        "members": members.json(),
         "task": task.json(),
         "etag": task.headers["etag"],
         "tasks": tasks.json(),
@@ -266,7 +295,23 @@ async def owner_with_data(api: Api, ctx: AppContext) -> tuple[User, Ids]:
     finally:
         await worker.close()
     assert items, "the reminder never fired"
-    ids = {"task_id": task["id"], "notification_id": items[0]["id"], "user_id": owner.id}
+    project = await api.client.post(
+        "/api/v1/projects", json={"name": "A's project"}, headers=owner.headers
+    )
+    assert project.status_code == 201, project.text
+    invitation = await api.client.post(
+        f"/api/v1/projects/{project.json()['id']}/members",
+        json={"email": f"a-guest-{uuid.uuid4().hex[:12]}@example.com", "role": "viewer"},
+        headers=owner.headers,
+    )
+    assert invitation.status_code == 202, invitation.text
+    ids = {
+        "task_id": task["id"],
+        "notification_id": items[0]["id"],
+        "user_id": owner.id,
+        "project_id": project.json()["id"],
+        "invitation_id": invitation.json()["id"],
+    }
     return owner, ids
 
 
@@ -327,6 +372,8 @@ async def test_another_users_ids_never_leak_or_change_anything(
         ids["notification_id"],
         before["me"]["email"],
         before["task"]["title"],
+        before["project"]["name"],
+        before["members"]["invitations"][0]["email"],
     }
     cells = 0
     for method, path in operations(app):
