@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tasklane.auth.models import refresh_tokens, sessions
+from tasklane.auth.models import known_devices, refresh_tokens, sessions
 from tasklane.core.context import AppContext
 from tasklane.core.security import hash_refresh_token, new_refresh_token
 from tasklane.core.types import utcnow, uuid7
@@ -52,7 +52,7 @@ async def crowd(ctx: AppContext) -> None:
     """Other accounts with many sessions, so a scan would have rows to read; statistics
     refreshed so the planner knows it."""
     now = utcnow()
-    user_rows, session_rows, token_rows = [], [], []
+    user_rows, session_rows, token_rows, device_rows = [], [], [], []
     for n in range(OTHER_USERS):
         user_id = uuid7()
         user_rows.append(
@@ -88,13 +88,25 @@ async def crowd(ctx: AppContext) -> None:
                     "created_at": now,
                 }
             )
+            device_rows.append(
+                {
+                    "id": uuid7(),
+                    "user_id": user_id,
+                    "device_hash": hash_refresh_token(new_refresh_token()),
+                    "fingerprint": hash_refresh_token(new_refresh_token()),
+                    "session_id": session_id,
+                    "created_at": now,
+                    "last_seen_at": now,
+                }
+            )
     async with ctx.db.transaction() as conn:
         await conn.execute(insert(users), user_rows)
         await conn.execute(insert(sessions), session_rows)
         await conn.execute(insert(refresh_tokens), token_rows)
+        await conn.execute(insert(known_devices), device_rows)
     async with ctx.db.primary_reader() as conn:
         dialect = conn.dialect.name
-        for table in ("users", "sessions", "refresh_tokens"):
+        for table in ("users", "sessions", "refresh_tokens", "known_devices"):
             if dialect == "mysql":
                 await conn.exec_driver_sql(f"ANALYZE TABLE {table}")
             elif dialect == "postgresql":

@@ -178,20 +178,17 @@ async def touch_device(
 
 
 async def prune_devices(conn: AsyncConnection, user_id: uuid.UUID, keep: int) -> None:
-    """Forget the account's devices beyond the ``keep`` seen most recently."""
-    stale = list(
-        (
-            await conn.execute(
-                select(known_devices.c.id)
-                .where(known_devices.c.user_id == user_id)
-                .order_by(known_devices.c.last_seen_at.desc(), known_devices.c.id.desc())
-                .offset(keep)
-                .limit(1000)
-            )
-        ).scalars()
+    """Forget the account's devices beyond the ``keep`` seen most recently (an account has a
+    few dozen at most: they are read through the user's index and sorted here)."""
+    stmt = select(known_devices.c.id, known_devices.c.last_seen_at).where(
+        known_devices.c.user_id == user_id
     )
-    if stale:
-        await conn.execute(delete(known_devices).where(known_devices.c.id.in_(stale)))
+    rows = list((await conn.execute(stmt)).all())
+    if len(rows) <= keep:
+        return
+    rows.sort(key=lambda row: (row.last_seen_at, row.id), reverse=True)
+    stale = [row.id for row in rows[keep:]]
+    await conn.execute(delete(known_devices).where(known_devices.c.id.in_(stale)))
 
 
 async def device_for_update(conn: AsyncConnection, device_id: uuid.UUID) -> AnyRow | None:
