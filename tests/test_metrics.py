@@ -6,7 +6,11 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
+import re
+import ssl
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,8 @@ from tasklane.core import metrics
 from tasklane.core.context import AppContext
 from tasklane.observability import Sampler, configure_logging
 from tasklane.settings import Settings
-from tests.helpers import Api, assert_problem
+from tests import cluster_support as support
+from tests.helpers import Api, assert_problem, live_account
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -230,20 +235,27 @@ async def test_json_logs_carry_the_request_id(own_app: Any, settings: Settings) 
     assert outside["request_id"] is None
 
 
-def test_served_instance_adds_up_its_workers_in_multiprocess_mode(
-    make_instance: Any, tmp_path: Path
-) -> None:
-    var = tmp_path / "var"
-    # What a previous run of the instance left is emptied at start.
-    cluster = make_instance(workers=2, TASKLANE_VAR_DIR=str(var))
+@pytest.fixture(scope="module")
+def cluster(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """nginx in front of one instance of two worker processes (scripts/cluster.py)."""
+    support.require_tools("nginx", "openssl")
+    root = tmp_path_factory.mktemp("metrics-cluster")
+    cluster = support.new_cluster(root / "run", settings.database_url, instances=1, workers=2)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop(quiet=True)
+
+
+def test_an_instance_adds_up_its_workers_in_multiprocess_mode(cluster: Any) -> None:
     instance = cluster.instances[0]
-    files = var / "metrics" / f"127.0.0.1-{instance.port}"
-    assert files.is_dir()
+    files = cluster.root / "var" / "metrics" / f"127.0.0.1-{instance.port}"
     sent = 30
     for _ in range(sent):  # a connection each: the kernel spreads them over the workers
         with httpx.Client(base_url=instance.url, timeout=30) as client:
             assert client.get("/livez").status_code == 200
-    # Both workers write their samples to the instance's directory...
+    # Both workers write their samples to the instance's own directory...
     pids = {path.stem.rsplit("_", 1)[1] for path in files.glob("*.db")}
     assert len(pids) >= 2, sorted(files.iterdir())
     # ...and whichever worker answers the scrape adds up all of them.
@@ -251,3 +263,49 @@ def test_served_instance_adds_up_its_workers_in_multiprocess_mode(
         with httpx.Client(base_url=instance.url, timeout=30) as client:
             samples = parse(client.get("/metrics").text)
         assert requests(samples, "GET", "/livez", 200) == sent
+
+
+async def test_open_event_streams_are_counted(cluster: Any) -> None:
+    instance = cluster.instances[0]
+    async with httpx.AsyncClient(base_url=instance.url, timeout=30) as client:
+        headers, _ = await live_account(client)
+
+        async def open_streams() -> float:
+            scraped = parse((await client.get("/metrics")).text)
+            return value(scraped, "tasklane_sse_connections")
+
+        assert await open_streams() == 0
+        async with client.stream("GET", "/api/v1/events", headers=headers) as response:
+            assert response.status_code == 200
+            assert await open_streams() == 1
+        for _ in range(100):  # the worker sees the stream end when it next writes to it
+            if await open_streams() == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await open_streams() == 0
+
+
+def test_nginx_passes_its_request_id_on_and_keeps_the_metrics_private(cluster: Any) -> None:
+    tls = ssl.create_default_context(cafile=str(cluster.cert))
+    with httpx.Client(base_url=cluster.https_url, verify=tls, timeout=30) as edge:
+        marker = uuid.uuid4().hex
+        response = edge.get("/livez", params={"m": marker})
+        assert response.status_code == 200
+        request_id = response.headers["x-request-id"]
+        assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+        # The id the app returned is the one nginx made and logged for this request.
+        log = cluster.root / "nginx" / "logs" / "access.log"
+        for _ in range(100):  # nginx flushes its log buffer every second
+            lines = [line for line in log.read_text().splitlines() if marker in line]
+            if lines:
+                break
+            time.sleep(0.1)
+        assert lines, "the request is not in nginx's access log"
+        assert f"rid={request_id}" in lines[0]
+        # /metrics is not served to anyone coming through nginx (which answers unknown paths
+        # with the web app's page, or passes them to an instance that refuses them).
+        through = edge.get("/metrics")
+        assert "# TYPE" not in through.text
+        assert through.status_code in (200, 404)
+        if through.status_code == 200:
+            assert through.headers["content-type"].startswith("text/html")
