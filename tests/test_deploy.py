@@ -494,3 +494,32 @@ def test_the_migration_job_can_be_applied_first_with_what_it_needs(overlay: str)
         if "configMapRef" in source:
             assert ("ConfigMap", source["configMapRef"]["name"]) in names
     assert not {kind for kind, _ in names} & {"Deployment", "StatefulSet"}
+
+
+def test_compose_nginx_configuration_is_accepted_by_nginx(tmp_path: Path) -> None:
+    """`nginx -t` on deploy/compose/nginx.conf, with what this machine's older nginx lacks
+    replaced (the service names become loopback, `resolve` and `http2 on` go; the compose
+    image's nginx has both) and a throw-away certificate."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists() or not shutil.which("openssl"):
+        pytest.skip("nginx and openssl are needed (make system-deps)")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-keyout", str(tmp_path / "tls.key"), "-out", str(tmp_path / "tls.crt")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    conf = (ROOT / "deploy" / "compose" / "nginx.conf").read_text()
+    conf = re.sub(r"server (auth|tasks|notifications):8000 resolve", r"server 127.0.0.1:8000", conf)
+    conf = conf.replace("        http2 on;\n", "")
+    conf = re.sub(r"(?<= )/tmp/", f"{tmp_path}/", conf)
+    conf = conf.replace("/etc/nginx/tls/", f"{tmp_path}/")
+    conf = conf.replace("/etc/nginx/mime.types", str(ROOT / "deploy" / "nginx" / "mime.types"))
+    (tmp_path / "nginx.conf").write_text(conf)
+    checked = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
