@@ -23,9 +23,12 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -501,3 +504,294 @@ async def test_lag_and_stopped_replication_send_reads_to_the_primary(
             assert shown["state"] == "lagging", shown
             assert shown["lag_seconds"] > 3, shown
             assert shown["in_use"] is False
+
+
+# --- a real `tasklane serve --workers 2` ---------------------------------------------------
+
+
+@dataclass
+class Served:
+    """One running ``tasklane serve --workers 2`` on the pair (its own process group)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def client(self) -> httpx.AsyncClient:
+        """A client that opens a new connection per request, so the two workers share the
+        requests."""
+        return httpx.AsyncClient(
+            base_url=self.url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0)
+        )
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def serve(pair: Pair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Starts (once per set of settings) a real instance of two workers on the pair; all are
+    stopped at the end of the module."""
+    started: dict[tuple[tuple[str, str], ...], Served] = {}
+
+    def start(**extra: str) -> Served:
+        key = tuple(sorted(extra.items()))
+        if key in started:
+            return started[key]
+        root = tmp_path_factory.mktemp("served")
+        port = _free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TASKLANE_")},
+            "TASKLANE_ENVIRONMENT": "test",
+            "TASKLANE_DATABASE_URL": pair.primary_url,
+            "TASKLANE_DATABASE_REPLICA_URLS": pair.replica_url,
+            "TASKLANE_VAR_DIR": str(root / "var"),
+            "TASKLANE_RATE_LIMIT_ENABLED": "false",
+            "TASKLANE_WORKER_EMBEDDED": "false",
+            "TASKLANE_DATABASE_REPLICA_RETRY_SECONDS": "1",
+            # A read caught by a freeze gives up after this long (the test waits for it).
+            "TASKLANE_DB_STATEMENT_TIMEOUT": "3",
+            "TASKLANE_SHUTDOWN_DRAIN_SECONDS": "0",
+            **{f"TASKLANE_{name.upper()}": value for name, value in extra.items()},
+        }
+        command = [sys.executable, "-m", "tasklane.cli", "serve", "--no-migrate"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+        with (root / "serve.log").open("wb") as log:
+            process = subprocess.Popen(
+                command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        served = started[key] = Served(f"http://127.0.0.1:{port}", process)
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{served.url}/readyz", timeout=2).status_code == 200:
+                    return served
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"tasklane serve did not start:\n{(root / 'serve.log').read_text()}")
+            time.sleep(0.2)
+
+    try:
+        yield start
+    finally:
+        for served in started.values():  # all at once, then wait for each
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(served.process.pid, signal.SIGTERM)
+        for served in started.values():
+            served.stop()
+
+
+async def replica_in_use(served: Served, wanted: bool = True) -> None:
+    """Wait until both workers say (on /readyz) that reads go to the replica (or do not)."""
+    streak = 0
+    deadline = time.monotonic() + CATCH_UP
+    async with served.client() as client:
+        while streak < 6:  # six answers in a row, from whichever worker took each
+            (shown,) = (await client.get("/readyz")).json()["replicas"]
+            streak = streak + 1 if shown["in_use"] is wanted else 0
+            if time.monotonic() > deadline:
+                pytest.fail(f"the replica's use never became {wanted}: {shown}")
+            await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def served_delay(pair: Pair, served: Served, seconds: int) -> AsyncIterator[None]:
+    pair.sync()
+    pair.run("delay", str(seconds))
+    try:
+        await replica_in_use(served)
+        yield
+    finally:
+        pair.run("delay", "0")
+        pair.sync()
+
+
+@dataclass
+class Writer:
+    """A user signed in on two devices (two sessions)."""
+
+    user: User
+    other_device: dict[str, str]
+
+
+async def writer_on(api: Api) -> Writer:
+    user = await api.user()
+    login = await api.login(user.email)
+    assert login.status_code == 200, login.text
+    return Writer(user, {"Authorization": f"Bearer {login.json()['access_token']}"})
+
+
+async def stale_reads(client: httpx.AsyncClient, writer: Writer, task: dict[str, Any]) -> int:
+    """Reads of the writer's task, by both devices, by id and in the list, that do not show
+    it as last written."""
+    stale = 0
+    for headers in (writer.user.headers, writer.other_device):
+        one = await client.get(f"/api/v1/tasks/{task['id']}", headers=headers)
+        if one.status_code != 200 or one.json()["title"] != task["title"]:
+            stale += 1
+        page = await client.get("/api/v1/tasks?limit=100", headers=headers)
+        assert page.status_code == 200, page.text
+        titles = {item["id"]: item["title"] for item in page.json()["items"]}
+        if titles.get(task["id"]) != task["title"]:
+            stale += 1
+    return stale
+
+
+async def write_and_read(client: httpx.AsyncClient, writer: Writer, number: int) -> int:
+    """Create a task, read it back, rename it, read it back: the stale reads seen."""
+    created = await client.post(
+        "/api/v1/tasks", json={"title": f"new {number}"}, headers=writer.user.headers
+    )
+    assert created.status_code == 201, created.text
+    task = created.json()
+    stale = await stale_reads(client, writer, task)
+    renamed = await client.patch(
+        f"/api/v1/tasks/{task['id']}",
+        json={"title": f"renamed {number}"},
+        headers={**writer.user.headers, "If-Match": created.headers["ETag"]},
+    )
+    assert renamed.status_code == 200, renamed.text
+    return stale + await stale_reads(client, writer, renamed.json())
+
+
+@pytest.fixture(params=[False, True], ids=["without-redis", "with-redis"])
+def redis_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    if not request.param:
+        return {}
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return {"redis_url": server.url}
+
+
+async def test_two_workers_never_show_a_writer_a_stale_read_10s_behind(
+    pair: Pair, serve: Any, primary: AsyncEngine, redis_env: dict[str, str]
+) -> None:
+    """A replica 10 s behind stays in use (the limit is 15 s here): what keeps a writer's
+    reads, on either worker and either device, off it is the write tracking the two worker
+    processes share (or Redis)."""
+    served = serve(
+        database_replica_max_lag_seconds="15", read_your_writes_seconds="20", **redis_env
+    )
+    async with served.client() as client:
+        api = Api(client)
+        writer, bystander = await writer_on(api), await api.user()
+        async with served_delay(pair, served, 10):
+            # The replica is read from: a row only the primary has is missing for others.
+            hidden = await write_on_primary(primary, bystander, "not on the replica yet")
+            misses = [
+                (await client.get(f"/api/v1/tasks/{hidden}", headers=bystander.headers)).status_code
+                for _ in range(6)
+            ]
+            assert misses == [404] * 6
+            stale = [await write_and_read(client, writer, number) for number in range(8)]
+    assert sum(stale) == 0, stale  # of 8 * 8 reads
+
+
+async def test_two_workers_stop_reading_a_replica_60s_behind(
+    pair: Pair, serve: Any, primary: AsyncEngine, redis_env: dict[str, str]
+) -> None:
+    """With the default limit (3 s) a replica a minute behind is left within seconds: a
+    writer's reads never find it stale, during the read-your-writes window or after it, and
+    the others' reads go to the primary too. Not waited out: shown by where reads go."""
+    served = serve(**redis_env)
+    async with served.client() as client:
+        api = Api(client)
+        writer, bystander = await writer_on(api), await api.user()
+        async with served_delay(pair, served, 60):
+            stale = await write_and_read(client, writer, 0)
+            created = time.monotonic()
+            task = (await client.get("/api/v1/tasks?limit=1", headers=writer.user.headers)).json()
+            # Past the 5 s window, by which time the replica must be out of use.
+            while time.monotonic() - created < 6:
+                stale += await stale_reads(client, writer, task["items"][0])
+                await asyncio.sleep(0.2)
+            await replica_in_use(served, wanted=False)
+            (shown,) = (await client.get("/readyz")).json()["replicas"]
+            assert shown["state"] == "lagging", shown
+            assert shown["lag_seconds"] > 3, shown
+            hidden = await write_on_primary(primary, bystander, "on the primary only")
+            found = await client.get(f"/api/v1/tasks/{hidden}", headers=bystander.headers)
+            assert found.status_code == 200, found.text
+    assert stale == 0
+
+
+async def test_a_frozen_replica_fails_no_get_after_the_first_second(
+    pair: Pair, serve: Any, primary: AsyncEngine
+) -> None:
+    """SIGSTOP: the server still accepts TCP connections but answers nothing. Reads caught
+    in flight may fail; every GET sent a second after the freeze or later answers 200."""
+    served = serve()
+    async with served.client() as client:
+        reader = await Api(client).user()
+    task_id = await write_on_primary(primary, reader, "read all along")
+    pair.sync()
+    await replica_in_use(served)
+    outcomes: list[tuple[float, int]] = []
+    frozen_at = float("inf")
+
+    async def keep_reading(stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            while not stop.is_set():
+                began = time.monotonic()
+                try:
+                    status = (
+                        await client.get(f"/api/v1/tasks/{task_id}", headers=reader.headers)
+                    ).status_code
+                except httpx.HTTPError:
+                    status = 0
+                outcomes.append((began - frozen_at, status))
+
+    stop = asyncio.Event()
+    readers = [asyncio.create_task(keep_reading(stop)) for _ in range(6)]
+    try:
+        await asyncio.sleep(0.5)
+        frozen_at = time.monotonic()
+        pair.run("freeze", "replica")
+        await asyncio.sleep(3)
+        (shown,) = (await httpx.AsyncClient(base_url=served.url).get("/readyz")).json()["replicas"]
+        assert shown["state"] == "unreachable", shown
+    finally:
+        stop.set()
+        await asyncio.gather(*readers)
+        pair.run("thaw")
+    after_a_second = [status for offset, status in outcomes if offset >= 1.0]
+    assert len(after_a_second) > 20, outcomes
+    assert set(after_a_second) == {200}, [o for o in outcomes if o[1] != 200]
+    await replica_in_use(served)  # back in use once it answers again
+
+
+async def test_reads_leave_a_replica_whose_sql_thread_stopped(
+    pair: Pair, serve: Any, primary: AsyncEngine
+) -> None:
+    served = serve()
+    async with served.client() as client:
+        reader = await Api(client).user()
+        pair.sync()
+        await replica_in_use(served)
+        pair.run("pause")
+        try:
+            paused_at = time.monotonic()
+            hidden = await write_on_primary(primary, reader, "after replication stopped")
+            while (
+                await client.get(f"/api/v1/tasks/{hidden}", headers=reader.headers)
+            ).status_code != 200:
+                # Within the lag limit (3 s); the status says at once that it stopped.
+                assert time.monotonic() - paused_at < 3, "reads stayed on a stopped replica"
+                await asyncio.sleep(0.05)
+            (shown,) = (await client.get("/readyz")).json()["replicas"]
+            assert shown == {"replica": 1, "state": "stopped", "lag_seconds": None, "in_use": False}
+        finally:
+            pair.run("resume")
+    await replica_in_use(served)

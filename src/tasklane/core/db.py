@@ -368,8 +368,7 @@ class Database:
         """Autocommit reads that may be a little stale: a replica when one is configured,
         healthy and allowed for this request (see the module docstring), else the primary."""
         if self.replicas and await self._replica_allowed():
-            if self._first_check is None:
-                self._start_checks()
+            self._ensure_checks()
             if self._first_check is not None and not self._first_check.done():
                 await asyncio.shield(self._first_check)  # only the first reads of a process
             for replica in self._in_turn():
@@ -400,12 +399,14 @@ class Database:
     async def primary_reader(self) -> AsyncIterator[AsyncConnection]:
         """Autocommit reads that must see the latest commit (cache fills, session checks):
         always the primary, never a replica."""
+        self._ensure_checks()
         async with self._bounded(), self.read_engine.connect() as conn:
             yield conn
 
     async def ping(self) -> None:
         """One round trip to the primary. Bound it with ``asyncio.timeout``: a connection
         cancelled mid-statement is discarded, not returned to the pool."""
+        self._ensure_checks()
         async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
@@ -474,11 +475,13 @@ class Database:
             for index, replica in enumerate(self.replicas, start=1)
         ]
 
-    def _start_checks(self) -> None:
-        """Start this process's replica checks (at the first read that may use a replica:
-        the engines are made outside any event loop). The reads wait for the first round."""
-        self._first_check = asyncio.create_task(self.check_replicas())
-        self._checks = asyncio.create_task(self._check_forever())
+    def _ensure_checks(self) -> None:
+        """Start this process's replica checks, at its first use of the database (the engines
+        are made outside any event loop); reads that may use a replica wait for the first
+        round."""
+        if self._checks is None and self.replicas:
+            self._first_check = asyncio.create_task(self.check_replicas())
+            self._checks = asyncio.create_task(self._check_forever())
 
     async def _check_forever(self) -> None:
         interval = self.settings.database_replica_check_interval_seconds
