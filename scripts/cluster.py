@@ -769,12 +769,16 @@ class Cluster:
         instance = self.instances[index]
         orphaned = [g for g in instance.groups if not alive(g) and group_alive(g)]
         left = wait_groups_empty(orphaned, timeout)
+        # A process of this cluster on the port that no record names (a monitor killed
+        # between starting an instance and writing it down).
+        strays = listeners([instance.port])[instance.port] & set(marked_processes(self.root))
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError):
+                left.append(os.getpgid(pid))
         for pgid in left:
             kill_group(pgid)
         wait_groups_empty(left, 5)
         instance.groups = [g for g in instance.groups if group_alive(g)]
-        if instance.pid and not alive(instance.pid):
-            instance.pid = 0
         self._record_instance(index)
         return left
 
@@ -926,8 +930,10 @@ class Cluster:
     def _exit_status(self, pid: int) -> str:
         self.reap()
         code = self._exits.get(pid)
+        if not pid:
+            return "is not running"
         if code is None:
-            return "exited"
+            return "is gone"
         return f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
 
     def _watch_instance(self, index: int, backoff: Backoff, stopping: Callable[[], bool]) -> None:
@@ -960,6 +966,7 @@ class Cluster:
                 self.start_instance(index, cancel=stopping)
             except ClusterError as error:
                 backoff.start_failed(time.monotonic())
+                backoff.dead_pid = instance.pid  # announced here
                 self.log(
                     f"instance {index}: start failed: {error}; next attempt in "
                     f"{backoff.delay():.0f} s"
@@ -993,6 +1000,7 @@ class Cluster:
             self.start_redis() if name == "redis" else self.start_nginx()
         except ClusterError as error:
             backoff.start_failed(time.monotonic())
+            backoff.dead_pid = getattr(self, attribute)  # announced here
             self.log(f"{name}: start failed: {error}; next attempt in {backoff.delay():.0f} s")
             return
         new_pid: int = getattr(self, attribute)
@@ -1057,7 +1065,7 @@ class Cluster:
         self.reap()
         with contextlib.suppress(OSError):
             self.log("stopping")
-        groups = []
+        groups: list[int] = []
         for instance in self.instances:
             if instance.pid and alive(instance.pid):
                 self.signal_instance(instance.index, signal.SIGTERM)
