@@ -174,7 +174,7 @@ export async function logIn(page: Page, account: Account): Promise<void> {
 
 /**
  * Visits every screen, calling `check(name)` on each once it has loaded: log in, sign up, forgot
- * and reset password, then (logged in through the form) dashboard, the notifications list,
+ * and reset password, then (logged in through the form) dashboard, today, upcoming, the notifications list,
  * shortcuts help, tasks, new-task and edit dialogs, board, settings and the 404 page. The account needs a task for the edit dialog.
  */
 export async function everyScreen(page: Page, account: Account, check: (screen: string) => Promise<void>) {
@@ -199,6 +199,14 @@ export async function everyScreen(page: Page, account: Account, check: (screen: 
   await page.getByText("All tasks").waitFor();
   await loaded(page);
   await check("dashboard");
+  await nav(page, "Today");
+  await page.getByRole("heading", { name: "Today", level: 1 }).waitFor();
+  await loaded(page);
+  await check("today");
+  await nav(page, "Upcoming");
+  await page.getByRole("heading", { name: "Upcoming", level: 1 }).waitFor();
+  await loaded(page);
+  await check("upcoming");
   await page.getByRole("button", { name: /^Notifications/ }).click();
   await page.getByText("Nothing yet.").waitFor();
   await check("notifications");
@@ -229,4 +237,14 @@ export async function everyScreen(page: Page, account: Account, check: (screen: 
   await page.goto("/no/such/page");
   await page.getByRole("heading", { name: "This page does not exist" }).waitFor();
   await check("404");
+}
+
+/** The round checkbox that completes a task in one click. */
+export const doneBox = (page: Page, title: string) => page.getByRole("checkbox", { name: `Complete “${title}”` });
+
+/** Opens a task's row menu and picks an item ("Delete", "Edit", or a status as a menu radio). */
+export async function rowAction(page: Page, title: string, item: string): Promise<void> {
+  await page.getByRole("button", { name: `Actions for “${title}”` }).click();
+  const menu = page.getByRole("menu", { name: `Actions for “${title}”` });
+  await menu.getByRole(item === "Delete" || item === "Edit" ? "menuitem" : "menuitemradio", { name: item }).click();
 }

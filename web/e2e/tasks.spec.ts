@@ -1,6 +1,6 @@
 // The tasks screen: creating, editing, searching, filtering, status changes, deleting with
 // undo, bulk actions, and what happens when the server refuses a change.
-import { expect, loaded, nav, patched, row, test } from "./fixtures";
+import { doneBox, expect, loaded, nav, patched, row, rowAction, test } from "./fixtures";
 
 test("dashboard quick add", async ({ page, audit, shot }) => {
   await page.goto("/");
@@ -77,20 +77,44 @@ test("filter by priority", async ({ page, api, audit, shot }) => {
   await expect(row(page, "Write the quarterly report")).toBeVisible();
 });
 
-test("complete inline", async ({ page, api }) => {
+test("one-click done, and undo", async ({ page, api }) => {
   await api.createTask({ title: "Write the quarterly report" });
   await page.goto("/tasks");
+  const title = page.getByRole("button", { name: "Write the quarterly report", exact: true });
   const saved = patched(page, 200);
-  await page.getByLabel("Status of “Write the quarterly report”").selectOption("done");
+  await doneBox(page, "Write the quarterly report").click();
   await saved;
-  await expect(page.getByRole("button", { name: "Write the quarterly report", exact: true })).toHaveClass(/line-through/);
+  await expect(title).toHaveClass(/line-through/);
+  await expect(doneBox(page, "Write the quarterly report")).toBeChecked();
   expect((await api.findTask("Write the quarterly report")).status).toBe("done");
+  const undone = patched(page, 200);
+  await page.getByRole("status").filter({ hasText: "completed" }).getByRole("button", { name: "Undo" }).click();
+  await undone;
+  await expect(title).not.toHaveClass(/line-through/);
+  expect((await api.findTask("Write the quarterly report")).status).toBe("todo");
+});
+
+test("status from the row menu, by keyboard", async ({ page, api, audit }) => {
+  await api.createTask({ title: "Plan sprint 12" });
+  await page.goto("/tasks");
+  await page.getByRole("button", { name: "Actions for “Plan sprint 12”" }).click();
+  const menu = page.getByRole("menu", { name: "Actions for “Plan sprint 12”" });
+  await expect(menu.getByRole("menuitemradio", { name: "To do" })).toBeFocused();
+  await expect(menu.getByRole("menuitemradio", { name: "To do" })).toHaveAttribute("aria-checked", "true");
+  await audit("row menu");
+  await page.keyboard.press("ArrowDown");
+  const saved = patched(page, 200);
+  await page.keyboard.press("Enter");
+  await saved;
+  await expect(menu).toBeHidden();
+  await expect(page.getByRole("button", { name: "Actions for “Plan sprint 12”" })).toBeFocused();
+  expect((await api.findTask("Plan sprint 12")).status).toBe("in_progress");
 });
 
 test("delete and undo", async ({ page, api }) => {
   await api.createTask({ title: "Write the quarterly report" });
   await page.goto("/tasks");
-  await page.getByRole("button", { name: "Delete “Write the quarterly report”" }).click();
+  await rowAction(page, "Write the quarterly report", "Delete");
   await expect(row(page, "Write the quarterly report")).toHaveCount(0);
   await page.getByRole("button", { name: "Undo" }).click();
   await expect(row(page, "Write the quarterly report")).toBeVisible();
@@ -102,7 +126,7 @@ test("delete for good when the undo toast goes away", async ({ page, api }) => {
   await api.createTask({ title: "Water the plants" });
   await page.goto("/tasks");
   const deleted = page.waitForResponse((r) => r.request().method() === "DELETE" && r.url().includes("/api/v1/tasks/"));
-  await page.getByRole("button", { name: "Delete “Water the plants”" }).click();
+  await rowAction(page, "Water the plants", "Delete");
   await expect(row(page, "Water the plants")).toHaveCount(0);
   await page.getByRole("status").filter({ hasText: "deleted" }).getByRole("button", { name: "Dismiss notification" }).click();
   expect((await deleted).status()).toBe(204);
@@ -113,14 +137,16 @@ test("delete for good when the undo toast goes away", async ({ page, api }) => {
 test("bulk complete and bulk delete", async ({ page, api }) => {
   for (const title of ["Buy stamps", "Post the letters", "Keep this one"]) await api.createTask({ title });
   await page.goto("/tasks");
+  await expect(page.getByLabel("Select “Buy stamps”")).toHaveCount(0);
+  await page.getByRole("button", { name: "Select", exact: true }).click();
   await page.getByLabel("Select “Buy stamps”").check();
   await page.getByLabel("Select “Post the letters”").check();
   const selection = page.getByRole("region", { name: "Selection" });
   await expect(selection).toContainText("2 selected");
   await selection.getByRole("button", { name: "Complete" }).click();
   await expect(page.getByText("2 tasks completed")).toBeVisible();
-  await expect(page.getByLabel("Status of “Buy stamps”")).toHaveValue("done");
-  await expect(page.getByLabel("Status of “Keep this one”")).toHaveValue("todo");
+  await expect(page.getByRole("button", { name: "Buy stamps", exact: true })).toHaveClass(/line-through/);
+  await expect(page.getByRole("button", { name: "Keep this one", exact: true })).not.toHaveClass(/line-through/);
   expect((await api.findTask("Post the letters")).status).toBe("done");
 
   await page.getByLabel("Select “Buy stamps”").check();
@@ -184,14 +210,14 @@ test("optimistic status change rolled back when the API refuses it", async ({ pa
     return route.fulfill({ response });
   });
   const title = page.getByRole("button", { name: "Renew the car insurance", exact: true });
-  const status = page.getByLabel("Status of “Renew the car insurance”");
+  const status = doneBox(page, "Renew the car insurance");
   const refused = patched(page, 404);
-  await status.selectOption("done");
+  await status.click();
   await expect(title).toHaveClass(/line-through/);
-  await expect(status).toHaveValue("done");
+  await expect(status).toBeChecked();
   release();
   await refused;
   await expect(page.getByRole("alert").filter({ hasText: "Not saved" })).toBeVisible();
   await expect(title).not.toHaveClass(/line-through/);
-  await expect(status).toHaveValue("todo");
+  await expect(status).not.toBeChecked();
 });

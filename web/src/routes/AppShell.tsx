@@ -167,8 +167,10 @@ function NavCount({ view }: { view: "today" | "upcoming" }) {
   if (!first) return null;
   const count = `${first.items.length}${first.next_cursor ? "+" : ""}`;
   return (
+    // Out of the link's name ("Today"), in its description ("3 tasks").
     <span
       id={`nav-count-${view}`}
+      aria-hidden="true"
       className="rounded-full bg-slate-200 px-1.5 text-xs tabular-nums text-slate-800 dark:bg-slate-700 dark:text-slate-100"
     >
       {count}

@@ -37,7 +37,7 @@ export default function TodayPage() {
       ) : (
         <>
           {overdue.length > 0 && <TaskGroup id="group-overdue" title="Overdue" tasks={overdue} />}
-          <TaskGroup id="group-today" title={formatDay(today, today, locale)} tasks={dueToday} />
+          {dueToday.length > 0 && <TaskGroup id="group-today" title={formatDay(today, today, locale)} tasks={dueToday} />}
           {list.hasNextPage && (
             <button type="button" className="btn-secondary" onClick={() => void list.fetchNextPage()}>
               Load more
