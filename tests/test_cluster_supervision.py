@@ -49,6 +49,7 @@ from scripts.cluster import (
     main,
     marked_processes,
 )
+from tasklane import cli
 from tasklane.settings import Settings
 from tests import cluster_support as support
 from tests.helpers import refresh_cookie
@@ -395,3 +396,14 @@ def test_the_monitor_backs_off_from_an_instance_that_keeps_dying() -> None:
     backoff.running(200, now, restarted=True)
     backoff.died(now + 31.0)
     assert backoff.next_attempt == now + 31.0
+
+
+def test_tasklane_cluster_runs_the_clusters_commands(
+    running: Running, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tasklane cluster …` is scripts/cluster.py (here: its status)."""
+    statuses = Cluster.load(running.root).report()
+    assert cli.main(["cluster", "status", "--dir", str(running.root)]) == (
+        0 if all(status.ok for status in statuses) else 3
+    )
+    assert capsys.readouterr().out.startswith(f"instance 0: {statuses[0].state} ")

@@ -106,9 +106,35 @@ def _backup_command(args: argparse.Namespace, settings: Settings) -> int:
     return command(args, settings)
 
 
+def _cluster(args: list[str]) -> int:
+    """``tasklane cluster …``: the single-machine cluster of a source checkout
+    (scripts/cluster.py, which renders the checkout's deploy/nginx; docs/operations.md)."""
+    import importlib.util  # noqa: PLC0415
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "cluster.py"
+    spec = importlib.util.spec_from_file_location("tasklane_local_cluster", script)
+    if not script.is_file() or spec is None or spec.loader is None:
+        print(
+            "error: the local cluster runs from a source checkout (scripts/cluster.py)",
+            file=sys.stderr,
+        )
+        return 2
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return int(module.main(args))
+
+
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one branch a command
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["cluster"]:
+        return _cluster(arguments[1:])
     parser = argparse.ArgumentParser(prog="tasklane")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "cluster",
+        help="the local cluster: start | stop | status | restart [N] | run (see cluster --help)",
+    )
     serve = sub.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
