@@ -33,6 +33,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from scripts.cluster import answers
 from tasklane.core.context import AppContext
 from tasklane.core.http import API_CSP
 from tasklane.settings import Settings
@@ -112,6 +113,7 @@ def cluster(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
     finally:
         killed = cluster.stop(quiet=True)  # within drain + grace (+5 s), as documented
     assert killed == [], "a process did not stop after SIGTERM (drain, then graceful stop)"
+    assert [port for port in cluster.ports() if answers(port)] == []
 
 
 @pytest.fixture(scope="module")
