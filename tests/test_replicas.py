@@ -695,8 +695,8 @@ async def test_two_workers_never_show_a_writer_a_stale_read_10s_behind(
                 for _ in range(6)
             ]
             assert misses == [404] * 6
-            stale = [await write_and_read(client, writer, number) for number in range(8)]
-    assert sum(stale) == 0, stale  # of 8 * 8 reads
+            stale = [await write_and_read(client, writer, number) for number in range(6)]
+    assert sum(stale) == 0, stale  # of 6 * 8 reads
 
 
 async def test_two_workers_stop_reading_a_replica_60s_behind(
@@ -759,7 +759,7 @@ async def test_a_frozen_replica_fails_no_get_after_the_first_second(
         await asyncio.sleep(0.5)
         frozen_at = time.monotonic()
         pair.run("freeze", "replica")
-        await asyncio.sleep(3)
+        await asyncio.sleep(2)
         (shown,) = (await httpx.AsyncClient(base_url=served.url).get("/readyz")).json()["replicas"]
         assert shown["state"] == "unreachable", shown
     finally:
