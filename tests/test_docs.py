@@ -6,7 +6,10 @@ import re
 from html.parser import HTMLParser
 
 import httpx
+import pytest
 
+from tasklane.app import create_app
+from tasklane.settings import Settings
 from tests.helpers import assert_problem
 
 
@@ -91,3 +94,18 @@ async def test_docs_assets_are_cached_and_unknown_ones_are_a_problem(
     # Only the files the page uses are served, not whatever else the distribution holds.
     for path in ("/api/docs/assets/redoc.standalone.js", "/api/docs/assets/missing.js"):
         assert_problem(await client.get(path), 404, "not-found")
+
+
+@pytest.mark.parametrize("services", ["tasks", "auth", "notifications", "auth,notifications"])
+def test_each_service_describes_the_whole_api(services: str, settings: Settings) -> None:
+    """Behind the proxy, /api/docs and /api/openapi.json come from whichever service the path
+    is routed to (the task service): each describes the whole API, not its own part."""
+    whole = create_app(settings).openapi()
+    part = settings.model_copy(
+        update={
+            "services": tuple(services.split(",")),
+            "jwks_url": "http://127.0.0.1:9/.well-known/jwks.json",
+        }
+    )
+    schema = create_app(part).openapi()
+    assert schema == whole

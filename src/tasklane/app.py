@@ -53,6 +53,27 @@ def _enabled(settings: Settings, router: APIRouter) -> bool:
     return service is None or service in settings.services
 
 
+def _whole_api(app: FastAPI, settings: Settings) -> FastAPI:
+    """What ``/api/openapi.json`` (and so ``/api/docs``) describes: the whole API, whichever
+    services this process runs. Behind the proxy that routes each path to its service, that
+    is what the origin answers."""
+    missing = [r for r, s in _ROUTER_SERVICES if s not in settings.services]
+    if not missing:
+        return app
+    whole = FastAPI(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    whole.router.routes.extend(app.routes)
+    for router in missing:
+        whole.include_router(router)
+    return whole
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -112,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = problem_openapi(FastAPI.openapi(app))
+            schema = problem_openapi(FastAPI.openapi(_whole_api(app, settings)))
             # The login body is parsed by hand (JSON or form); register its JSON model.
             schema["components"]["schemas"]["LoginIn"] = LoginIn.model_json_schema(
                 ref_template="#/components/schemas/{model}"
