@@ -206,4 +206,4 @@ test: system-deps lint typecheck check-openapi web-check validate-deploy
 
 clean:
 	rm -rf $(VENV) var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache \
-	  web/node_modules web/dist
+	  web/node_modules web/dist tools/node_modules
