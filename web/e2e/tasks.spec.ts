@@ -125,6 +125,7 @@ test("delete and undo", async ({ page, api }) => {
 test("delete for good when the undo toast goes away", async ({ page, api }) => {
   await api.createTask({ title: "Water the plants" });
   await page.goto("/tasks");
+  await expect(row(page, "Water the plants")).toBeVisible();
   const deleted = page.waitForResponse((r) => r.request().method() === "DELETE" && r.url().includes("/api/v1/tasks/"));
   await rowAction(page, "Water the plants", "Delete");
   await expect(row(page, "Water the plants")).toHaveCount(0);
