@@ -257,6 +257,14 @@ def test_compose_starts_in_order_and_runs_each_service_locked_down() -> None:
         assert services[name]["deploy"]["replicas"] >= 2
         assert "--no-migrate" in services[name]["command"]
         assert services["nginx"]["depends_on"][name]["condition"] == "service_healthy"
+    # Only nginx's X-Forwarded-For is believed.
+    common = dict(
+        line.split("=", 1)
+        for line in (ROOT / "deploy" / "env" / "common.env").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    nginx_address = services["nginx"]["networks"]["tasklane"]["ipv4_address"]
+    assert common["TASKLANE_TRUSTED_PROXIES"] == nginx_address
     assert "TASKLANE_JWT_PRIVATE_KEY" in services["auth"]["environment"]
     for name in ("tasks", "notifications", "worker"):
         assert "TASKLANE_JWT_PRIVATE_KEY" not in services[name]["environment"]
