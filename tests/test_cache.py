@@ -89,6 +89,7 @@ async def test_dashboard_stats_are_cached_and_every_task_write_invalidates_them(
                 insert(tasks).values(
                     id=uuid7(),
                     user_id=uuid.UUID(user.id),
+                    project_id=uuid.UUID(task["project_id"]),
                     title="direct",
                     description=None,
                     status="todo",

@@ -160,9 +160,16 @@ async def project(ctx: AppContext, owner: uuid.UUID) -> uuid.UUID:
     return uuid.UUID(str(found))
 
 
-async def _plan(conn: AsyncConnection, query: TaskFilter, user_id: uuid.UUID) -> Any:
+async def _plan(
+    conn: AsyncConnection,
+    query: TaskFilter,
+    user_id: uuid.UUID,
+    project_ids: list[uuid.UUID] | None = None,
+) -> Any:
     dialect = conn.dialect.name
-    statement, params = repo.list_statement(dialect, query)
+    statement, params = repo.list_statement(dialect, query, project_ids is not None)
+    if project_ids is not None:
+        params["project_ids"] = project_ids
     statement = statement.params({**params, **repo.owned_by(user_id)})
     sql = str(statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     if dialect == "mysql":
@@ -288,3 +295,19 @@ async def test_assigned_to_me_never_scans_a_table(ctx: AppContext, owner: uuid.U
     async with ctx.db.reader() as conn:
         plan = await _plan(conn, TaskFilter(assigned_to_me=True), owner)
         _assert_no_scan(plan, conn.dialect.name)
+
+
+@pytest.mark.parametrize(("case", "options", "index"), CASES, ids=[c[0] for c in CASES])
+async def test_lists_with_memberships_read_from_the_primary_use_their_index(
+    ctx: AppContext,
+    project: uuid.UUID,
+    owner: uuid.UUID,
+    case: str,
+    options: dict[str, Any],
+    index: str,
+) -> None:
+    """With read replicas, the caller's projects come from the primary and are bound into the
+    statement: a member's list reads the project's rows in order, as above."""
+    async with ctx.db.reader() as conn:
+        plan = await _plan(conn, TaskFilter(**options), owner, [project])
+        _assert_uses(plan, conn.dialect.name, index)

@@ -138,6 +138,13 @@ async def next_position(conn: AsyncConnection, user_id: uuid.UUID) -> int:
 
 # --- members ------------------------------------------------------------------------------------
 
+_PROJECTS_OF = member_projects(bindparam("user_id"), None)
+
+
+async def projects_of(conn: AsyncConnection, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The projects ``user_id`` is a member of, from the membership index alone."""
+    return list((await conn.execute(_PROJECTS_OF, {"user_id": user_id})).scalars())
+
 
 async def insert_member(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(insert(project_members).values(**values))

@@ -291,6 +291,11 @@ async def member_ids(conn: AsyncConnection, project_id: uuid.UUID) -> list[uuid.
     return [row.user_id for row in await repo.members(conn, project_id)]
 
 
+async def member_of(conn: AsyncConnection, user_id: uuid.UUID) -> list[uuid.UUID]:
+    """The projects whose tasks ``user_id`` may read."""
+    return await repo.projects_of(conn, user_id)
+
+
 async def is_member(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     return await repo.role_of(conn, project_id, user_id) is not None
 

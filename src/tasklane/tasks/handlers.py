@@ -62,16 +62,28 @@ async def _forget_members_stats(
         _forget_stats(ctx, uow, member)
 
 
+async def _memberships(ctx: AppContext, principal: Principal) -> list[uuid.UUID] | None:
+    """With read replicas, the caller's projects as the primary has them: a replica that lags
+    may still count a member who was just removed. Without replicas (None), the read itself
+    joins the memberships: one round trip."""
+    if not ctx.db.replicas:
+        return None
+    async with ctx.db.primary_reader() as conn:
+        return await projects.member_of(conn, principal.user_id)
+
+
 async def read_task(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
+    project_ids = await _memberships(ctx, principal)
     async with ctx.db.reader() as conn:
-        task = await service.get(conn, principal.user_id, task_id)
+        task = await service.get(conn, principal.user_id, task_id, project_ids)
     return task_response(task)
 
 
 async def list_tasks(ctx: AppContext, principal: Principal, query: TaskQuery) -> Response:
     task_filter = service.task_filter(query)  # a bad cursor is refused before any connection
+    project_ids = await _memberships(ctx, principal)
     async with ctx.db.reader() as conn:
-        page = await service.list_tasks(conn, principal.user_id, task_filter)
+        page = await service.list_tasks(conn, principal.user_id, task_filter, project_ids)
     return json_response(page)
 
 

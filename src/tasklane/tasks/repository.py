@@ -28,7 +28,6 @@ from sqlalchemy import (
     false,
     func,
     insert,
-    literal_column,
     or_,
     select,
     type_coerce,
@@ -101,6 +100,12 @@ _MEMBER_OF = projects.member_projects(_OWNER, None).subquery("member_of")
 _VISIBLE = _MEMBER_OF.join(tasks, tasks.c.project_id == _MEMBER_OF.c.project_id)
 
 
+#: :func:`readable` with the caller's projects given (read from the primary when the tasks
+#: are read from a replica, which may still list a member just removed): execute with
+#: ``project_ids``.
+_GIVEN = tasks.c.project_id.in_(bindparam("project_ids", expanding=True))
+
+
 def writable() -> ColumnElement[bool]:
     """The tasks the caller may change: those of the projects they edit or own."""
     return _WRITABLE
@@ -122,21 +127,18 @@ def search_terms(q: str) -> list[str]:
 
 
 def _search_clause(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
-    """Every term must start a word of the title or the description."""
-    if dialect == "postgresql":
-        document = func.to_tsvector(
-            literal_column("'simple'::regconfig"),
-            func.coalesce(tasks.c.title, "") + " " + func.coalesce(tasks.c.description, ""),
-        )
-        query = func.to_tsquery(
-            literal_column("'simple'::regconfig"), " & ".join(f"{t}:*" for t in terms)
-        )
-        return document.op("@@")(query)
-    if dialect == "mysql":
+    """Every term must start a word of the title or the description: after the start of the
+    text or a character that is not a letter, a digit or ``_`` (so ``js`` starts a word of
+    "node.js", ``case`` none of "snake_case"), case-insensitively. One rule on the three
+    databases: the same question finds the same tasks everywhere."""
+    if dialect in {"mysql", "postgresql"}:
         # The caller's own rows, read in the page's order through a (user_id, ...) index until
-        # the page is full: InnoDB's FULLTEXT index would first collect every user's matches
-        # (its cost grew with the whole table; migration 0002 dropped it). A person's list is
-        # thousands of tasks at most, a few milliseconds to scan.
+        # the page is full: a full-text index would first collect every user's matches (its
+        # cost grew with the whole table; migration 0002 dropped InnoDB's), and it splits words
+        # its own way (PostgreSQL's parser keeps "node.js" and e-mail addresses whole and cuts
+        # "snake_case" in two). A person's list is thousands of tasks at most, a few
+        # milliseconds to scan. Both regex dialects (PCRE2, PostgreSQL's ARE) take ``(?i)``
+        # and ``\W`` as Python does.
         patterns = [r"(?i)(^|\W)" + re.escape(term) for term in terms]
         return and_(
             *(
@@ -215,6 +217,7 @@ class _Shape:
     key of the statements built once per shape, a handful in practice."""
 
     dialect: str
+    given: bool  # the caller's projects are bound (see _GIVEN), not joined
     project: bool
     assigned_to_me: bool
     statuses: int  # 0, 1 (an equality, as the index wants) or more (IN)
@@ -230,9 +233,10 @@ class _Shape:
     limit: int
 
     @classmethod
-    def of(cls, dialect: str, f: TaskFilter) -> _Shape:
+    def of(cls, dialect: str, f: TaskFilter, given: bool = False) -> _Shape:
         return cls(
             dialect=dialect,
+            given=given,
             project=f.project_id is not None,
             assigned_to_me=f.assigned_to_me,
             statuses=min(len(f.statuses), 2),
@@ -275,10 +279,13 @@ def _list_params(f: TaskFilter) -> dict[str, Any]:
     return params
 
 
-def list_statement(dialect: str, f: TaskFilter) -> tuple[Select[Any], dict[str, Any]]:
-    """A page's statement and its parameters; execute with ``{**params, **owned_by(user)}``.
-    It asks for ``limit + 1`` rows: the extra one says whether there is a next page."""
-    shape = _Shape.of(dialect, f)
+def list_statement(
+    dialect: str, f: TaskFilter, given: bool = False
+) -> tuple[Select[Any], dict[str, Any]]:
+    """A page's statement and its parameters; execute with ``{**params, **owned_by(user)}``
+    (and ``project_ids`` when ``given``). It asks for ``limit + 1`` rows: the extra one says
+    whether there is a next page."""
+    shape = _Shape.of(dialect, f, given)
     # Searches vary without end: build those each time rather than crowd the cache.
     build = _build_list_statement.__wrapped__ if shape.terms else _build_list_statement
     return build(shape), _list_params(f)
@@ -286,7 +293,7 @@ def list_statement(dialect: str, f: TaskFilter) -> tuple[Select[Any], dict[str, 
 
 @lru_cache(maxsize=512)
 def _build_list_statement(shape: _Shape) -> Select[Any]:
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [_GIVEN] if shape.given else []
     if shape.project:
         where.append(tasks.c.project_id == bindparam("project_id", type_=tasks.c.project_id.type))
     if shape.assigned_to_me:
@@ -327,7 +334,7 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
     ]
     return (
         select(*read_columns(shape.dialect), *extra)
-        .select_from(_VISIBLE)
+        .select_from(tasks if shape.given else _VISIBLE)
         .where(*where)
         .order_by(*order)
         .limit(shape.limit + 1)
@@ -359,11 +366,17 @@ def _typed(value: Any) -> Any:
 
 
 async def list_page(
-    conn: AsyncConnection, user_id: uuid.UUID, f: TaskFilter
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    f: TaskFilter,
+    project_ids: Sequence[uuid.UUID] | None = None,
 ) -> tuple[list[AnyRow], list[Any] | None]:
     """A page of :func:`read_columns` rows and, if there are more, the sort-key values of its
-    last row (typed, as the cursor holds them)."""
-    statement, params = list_statement(conn.dialect.name, f)
+    last row (typed, as the cursor holds them). With ``project_ids``, those are the caller's
+    projects (read elsewhere); without, the statement joins the caller's memberships."""
+    statement, params = list_statement(conn.dialect.name, f, project_ids is not None)
+    if project_ids is not None:
+        params["project_ids"] = list(project_ids)
     rows = list((await conn.execute(statement, {**params, **owned_by(user_id)})).all())
     if len(rows) <= f.limit:
         return rows, None
@@ -376,20 +389,29 @@ async def list_page(
 
 
 _ONE = (readable(), tasks.c.id == bindparam("task_id"))
+_ONE_GIVEN = (_GIVEN, tasks.c.id == bindparam("task_id"))
 _GET_FOR_UPDATE: Select[Any] = (
     select(*COLUMNS).where(writable(), tasks.c.id == bindparam("task_id")).with_for_update()
 )
 
 
 @lru_cache(maxsize=8)
-def _read_one(dialect: str) -> Select[Any]:
-    return select(*read_columns(dialect)).where(*_ONE)
+def _read_one(dialect: str, given: bool) -> Select[Any]:
+    return select(*read_columns(dialect)).where(*(_ONE_GIVEN if given else _ONE))
 
 
-async def read(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow | None:
-    """One task as a :func:`read_columns` row."""
-    statement = _read_one(conn.dialect.name)
-    row: AnyRow | None = (await conn.execute(statement, owned_by(user_id, task_id=task_id))).first()
+async def read(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    project_ids: Sequence[uuid.UUID] | None = None,
+) -> AnyRow | None:
+    """One task as a :func:`read_columns` row (``project_ids``: as for :func:`list_page`)."""
+    statement = _read_one(conn.dialect.name, project_ids is not None)
+    params = owned_by(user_id, task_id=task_id)
+    if project_ids is not None:
+        params["project_ids"] = list(project_ids)
+    row: AnyRow | None = (await conn.execute(statement, params)).first()
     return row
 
 

@@ -216,8 +216,14 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
     return task
 
 
-async def get(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> TaskDocument:
-    row = await repo.read(conn, user_id, task_id)
+async def get(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    project_ids: list[uuid.UUID] | None = None,
+) -> TaskDocument:
+    """A task the caller may read; ``project_ids``: their projects, when read elsewhere."""
+    row = await repo.read(conn, user_id, task_id, project_ids)
     if row is None:
         raise NotFound(NOT_FOUND)
     return task_document(row)
@@ -261,8 +267,13 @@ def task_filter(query: TaskQuery) -> TaskFilter:
     )
 
 
-async def list_tasks(conn: AsyncConnection, user_id: uuid.UUID, f: TaskFilter) -> PageDocument:
-    rows, last = await repo.list_page(conn, user_id, f)
+async def list_tasks(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    f: TaskFilter,
+    project_ids: list[uuid.UUID] | None = None,
+) -> PageDocument:
+    rows, last = await repo.list_page(conn, user_id, f, project_ids)
     sort = f"-{f.sort_field}" if f.descending else f.sort_field
     next_cursor = encode_cursor(f"tasks:{sort}", last) if last else None
     return {"items": [task_document(r) for r in rows], "next_cursor": next_cursor}
