@@ -24,7 +24,7 @@ POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 SYSTEM_PACKAGES := chromium nginx wrk
 SYSTEM_COMMANDS := /usr/bin/chromium /usr/sbin/nginx /usr/bin/wrk
 
-.PHONY: run install dev-install migrate test validate-deploy lint typecheck test-sqlite test-mariadb test-postgresql \
+.PHONY: run install dev-install deploy-install migrate test validate-deploy lint typecheck test-sqlite test-mariadb test-postgresql \
 	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e \
 	cluster cluster-stop bench bench-smoke audit reliability
 
@@ -185,6 +185,8 @@ $(DEPLOY_STAMP): $(DEV_STAMP) requirements/deploy.txt
 $(TOOLS_STAMP): tools/package.json tools/package-lock.json
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 	touch $(TOOLS_STAMP)
+
+deploy-install: $(DEPLOY_STAMP)
 
 validate-deploy: $(DEPLOY_STAMP) $(TOOLS_STAMP)
 	$(BIN)/hadolint Dockerfile
