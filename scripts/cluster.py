@@ -911,21 +911,26 @@ class Cluster:
             f"{', Redis' if self.redis_port else ''} and nginx"
         )
         while not stopping():
-            self.reap()
-            for instance in self.instances:
-                if stopping():
-                    break
-                self._watch_instance(
-                    instance.index, backoff.setdefault(f"i{instance.index}", Backoff()), stopping
-                )
-            if not stopping():
-                self.refresh()
-                self._watch_service("redis", backoff.setdefault("redis", Backoff()))
-                self._watch_service("nginx", backoff.setdefault("nginx", Backoff()))
+            try:
+                self._look(backoff, stopping)
+            except Exception as error:  # a monitor that dies watches nothing
+                self.log(f"monitor: {error!r}; going on")
             deadline = time.monotonic() + poll
             while time.monotonic() < deadline and not stopping():
                 time.sleep(0.05)
         self.log("monitor: stopped")
+
+    def _look(self, backoff: dict[str, Backoff], stopping: Callable[[], bool]) -> None:
+        self.reap()
+        for instance in self.instances:
+            if stopping():
+                return
+            key = f"instance-{instance.index}"
+            self._watch_instance(instance.index, backoff.setdefault(key, Backoff()), stopping)
+        if not stopping():
+            self.refresh()
+            self._watch_service("redis", backoff.setdefault("redis", Backoff()))
+            self._watch_service("nginx", backoff.setdefault("nginx", Backoff()))
 
     def _exit_status(self, pid: int) -> str:
         self.reap()
