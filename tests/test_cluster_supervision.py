@@ -407,3 +407,49 @@ def test_tasklane_cluster_runs_the_clusters_commands(
         0 if all(status.ok for status in statuses) else 3
     )
     assert capsys.readouterr().out.startswith(f"instance 0: {statuses[0].state} ")
+
+
+# --- a worker's lifeline without the kernel's help ------------------------------------------
+
+ORPHAN_SCRIPT = """
+import multiprocessing, os, signal, sys, time
+
+def worker(ignore):
+    from tasklane import lifeline
+    lifeline._parent_death_signal = lambda signum: False  # as where prctl does not exist
+    if ignore:
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # a worker that does not stop
+    lifeline.exit_with_parent(signal.SIGUSR1, grace_seconds=1, poll_seconds=0.1)
+    print(os.getpid(), flush=True)
+    time.sleep(120)
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("spawn")
+    process = multiprocessing.Process(target=worker, args=(sys.argv[1] == "ignore",))
+    process.start()
+    process.join()
+"""
+
+
+@pytest.mark.parametrize("worker", ["stops", "ignore"])
+def test_a_worker_whose_supervisor_dies_goes_too_by_the_watchdog(
+    worker: str, tmp_path: Path
+) -> None:
+    """Where the kernel cannot signal a parent's death, the watchdog thread sends the stop
+    signal; a worker that does not stop is killed after the grace period."""
+    script = tmp_path / "orphan.py"
+    script.write_text(ORPHAN_SCRIPT)
+    parent = subprocess.Popen(
+        [sys.executable, str(script), worker], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert alive(child)
+    finally:
+        parent.kill()
+        parent.wait(10)
+    deadline = time.monotonic() + 10
+    while alive(child):
+        assert time.monotonic() < deadline, f"worker {child} outlived its parent"
+        time.sleep(0.05)
