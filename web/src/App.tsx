@@ -7,6 +7,8 @@ const LoginPage = lazy(() => import("./routes/LoginPage"));
 const SignupPage = lazy(() => import("./routes/SignupPage"));
 const ForgotPasswordPage = lazy(() => import("./routes/ForgotPasswordPage"));
 const ResetPasswordPage = lazy(() => import("./routes/ResetPasswordPage"));
+const VerifyEmailPage = lazy(() => import("./routes/VerifyEmailPage"));
+const EndSessionPage = lazy(() => import("./routes/EndSessionPage"));
 const AppShell = lazy(() => import("./routes/AppShell"));
 const DashboardPage = lazy(() => import("./routes/DashboardPage"));
 const TasksPage = lazy(() => import("./routes/TasksPage"));
@@ -36,6 +38,8 @@ export function App() {
         <Route path="/signup" element={<SignupPage />} />
         <Route path="/forgot-password" element={<ForgotPasswordPage />} />
         <Route path="/reset-password" element={<ResetPasswordPage />} />
+        <Route path="/verify-email" element={<VerifyEmailPage />} />
+        <Route path="/end-session" element={<EndSessionPage />} />
         <Route
           element={
             <RequireAuth>

@@ -1,7 +1,7 @@
 import { useAuth } from "../auth/auth-context";
 import { Skeleton } from "../components/States";
 import { DangerZone } from "../features/users/components/DangerZone";
-import { EmailForm } from "../features/users/components/EmailForm";
+import { EmailForm, EmailStatus, MailPreferences } from "../features/users/components/EmailForm";
 import { PasswordForm } from "../features/users/components/PasswordForm";
 import { ProfileForm } from "../features/users/components/ProfileForm";
 import { ThemePicker } from "../features/users/components/ThemePicker";
@@ -25,7 +25,9 @@ export default function SettingsPage() {
             <h2 id="email-title" className="text-lg font-semibold">
               Email
             </h2>
+            <EmailStatus user={user} />
             <EmailForm user={user} />
+            <MailPreferences user={user} />
           </section>
           <section aria-labelledby="look-title" className="card space-y-4">
             <h2 id="look-title" className="text-lg font-semibold">

@@ -8,6 +8,8 @@ import { applyEvent, type LiveEvent } from "./apply-event";
 function task(id: string, overrides: Partial<Task> = {}): Task {
   return {
     id,
+    project_id: "p",
+    assignee_id: null,
     title: `Task ${id}`,
     description: null,
     status: "todo",

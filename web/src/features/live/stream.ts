@@ -3,6 +3,11 @@ import { getAccessToken, refreshAccessToken, subscribe } from "../../auth/sessio
 import { applyEvent, type LiveEvent } from "./apply-event";
 import { SseParser } from "./sse";
 
+export interface StreamOptions {
+  /** Resume after this event (sent as Last-Event-ID on the first connection). */
+  lastEventId?: string;
+}
+
 export const EVENTS_PATH = "/api/v1/events";
 const FIRST_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 30_000;
@@ -35,17 +40,18 @@ function nextToken(signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Reads GET /api/v1/events with fetch (EventSource cannot send the bearer token) and applies each
- * event to the cache, for as long as the returned function is not called. One stream per tab.
+ * Reads GET /api/v1/events with fetch (EventSource cannot send the bearer token) and hands each
+ * event to `onEvent`, for as long as the returned function is not called. `lastEventId` resumes
+ * after an event seen elsewhere (the tab that held the stream before).
  * The stream ends when the token expires (reconnects, the 401 refreshes the token through the
  * session code), on a 401 (refresh, reconnect at once) or when the server drains or the network
  * fails (reconnect after 1 s, doubling up to 30 s while it keeps failing). Reconnects send
  * Last-Event-ID so nothing in between is lost.
  */
-export function startLiveUpdates(qc: QueryClient): () => void {
+export function startLiveStream(onEvent: (event: LiveEvent) => void, options: StreamOptions = {}): () => void {
   const controller = new AbortController();
   const { signal } = controller;
-  let lastEventId: string | undefined;
+  let lastEventId = options.lastEventId;
   let delay = FIRST_DELAY_MS;
   // A function, not the property, so the checks after each await are not narrowed away.
   const stopped = () => signal.aborted;
@@ -65,10 +71,17 @@ export function startLiveUpdates(qc: QueryClient): () => void {
         if (done) return "ended";
         for (const message of parser.push(value)) {
           if (message.id) lastEventId = message.id;
+          let event: LiveEvent;
           try {
-            applyEvent(qc, JSON.parse(message.data) as LiveEvent);
+            event = JSON.parse(message.data) as LiveEvent;
           } catch {
             // A malformed event is skipped; the lists catch up on their next fetch.
+            continue;
+          }
+          try {
+            onEvent(event);
+          } catch {
+            // An event the cache cannot take is skipped; the lists catch up on their next fetch.
           }
         }
       }
@@ -105,4 +118,9 @@ export function startLiveUpdates(qc: QueryClient): () => void {
 
   void run();
   return () => controller.abort();
+}
+
+/** One stream for this tab alone, applying its events to the cache. */
+export function startLiveUpdates(qc: QueryClient): () => void {
+  return startLiveStream((event) => applyEvent(qc, event));
 }

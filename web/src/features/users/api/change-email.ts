@@ -1,25 +1,25 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { api } from "../../../api/client";
-import { unwrap, type User } from "../../../api/problem";
+import { unwrap } from "../../../api/problem";
 import type { components } from "../../../api/schema";
 import type { MutationCallbacks } from "../../../lib/react-query";
-import { userKeys } from "./get-me";
 
 export type EmailChange = components["schemas"]["EmailChange"];
+export type EmailChangeAccepted = components["schemas"]["EmailChangeAccepted"];
 
-/** The password confirms it; a 409 means another account has that address. */
-export async function changeEmail(body: EmailChange): Promise<User> {
+/**
+ * Asks to move the account to a new address (the password confirms it). Nothing changes yet: a
+ * link goes to the new address and a notice to the current one; the answer is the same whether
+ * or not another account has the new address.
+ */
+export async function changeEmail(body: EmailChange): Promise<EmailChangeAccepted> {
   return unwrap(await api.POST("/api/v1/users/me/email", { body }));
 }
 
-export function useChangeEmail({ onSuccess, onError }: MutationCallbacks<User, EmailChange> = {}) {
-  const qc = useQueryClient();
+export function useChangeEmail({ onSuccess, onError }: MutationCallbacks<EmailChangeAccepted, EmailChange> = {}) {
   return useMutation({
     mutationFn: changeEmail,
-    onSuccess: (user, body) => {
-      qc.setQueryData(userKeys.me(), user);
-      onSuccess?.(user, body);
-    },
+    onSuccess: (answer, body) => onSuccess?.(answer, body),
     onError: (error, body) => onError?.(error, body),
   });
 }
