@@ -49,7 +49,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool, PoolResetState
+from sqlalchemy.pool import PoolResetState
 
 from tasklane.core import encoding
 from tasklane.core.caller import current_caller
@@ -187,7 +187,7 @@ class Replica:
 
     name: str  # host:port/database, no credentials: safe to log
     engine: AsyncEngine
-    #: A connection per check, never pooled: a check measures the server, not the pool.
+    #: The checks' own engine: a check measures the server, not the requests' pool.
     check_engine: AsyncEngine | None = None
     down_until: float = 0.0
     #: What the last check found: ``ok``, ``lagging``, ``stopped`` (replication is not
@@ -307,10 +307,15 @@ class Database:
         for replica in self.replicas:
             _discard_after_timeouts(replica.engine)
             replica.max_lag = settings.database_replica_max_lag_seconds
+            # One connection kept for the checks (a spare or two if checks overlap), pinged
+            # before each use: a check measures the server, never the requests' pool.
             replica.check_engine = create_async_engine(
                 database_url(settings, replica.engine.url.render_as_string(hide_password=False)),
-                poolclass=NullPool,
+                pool_size=1,
+                max_overflow=2,
+                pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
+                skip_autocommit_rollback=True,
                 connect_args=_connect_args(settings, settings.database_replica_connect_timeout),
             )
         self._turn = itertools.count()
