@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import type { TaskStats } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList, Skeleton } from "../components/States";
+import { appLocale } from "../lib/dates";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
 import { useStats } from "../features/tasks/api/get-stats";
 import { useTasks } from "../features/tasks/api/get-tasks";
@@ -24,8 +25,9 @@ export function CompletionsChart({ days }: { days: TaskStats["completed_per_day"
   const height = 120;
   const gap = 4;
   const bar = (width - gap * (days.length - 1)) / Math.max(1, days.length);
+  // The days are the profile zone's (the server's); written in the app's one locale.
   const label = (iso: string) =>
-    new Date(`${iso}T12:00:00`).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+    new Date(`${iso}T12:00:00Z`).toLocaleDateString(appLocale(), { month: "short", day: "numeric", timeZone: "UTC" });
   return (
     <figure>
       <svg viewBox={`0 0 ${width} ${height + 18}`} className="h-auto w-full" aria-hidden="true">

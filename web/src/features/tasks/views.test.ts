@@ -4,7 +4,8 @@ import type { Task } from "../../api/problem";
 import { addTask, admits, putTask, taskKeys, type TaskPages } from "./api/task-cache";
 import { byDay, todayQuery, upcomingQuery } from "./views";
 
-const task = (over: Partial<Task>): Task => ({
+const task = (over: Partial<Task>): Task =>
+  ({
   id: "t1",
   title: "Call the bank",
   description: null,
@@ -16,8 +17,8 @@ const task = (over: Partial<Task>): Task => ({
   version: 1,
   created_at: "2026-12-01T10:00:00Z",
   updated_at: "2026-12-01T10:00:00Z",
-  ...over,
-});
+    ...over,
+  }) as Task;
 
 describe("Today and Upcoming, in the profile's day", () => {
   it("bounds Today at the end of the zone's day", () => {
