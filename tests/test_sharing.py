@@ -7,13 +7,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tasklane.core.context import AppContext
 from tasklane.core.types import utcnow
 from tasklane.projects import service as projects_service
+from tasklane.tasks.models import tasks
 from tasklane.users.models import users
-from tests.helpers import Api, User, assert_problem, unique_email
+from tests.helpers import PASSWORD, Api, User, assert_problem, unique_email
 from tests.mail_support import CONFIRM, Mailing, link_token, mailing, sink
 
 __all__ = ["mailing", "sink"]  # fixtures
@@ -243,3 +244,31 @@ async def test_the_verification_link_binds_what_waited(mailing: Mailing) -> None
     assert {p["id"]: p["role"] for p in after}[project["id"]] == "editor"
     task = await api.create_task(newcomer, project_id=project["id"], title="joined")
     assert task["project_id"] == project["id"]
+
+
+async def test_deleting_an_account_erases_nothing_others_can_see(api: Api, ctx: AppContext) -> None:
+    """Shared projects pass on (the oldest other member becomes an owner if the account was
+    the only one) with the tasks the account made there; what no one else sees goes."""
+    leaving, staying = await verified(api, ctx), await verified(api, ctx)
+    project = await shared_project(api, leaving, viewer=staying)
+    made = await api.create_task(leaving, project_id=project["id"], title="made by leaver")
+    alone = await api.client.post(PROJECTS, json={"name": "Mine"}, headers=leaving.headers)
+    private = await api.create_task(leaving, project_id=alone.json()["id"])
+    deleted = await api.client.request(
+        "DELETE", "/api/v1/users/me", json={"password": PASSWORD}, headers=leaving.headers
+    )
+    assert deleted.status_code == 204, deleted.text
+
+    kept = await api.client.get(f"{TASKS}/{made['id']}", headers=staying.headers)
+    assert kept.status_code == 200, kept.text
+    mine = (await api.client.get(PROJECTS, headers=staying.headers)).json()["items"]
+    assert {p["id"]: p["role"] for p in mine}[project["id"]] == "owner"
+    renamed = await api.client.patch(
+        f"{PROJECTS}/{project['id']}", json={"name": "Ours now"}, headers=staying.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    async with ctx.db.primary_reader() as conn:
+        left = await projects_service.member_ids(conn, uuid.UUID(alone.json()["id"]))
+        gone = await conn.execute(select(tasks.c.id).where(tasks.c.id == uuid.UUID(private["id"])))
+        assert left == []
+        assert gone.first() is None

@@ -1,15 +1,12 @@
 """One handler per project operation: from typed inputs to the answer.
 
 Membership is read from the primary (``primary_reader`` for reads; writes are on the primary
-anyway), so a member just removed is refused even while a replica lags. The tasks of a
-project are read through the tasks domain's ``readable()`` membership join; a member who is
-removed is also marked as a writer (``core.routing``), so their task reads go to the primary
-for the read-your-writes window: removal takes effect on their next request.
+anyway), so a member just removed is refused even while a replica lags; the task reads do the
+same (``tasks.handlers``): removal takes effect on the member's next request.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Iterable
 
@@ -31,16 +28,6 @@ from tasklane.projects.schemas import (
 from tasklane.tasks import service as tasks
 
 PREFIX = "/api/v1/projects"
-
-logger = logging.getLogger("tasklane.projects")
-
-
-async def _read_from_primary(ctx: AppContext, user_id: uuid.UUID) -> None:
-    """Send ``user_id``'s next reads to the primary (where their role has just changed)."""
-    try:
-        await ctx.db.write_tracker.mark_write(user_id)
-    except Exception as error:  # committed already: the request must not fail now
-        logger.warning("could not route a changed member's reads to the primary: %s", error)
 
 
 def _forget_stats(ctx: AppContext, uow: UnitOfWork, user_ids: Iterable[uuid.UUID]) -> None:
@@ -114,10 +101,7 @@ async def change_role(
     ctx: AppContext, principal: Principal, project_id: uuid.UUID, member_id: uuid.UUID, role: Role
 ) -> MemberOut:
     async with ctx.db.unit_of_work() as uow:
-        member = await service.change_role(uow.conn, principal.user_id, project_id, member_id, role)
-        if role == "viewer":
-            uow.after_commit(lambda: _read_from_primary(ctx, member_id))
-    return member
+        return await service.change_role(uow.conn, principal.user_id, project_id, member_id, role)
 
 
 async def remove_member(
@@ -127,8 +111,6 @@ async def remove_member(
         await service.remove_member(uow.conn, principal.user_id, project_id, member_id)
         await tasks.unassign(uow.conn, project_id, member_id)
         _forget_stats(ctx, uow, [member_id])
-        # Their next reads come from the primary, which no longer counts them as a member.
-        uow.after_commit(lambda: _read_from_primary(ctx, member_id))
 
 
 async def cancel_invitation(

@@ -118,6 +118,23 @@ async def delete_project(conn: AsyncConnection, project_id: uuid.UUID) -> None:
     await conn.execute(delete(projects).where(projects.c.id == project_id))
 
 
+async def detach_children(conn: AsyncConnection, project_id: uuid.UUID) -> None:
+    """Its sub-projects move to the top (before it is deleted: they may be others')."""
+    await conn.execute(
+        update(projects).where(projects.c.parent_id == project_id).values(parent_id=None)
+    )
+
+
+async def shared_memberships(conn: AsyncConnection, user_id: uuid.UUID) -> list[AnyRow]:
+    """(project_id, role) of every project of ``user_id`` but their Inbox."""
+    stmt = (
+        select(project_members.c.project_id, project_members.c.role)
+        .select_from(_MEMBER_JOIN)
+        .where(projects.c.inbox_of.is_(None))
+    )
+    return list((await conn.execute(stmt, {"user_id": user_id})).all())
+
+
 async def parent_of(conn: AsyncConnection, project_id: uuid.UUID) -> uuid.UUID | None:
     stmt = select(projects.c.parent_id).where(projects.c.id == project_id)
     value: uuid.UUID | None = (await conn.execute(stmt)).scalar()

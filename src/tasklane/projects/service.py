@@ -458,6 +458,37 @@ async def cancel_invitation(
         raise NotFound("No such invitation.")
 
 
+async def hand_over(conn: AsyncConnection, user_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Before an account is deleted: each project it shares with others passes on (the oldest
+    other member becomes an owner if it was the only one), and each project nobody else is in
+    is deleted with its tasks. Returns ``(project, heir)`` for the shared ones: the tasks the
+    account made there pass to ``heir`` (the tasks domain's ``hand_over``), so deleting the
+    account erases nothing others can see."""
+    handed: list[tuple[uuid.UUID, uuid.UUID]] = []
+    for membership in await repo.shared_memberships(conn, user_id):
+        project_id = membership.project_id
+        others = [m for m in await repo.members(conn, project_id) if m.user_id != user_id]
+        if not others:
+            await repo.detach_children(conn, project_id)
+            await repo.delete_project(conn, project_id)
+            await _announce(conn, "project.deleted", user_id, project_id, {"id": str(project_id)})
+            continue
+        owners = [m.user_id for m in others if m.role == "owner"]
+        if not owners:
+            heir = others[0].user_id  # the longest-standing member
+            await repo.set_role(conn, project_id, heir, "owner")
+            await _announce(
+                conn,
+                "project.member_updated",
+                user_id,
+                project_id,
+                {"project_id": str(project_id), "member_id": str(heir), "role": "owner"},
+            )
+            owners = [heir]
+        handed.append((project_id, owners[0]))
+    return handed
+
+
 async def bind_invitations(
     conn: AsyncConnection, user_id: uuid.UUID, email: str
 ) -> list[uuid.UUID]:

@@ -591,3 +591,13 @@ async def unassign(
         .where(tasks.c.project_id == project_id, tasks.c.assignee_id == user_id)
         .values(assignee_id=None, version=tasks.c.version + 1, updated_at=now)
     )
+
+
+async def hand_over(
+    conn: AsyncConnection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
+) -> None:
+    await conn.execute(
+        update(tasks)
+        .where(tasks.c.project_id == project_id, tasks.c.user_id == from_user)
+        .values(user_id=to_user)
+    )

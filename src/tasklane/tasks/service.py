@@ -479,3 +479,10 @@ async def projects_of(conn: AsyncConnection, task_ids: list[uuid.UUID]) -> set[u
 
 async def unassign(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
     await repo.unassign(conn, project_id, user_id, utcnow())
+
+
+async def hand_over(
+    conn: AsyncConnection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
+) -> None:
+    """The tasks ``from_user`` made in a project become ``to_user``'s (an account leaving)."""
+    await repo.hand_over(conn, project_id, from_user, to_user)

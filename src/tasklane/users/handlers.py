@@ -14,6 +14,8 @@ from tasklane.auth.deps import Principal
 from tasklane.core.context import AppContext
 from tasklane.core.db import UnitOfWork
 from tasklane.core.errors import Conflict
+from tasklane.projects import service as projects
+from tasklane.tasks import service as tasks
 from tasklane.users import service
 from tasklane.users.schemas import (
     AccountDelete,
@@ -88,6 +90,9 @@ async def delete_me(ctx: AppContext, principal: Principal, body: AccountDelete) 
         _forget_profile(ctx, uow, principal.user_id)
         await service.confirm_password(ctx, uow.conn, principal.user_id, body.password)
         await _end_sessions(ctx, uow, principal.user_id)
+        # Shared projects pass on, with the tasks made in them; the rest goes with the account.
+        for project_id, heir in await projects.hand_over(uow.conn, principal.user_id):
+            await tasks.hand_over(uow.conn, project_id, principal.user_id, heir)
         await service.delete_account(uow.conn, principal.user_id)
 
 
