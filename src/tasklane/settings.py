@@ -211,8 +211,8 @@ class Settings(BaseSettings):
     #: How long a link that verifies an address, or confirms an email change, works (once).
     email_token_ttl_seconds: int = Field(default=24 * 3600, ge=300, le=7 * 86400)
     #: Secret that signs the one-click unsubscribe links of non-essential mail (reminders,
-    #: digests). Unset: one is generated once and kept under ``var_dir`` (development and
-    #: tests); production refuses to start without it, since every instance must share it.
+    #: digests). Unset: the notification service generates one once and keeps it in the
+    #: database, where every instance reads it. Changing it stops the links already sent.
     mail_link_secret: str | None = Field(default=None, min_length=32)
     #: New-device login notices one account may get in a day (each device gets one at most).
     login_notices_per_day: int = Field(default=3, ge=1, le=100)
@@ -419,8 +419,6 @@ class Settings(BaseSettings):
                 raise ValueError("TASKLANE_JWT_PRIVATE_KEY is required in production")
             if not self.refresh_cookie_secure:
                 raise ValueError("refresh cookies must be Secure in production")
-            if not self.mail_link_secret:
-                raise ValueError("TASKLANE_MAIL_LINK_SECRET is required in production")
         return self
 
     @cached_property

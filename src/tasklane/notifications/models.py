@@ -54,3 +54,13 @@ outgoing_mail = Table(
     Column("unsubscribe_url", String(500), nullable=True),
     Index("ix_outgoing_mail_sent_id", "sent_at", "id"),
 )
+
+# Secrets the notification service generates for itself, kept where every instance reads them:
+# ``mail-links`` signs the one-click unsubscribe links (``notifications.links``).
+link_secrets = Table(
+    "link_secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, exc, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.types import AnyRow
-from tasklane.notifications.models import notifications, outgoing_mail, reminders
+from tasklane.notifications.models import link_secrets, notifications, outgoing_mail, reminders
 
 
 async def replace_reminders(
@@ -138,3 +138,19 @@ async def anything_due(conn: AsyncConnection, now: datetime) -> bool:
         if (await conn.execute(stmt.limit(1))).first() is not None:
             return True
     return False
+
+
+async def link_secret(conn: AsyncConnection, name: str) -> str | None:
+    stmt = select(link_secrets.c.secret).where(link_secrets.c.name == name)
+    return (await conn.execute(stmt)).scalar_one_or_none()
+
+
+async def add_link_secret(conn: AsyncConnection, name: str, secret: str, now: datetime) -> None:
+    """Store a secret unless another process stored one first (then theirs stays)."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                insert(link_secrets).values(name=name, secret=secret, created_at=now)
+            )
+    except exc.IntegrityError:
+        pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import secrets
 import smtplib
 import uuid
 from collections.abc import Sequence
@@ -137,7 +138,9 @@ async def _mail_reminder(
         subject=text.subject,
         text=text.text,
         html=text.html,
-        unsubscribe_url=links.unsubscribe_url(settings, user_id, "reminders"),
+        unsubscribe_url=links.unsubscribe_url(
+            settings, await link_secret(conn, settings), user_id, "reminders"
+        ),
     )
 
 
@@ -278,6 +281,26 @@ async def mail_password_reset(ctx: AppContext, conn: AsyncConnection, event: Eve
     )
 
 
+MAIL_LINKS = "mail-links"
+_secrets: dict[str, bytes] = {}
+
+
+async def link_secret(conn: AsyncConnection, settings: Settings) -> bytes:
+    """The key of the unsubscribe links: the setting, or the one kept in the database (made
+    by whichever process needs it first; every other reads that one)."""
+    if settings.mail_link_secret:
+        return settings.mail_link_secret.encode()
+    known = _secrets.get(settings.database_url)
+    if known is None:
+        stored = await repo.link_secret(conn, MAIL_LINKS)
+        if stored is None:
+            await repo.add_link_secret(conn, MAIL_LINKS, secrets.token_hex(32), utcnow())
+            stored = await repo.link_secret(conn, MAIL_LINKS)
+            assert stored is not None
+        known = _secrets[settings.database_url] = stored.encode()
+    return known
+
+
 UNSUBSCRIBE_INVALID = "This unsubscribe link is not valid."
 
 
@@ -285,7 +308,7 @@ async def unsubscribe(ctx: AppContext, conn: AsyncConnection, token: str) -> tup
     """A one-click unsubscribe: the kind of mail the signed token names is turned off for its
     account (a second click changes nothing). The account and the kind; a 422 on ``token``
     if we did not sign it."""
-    found = links.read_unsubscribe_token(ctx.settings, token)
+    found = links.read_unsubscribe_token(await link_secret(conn, ctx.settings), token)
     if found is None or not await users.opt_out(conn, *found):
         raise ValidationProblem.single("token", UNSUBSCRIBE_INVALID)
     return found
