@@ -8,14 +8,17 @@ import json
 import logging
 import re
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tasklane.app import create_app
@@ -25,6 +28,7 @@ from tasklane.observability import Sampler, configure_logging
 from tasklane.settings import Settings
 from tests import cluster_support as support
 from tests.helpers import Api, assert_problem, live_account
+from tests.services_support import served
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -309,3 +313,56 @@ def test_nginx_passes_its_request_id_on_and_keeps_the_metrics_private(cluster: A
         assert through.status_code in (200, 404)
         if through.status_code == 200:
             assert through.headers["content-type"].startswith("text/html")
+
+
+class Collector:
+    """An OpenTelemetry collector's OTLP/HTTP trace endpoint on loopback: keeps the spans."""
+
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                request = ExportTraceServiceRequest.FromString(body)
+                for resource in request.resource_spans:
+                    for scoped in resource.scope_spans:
+                        collector.spans.extend(scoped.spans)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_requests_are_traced_to_the_configured_collector(
+    settings: Settings, api: Api
+) -> None:
+    user = await api.user()
+    collector = Collector()
+    try:
+        async with served(settings, otel_endpoint=collector.url) as (client, _):
+            got = await client.get("/api/v1/users/me", headers=user.headers)
+            assert got.status_code == 200
+        # The app's shutdown sent what was buffered.
+    finally:
+        collector.close()
+    spans = {
+        span.name: {a.key: a.value for a in span.attributes}
+        for span in collector.spans
+        if span.kind == span.SPAN_KIND_SERVER
+    }
+    assert "GET /api/v1/users/me" in spans, list(spans)
+    attributes = spans["GET /api/v1/users/me"]
+    assert attributes["http.route"].string_value == "/api/v1/users/me"
+    assert attributes["http.response.status_code"].int_value == 200

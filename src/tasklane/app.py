@@ -23,7 +23,7 @@ from tasklane.docs import install_docs
 from tasklane.notifications.links import UNSUBSCRIBE_PATH
 from tasklane.notifications.router import events_router, mail_router
 from tasklane.notifications.router import router as notifications_router
-from tasklane.observability import Background, metrics_router
+from tasklane.observability import Background, close_tracing, metrics_router, tracing_config
 from tasklane.projects.router import router as projects_router
 from tasklane.settings import Service, Settings, get_settings
 from tasklane.spa import mount_spa
@@ -76,6 +76,9 @@ def _whole_api(app: FastAPI, settings: Settings) -> FastAPI:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Spans exported to TASKLANE_OTEL_ENDPOINT; else FastAPI's telemetry through the global
+    # providers when OTEL_ENABLED; else none (not even the per-request provider lookups).
+    tracing = tracing_config(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await running
                 await worker.close()
             await ctx.close()
+            close_tracing(tracing)
 
     app = FastAPI(
         title="Tasklane API",
@@ -110,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=OPENAPI_URL,
         swagger_ui_oauth2_redirect_url=None,
-        telemetry=None if settings.otel_enabled else _NO_TELEMETRY,
+        telemetry=tracing or (None if settings.otel_enabled else _NO_TELEMETRY),
     )
     install_error_handlers(app)
     # Routes are matched in order: the tasks' routes, most of the traffic, come first.

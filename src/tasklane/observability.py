@@ -1,5 +1,6 @@
 """What operators see: ``GET /metrics``, the gauges sampled in the background, JSON logs with
-the request id, and OpenTelemetry tracing when a collector is configured.
+the request id, and OpenTelemetry tracing when a collector is configured
+(``TASKLANE_OTEL_ENDPOINT``).
 
 The request metrics themselves are taken at the edge (``core.http``, ``core.metrics``).
 """
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.telemetry import TelemetryConfig
 from pythonjsonlogger.json import JsonFormatter
 
 from tasklane.core import metrics
@@ -155,3 +157,42 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
+
+
+# --- tracing ---------------------------------------------------------------------------------
+
+
+def tracing_config(settings: Settings) -> TelemetryConfig | None:
+    """FastAPI's native OpenTelemetry, exporting request spans over OTLP/HTTP to
+    ``TASKLANE_OTEL_ENDPOINT`` (``<endpoint>/v1/traces``) through a provider of the app's own,
+    so nothing global changes; None when no endpoint is set. Metrics stay Prometheus's."""
+    if not settings.otel_endpoint:
+        return None
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+        OTLPSpanExporter,
+    )
+    from opentelemetry.sdk.resources import Resource  # noqa: PLC0415
+    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415
+
+    resource = Resource.create(
+        {"service.name": "tasklane", "tasklane.services": ",".join(settings.services)}
+    )
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    endpoint = f"{settings.otel_endpoint.rstrip('/')}/v1/traces"
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    return {
+        "tracer_provider": provider,
+        "tracing": True,
+        "metrics": False,
+        "logs": False,
+        "auto_configure": False,
+    }
+
+
+def close_tracing(config: TelemetryConfig | None) -> None:
+    """Send the spans still buffered and stop the exporter (at the app's shutdown)."""
+    provider = config.get("tracer_provider") if config else None
+    shutdown = getattr(provider, "shutdown", None)
+    if shutdown is not None:
+        shutdown()

@@ -151,9 +151,9 @@ def measure_pool(pool: Any, engine: str) -> None:
     (Wraps the pool's private ``_do_get``: SQLAlchemy has no event before a checkout; it is
     pinned, and tests/test_metrics.py exercises this.)"""
     queue = getattr(pool, "_pool", None)
-    if queue is None or not hasattr(queue, "qsize") or getattr(pool, "_tasklane_measured", 0):
+    if queue is None or not hasattr(queue, "qsize") or getattr(pool, "_tasklane_measured", False):
         return  # not a queue pool (nothing waits), or measured already
-    pool._tasklane_measured = 1
+    pool._tasklane_measured = True
     take = pool._do_get
     histogram = DB_POOL_WAIT.labels(engine)
     measuring = False
