@@ -320,9 +320,33 @@ def test_the_image_holds_what_running_needs_and_runs_unprivileged() -> None:
     copies = re.findall(r"^COPY (.*)$", final, re.M)
     assert copies
     assert all(c.startswith("--from=") for c in copies), copies
-    ignored = (ROOT / ".dockerignore").read_text().splitlines()
-    assert ignored[ignored.index("*") :][:1] == ["*"]
-    assert "!requirements/dev.txt" not in ignored
+    # The build context is what .dockerignore lets through: everything the build stages copy
+    # (re-included after "*"), and no virtual environment, node_modules or dev requirements.
+    rules = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert rules[0] == "*"
+
+    def in_context(path: str) -> bool:
+        kept = False
+        for rule in rules[1:]:
+            pattern = rule.removeprefix("!").rstrip("/")
+            if path == pattern or path.startswith(pattern + "/"):
+                kept = rule.startswith("!")
+        return kept
+
+    sources = [
+        source
+        for line in re.findall(r"^COPY (?!--from)(.*)$", dockerfile, re.M)
+        for source in line.split()[:-1]
+    ]
+    assert sources
+    for source in sources:
+        assert in_context(source.rstrip("/")), source
+    for path in (".venv", "web/node_modules", "web/dist", "var", "requirements/dev.txt", "tests"):
+        assert not in_context(path), path
 
 
 def _pins(path: Path) -> set[str]:
