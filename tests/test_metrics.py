@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import logging
+import math
 import re
 import ssl
 import threading
@@ -24,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tasklane.app import create_app
 from tasklane.core import metrics
 from tasklane.core.context import AppContext
+from tasklane.core.db import ReplicaStatus
 from tasklane.observability import Sampler, configure_logging
 from tasklane.settings import Settings
 from tests import cluster_support as support
@@ -366,3 +368,22 @@ async def test_requests_are_traced_to_the_configured_collector(
     attributes = spans["GET /api/v1/users/me"]
     assert attributes["http.route"].string_value == "/api/v1/users/me"
     assert attributes["http.response.status_code"].int_value == 200
+
+
+async def test_replica_lag_is_exposed_as_the_replica_checks_see_it(
+    own_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ctx = await own_app.start()
+    states = [
+        ReplicaStatus(index=1, name="r1", state="ok", lag_seconds=0.4, in_use=True),
+        ReplicaStatus(index=2, name="r2", state="lagging", lag_seconds=42.0, in_use=False),
+        ReplicaStatus(index=3, name="r3", state="unreachable", lag_seconds=None, in_use=False),
+    ]
+    monkeypatch.setattr(ctx.db, "replica_states", lambda: states)
+    Sampler(ctx).sample_pools()
+    samples = parse(metrics.render().decode())
+    assert value(samples, "tasklane_db_replica_lag_seconds", replica="1") == 0.4
+    assert value(samples, "tasklane_db_replica_lag_seconds", replica="2") == 42.0
+    assert math.isnan(value(samples, "tasklane_db_replica_lag_seconds", replica="3"))
+    assert value(samples, "tasklane_db_replica_in_use", replica="1") == 1
+    assert value(samples, "tasklane_db_replica_in_use", replica="2") == 0

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -66,8 +67,9 @@ async def prometheus_metrics(request: Request) -> Response:
 
 
 class Sampler:
-    """Every ``metrics_sample_seconds``: the pools' use, the outbox's lag (in processes
-    running the notification service, whose relay it measures) and the tallies."""
+    """Every ``metrics_sample_seconds``: the pools' use, the replicas' lag, the outbox's lag
+    (in processes running the notification service, whose relay it measures) and the
+    tallies."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -75,7 +77,7 @@ class Sampler:
         self.pools: list[tuple[str, Any]] = [
             ("write", db.write_engine.pool),
             ("read", db.read_engine.pool),
-            *((f"replica-{i}", r.engine.pool) for i, r in enumerate(db.replicas)),
+            *((f"replica-{i}", r.engine.pool) for i, r in enumerate(db.replicas, start=1)),
         ]
         for name, pool in self.pools:
             metrics.measure_pool(pool, name)
@@ -83,6 +85,11 @@ class Sampler:
     def sample_pools(self) -> None:
         for name, pool in self.pools:
             metrics.sample_pool(pool, name)
+        for replica in self.ctx.db.replica_states():  # as the replica checks last saw them
+            label = str(replica.index)
+            lag = replica.lag_seconds
+            metrics.REPLICA_LAG.labels(label).set(math.nan if lag is None else lag)
+            metrics.REPLICA_IN_USE.labels(label).set(1 if replica.in_use else 0)
 
     async def sample(self) -> None:
         self.sample_pools()

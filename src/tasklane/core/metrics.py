@@ -74,6 +74,18 @@ DB_POOL_WAIT = Histogram(
     ("engine",),
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+REPLICA_LAG = Gauge(
+    "tasklane_db_replica_lag_seconds",
+    "How far each read replica is behind the primary, as last checked (NaN: unknown).",
+    ("replica",),
+    multiprocess_mode="mostrecent",
+)
+REPLICA_IN_USE = Gauge(
+    "tasklane_db_replica_in_use",
+    "1 while reads go to the replica, 0 while it is skipped (lagging, stopped, unreachable).",
+    ("replica",),
+    multiprocess_mode="mostrecent",
+)
 CACHE_REQUESTS = Counter(
     "tasklane_cache_requests_total",
     "Shared-cache lookups (profiles, dashboard counts, session checks), by result.",
