@@ -130,6 +130,18 @@ def alive(pid: int) -> bool:
     return not (fields is not None and fields[0] == "Z")
 
 
+def start_time(pid: int) -> int | None:
+    """When the process started (clock ticks after boot), or None when there is none."""
+    fields = _stat(pid)
+    return int(fields[19]) if fields is not None else None
+
+
+def boot_id() -> str:
+    with contextlib.suppress(OSError):
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    return ""
+
+
 def group_members(pgid: int) -> list[int]:
     """The live (not zombie) processes of a process group."""
     if pgid <= 0:
@@ -353,6 +365,10 @@ class Cluster:
     redis_password: str = ""
     redis_pid: int = 0
     monitor_pid: int = 0
+    #: Start time of each process group leader the cluster started (against pid reuse), and
+    #: the boot they belong to: a recorded group is trusted only when both still match.
+    leaders: dict[str, int] = field(default_factory=dict)
+    boot: str = ""
     web_dist: str = ""
     env: dict[str, str] = field(default_factory=dict)
     python: str = sys.executable
@@ -394,6 +410,8 @@ class Cluster:
         "redis_password",
         "redis_pid",
         "monitor_pid",
+        "leaders",
+        "boot",
         "web_dist",
         "env",
         "python",
@@ -425,6 +443,8 @@ class Cluster:
             yield
 
     def save(self) -> None:
+        known = {str(pgid) for pgid in self.groups()}
+        self.leaders = {pid: ticks for pid, ticks in self.leaders.items() if pid in known}
         with self._state_lock():
             self._write(self._state())
 
@@ -434,12 +454,14 @@ class Cluster:
             state = self._read() if self.state_file.exists() else self._state()
             for name in names:
                 state[name] = getattr(self, name)
+            state["leaders"] = {**state.get("leaders", {}), **self.leaders}
             self._write(state)
 
     def _record_instance(self, index: int) -> None:
         with self._state_lock():
             state = self._read() if self.state_file.exists() else self._state()
             state["instances"][index] = vars(self.instances[index])
+            state["leaders"] = {**state.get("leaders", {}), **self.leaders}
             self._write(state)
 
     def refresh(self) -> None:
@@ -449,11 +471,33 @@ class Cluster:
             return
         with self._state_lock():
             state = self._read()
+        self.leaders = {**state.get("leaders", {}), **self.leaders}
+        self.boot = state.get("boot", "")
         for instance, saved in zip(self.instances, state["instances"], strict=False):
             instance.pid = saved.get("pid", 0)
             instance.groups = list(saved.get("groups", []))
         for name in self._PIDS:
             setattr(self, name, state.get(name, 0))
+        self._forget_strangers()
+
+    def _ours(self, pgid: int) -> bool:
+        """Is this recorded process group still the one the cluster started? Not after a
+        reboot, nor when its leader's pid now belongs to a process started since. (A group
+        whose leader is gone can only hold what that leader started: a pid is not given
+        again while a group of that id has members.)"""
+        if not pgid or (self.boot and self.boot != boot_id()):  # (no boot: an older state)
+            return False
+        started = start_time(pgid)
+        recorded = self.leaders.get(str(pgid))
+        return started is None or not recorded or started == recorded
+
+    def _forget_strangers(self) -> None:
+        for instance in self.instances:
+            instance.pid = instance.pid if self._ours(instance.pid) else 0
+            instance.groups = [g for g in instance.groups if self._ours(g)]
+        for name in self._PIDS:
+            if not self._ours(getattr(self, name)):
+                setattr(self, name, 0)
 
     @classmethod
     def load(cls, root: Path) -> Cluster:
@@ -467,7 +511,9 @@ class Cluster:
             instance.groups = list(saved.get("groups", [instance.pid] if instance.pid else []))
             instances.append(instance)
         known = {name: state[name] for name in cls._FIELDS if name in state}
-        return cls(root=root, instances=instances, **known)
+        cluster = cls(root=root, instances=instances, **known)
+        cluster._forget_strangers()
+        return cluster
 
     def groups(self) -> list[int]:
         """Every process group the cluster knows of."""
@@ -543,6 +589,7 @@ class Cluster:
             web_dist=str(web_dist.resolve()) if web_dist else "",
             env=settings_env,
             python=python,
+            boot=boot_id(),
         )
         if redis and "TASKLANE_REDIS_URL" not in settings_env:
             if shutil.which("redis-server") is None:
@@ -554,6 +601,7 @@ class Cluster:
             cluster.redis_password = (old.redis_password if old else "") or secrets.token_hex(24)
             cluster.env["TASKLANE_REDIS_URL"] = cluster.redis_url
         if old is not None:
+            cluster.leaders = dict(old.leaders)
             # Groups of the last run that are not empty yet (orphans): still ours to end.
             for instance, before in zip(cluster.instances, old.instances, strict=False):
                 instance.groups = [g for g in before.groups if group_alive(g)]
@@ -620,6 +668,7 @@ class Cluster:
                 start_new_session=True,
             )
         self._children[proc.pid] = proc
+        self.leaders[str(proc.pid)] = start_time(proc.pid) or 0
         return proc
 
     def reap(self) -> None:

@@ -44,10 +44,12 @@ from scripts.cluster import (
     ClusterError,
     alive,
     answers,
+    boot_id,
     group_members,
     listeners,
     main,
     marked_processes,
+    start_time,
 )
 from tasklane import cli
 from tasklane.settings import Settings
@@ -453,3 +455,32 @@ def test_a_worker_whose_supervisor_dies_goes_too_by_the_watchdog(
     while alive(child):
         assert time.monotonic() < deadline, f"worker {child} outlived its parent"
         time.sleep(0.05)
+
+
+def test_stop_leaves_alone_a_process_that_took_a_recorded_pid(tmp_path: Path) -> None:
+    """A recorded process group is the cluster's only while its leader is the process the
+    cluster started (same start time, same boot): after a reboot or a pid's reuse, `stop`
+    must not signal a stranger."""
+    stranger = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        cluster = Cluster.create(tmp_path / "cluster", instances=1, env=support.served_env())
+        cluster.instances[0].pid = stranger.pid
+        cluster.instances[0].groups = [stranger.pid]
+        started = start_time(stranger.pid)
+        assert started is not None
+        for leaders, boot in [
+            ({str(stranger.pid): started - 1}, cluster.boot),  # the pid came again since
+            ({str(stranger.pid): started}, "another-boot"),  # recorded before a reboot
+        ]:
+            cluster.leaders, cluster.boot = leaders, boot
+            cluster.save()
+            assert Cluster.load(cluster.root).stop(quiet=True) == []
+            assert stranger.poll() is None, "stop signalled a process it did not start"
+        # The same record, right start time and boot: that one is the cluster's to stop.
+        cluster.leaders, cluster.boot = {str(stranger.pid): started}, boot_id()
+        cluster.save()
+        Cluster.load(cluster.root).stop(quiet=True)
+        assert stranger.wait(10) == -signal.SIGTERM
+    finally:
+        stranger.kill()
+        stranger.wait()
