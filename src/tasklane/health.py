@@ -9,7 +9,7 @@ import logging
 from typing import Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tasklane.core.context import Ctx
 from tasklane.core.db import ReplicaState
@@ -26,24 +26,29 @@ async def livez() -> dict[str, str]:
 
 
 class ReplicaReadiness(BaseModel):
-    """One read replica as this process last checked it."""
+    """One read replica as the answering process last checked it."""
 
-    #: 1-based position in TASKLANE_DATABASE_REPLICA_URLS (no host names on a public probe).
-    replica: int
-    #: ok; lagging (more than TASKLANE_DATABASE_REPLICA_MAX_LAG_SECONDS behind); stopped
-    #: (replication not running); unreachable; unknown (not checked yet, or its status cannot
-    #: be read).
-    state: ReplicaState
-    #: Seconds behind the primary at the last check, when known.
-    lag_seconds: float | None
-    #: Whether reads go to it now.
-    in_use: bool
+    replica: int = Field(
+        description="1-based position in TASKLANE_DATABASE_REPLICA_URLS (no host names here)."
+    )
+    state: ReplicaState = Field(
+        description="ok; lagging (further behind than TASKLANE_DATABASE_REPLICA_MAX_LAG_SECONDS); "
+        "stopped (replication not running); unreachable; unknown (not checked yet, or its "
+        "replication status cannot be read)."
+    )
+    lag_seconds: float | None = Field(
+        description="Seconds behind the primary at the last check, when known."
+    )
+    in_use: bool = Field(description="Whether reads go to it now.")
 
 
 class Readiness(BaseModel):
     status: Literal["ok"]
-    #: Only with read replicas.
-    replicas: list[ReplicaReadiness] | None = None
+    replicas: list[ReplicaReadiness] | None = Field(
+        default=None,
+        description="Only with read replicas. A replica out of use does not make the instance "
+        "unready: the primary serves its reads.",
+    )
 
 
 @router.get(
