@@ -20,6 +20,7 @@ from tests.services_support import JwksServer, served
 ROUTES = {
     # path: the service that answers it
     "/api/v1/tasks": "tasks",
+    "/api/v1/projects": "tasks",
     "/api/v1/auth/logout": "auth",
     "/api/v1/users/me": "auth",
     "/.well-known/jwks.json": "auth",

@@ -39,11 +39,13 @@ _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 #: every service.
 _ROUTER_SERVICES: tuple[tuple[APIRouter, Service], ...] = (
     (tasks_router, "tasks"),
+    (projects_router, "tasks"),
     (auth_router, "auth"),
     (jwks_router, "auth"),
     (users_router, "auth"),  # profiles and administration live with the accounts
     (notifications_router, "notifications"),
     (events_router, "notifications"),
+    (mail_router, "notifications"),  # the one-click unsubscribe links
 )
 
 
