@@ -375,7 +375,10 @@ class Database:
         if self.replicas and await self._replica_allowed():
             self._ensure_checks()
             if self._first_check is not None and not self._first_check.done():
-                await asyncio.shield(self._first_check)  # only the first reads of a process
+                # Only the first reads of a process wait; a failed check leaves the replicas
+                # unused (the primary serves), never the read failed.
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._first_check)
             for replica in self._in_turn():
                 conn = replica.engine.connect()
                 try:
@@ -513,6 +516,10 @@ class Database:
         except _CONNECT_ERRORS as error:
             replica.state, replica.lag_seconds = "unreachable", None
             self._mark_down(replica, error)
+            return
+        except Exception:  # an answer not understood: not used until one is
+            logger.exception("read replica %s: its status could not be read", replica.name)
+            replica.state, replica.lag_seconds = "unknown", None
             return
         if state == "ok" and lag is not None and lag > replica.max_lag:
             state = "lagging"
