@@ -60,7 +60,11 @@ async def test_one_click_turns_reminder_mail_off(mailing: Mailing) -> None:
     # What a mail client sends: no session, no cookie, no custom header.
     clicked = await api.client.post(path, content="List-Unsubscribe=One-Click", headers=ONE_CLICK)
     assert clicked.status_code == 200, clicked.text
-    assert await _preferences(api, user) == {"reminders": False, "digest": False}
+    assert await _preferences(api, user) == {
+        "reminders": False,
+        "digest": False,
+        "digest_time": "08:00",
+    }
     again = await api.client.post(path, content="List-Unsubscribe=One-Click", headers=ONE_CLICK)
     assert again.status_code == 200
     # The in-app reminder still comes; the email does not.
@@ -73,7 +77,11 @@ async def test_one_click_turns_reminder_mail_off(mailing: Mailing) -> None:
         ME, json={"preferences": {"email": {"reminders": True}}}, headers=user.headers
     )
     assert on.status_code == 200, on.text
-    assert on.json()["preferences"]["email"] == {"reminders": True, "digest": False}
+    assert on.json()["preferences"]["email"] == {
+        "reminders": True,
+        "digest": False,
+        "digest_time": "08:00",
+    }
     assert on.json()["preferences"]["theme"] == "system"
     assert len(await _remind(mailing, api, user, "Call mum")) == 1
 
@@ -102,4 +110,8 @@ async def test_forged_or_altered_tokens_change_nothing(mailing: Mailing) -> None
         )
         assert assert_problem(refused, 422)["errors"][0]["field"] == "token"
     assert_problem(await api.client.post("/api/v1/mail/unsubscribe"), 422)
-    assert await _preferences(api, user) == {"reminders": True, "digest": False}
+    assert await _preferences(api, user) == {
+        "reminders": True,
+        "digest": False,
+        "digest_time": "08:00",
+    }

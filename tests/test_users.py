@@ -38,7 +38,7 @@ DEFAULT_PREFERENCES = {
     "default_sort": "-created_at",
     "week_start": "monday",
     "show_completed": True,
-    "email": {"reminders": True, "digest": False},
+    "email": {"reminders": True, "digest": False, "digest_time": "08:00"},
 }
 
 

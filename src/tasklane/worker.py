@@ -55,11 +55,16 @@ async def _account_mail(ctx: AppContext, conn: AsyncConnection, event: Event) ->
     await notifications.mail_account(ctx, conn, event)
 
 
+async def _digests(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+    await notifications.plan_digest(conn, event)
+
+
 #: Every consumer of domain events: its name (in the handled-events record) and its effect.
 CONSUMERS: tuple[tuple[str, Consumer], ...] = (
     (notifications.REMINDERS, _reminders),
     (notifications.RESET_MAIL, _reset_mail),
     (notifications.ACCOUNT_MAIL, _account_mail),
+    (notifications.DIGESTS, _digests),
 )
 
 
@@ -115,6 +120,10 @@ class Worker:
         async with self.ctx.db.unit_of_work() as uow:
             return await notifications.fire_due(uow.conn, BATCH, self.ctx.settings)
 
+    async def send_digests(self) -> int:
+        async with self.ctx.db.unit_of_work() as uow:
+            return await notifications.send_digests(uow.conn, self.ctx.settings)
+
     async def send_mail(self) -> int:
         async with self.ctx.db.unit_of_work() as uow:
             return await notifications.send_pending(uow.conn, self.ctx.settings)
@@ -135,6 +144,7 @@ class Worker:
             waiting = await notifications.work_waiting(conn)
         if waiting:  # an idle turn takes no write transaction
             done += await self.fire_reminders()
+            done += await self.send_digests()
             done += await self.send_mail()
         await self.prune()
         return done

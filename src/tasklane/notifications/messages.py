@@ -119,3 +119,25 @@ def reminder(name: str, title: str, when: str, settings_link: str) -> Composed:
             f'<a href="{escape(settings_link)}">turn them off in your settings</a>.',
         ),
     )
+
+
+def digest(name: str, day: str, lines: list[str], more: bool, settings_link: str) -> Composed:
+    count = f"{len(lines)}{'+' if more else ''}"
+    tail = "\n(and more: see the app)" if more else ""
+    return Composed(
+        f"Due today: {count} task{'s' if len(lines) != 1 or more else ''}",
+        f"Hello {name},\n\nDue or overdue on {day}:\n\n"
+        + "\n".join(f"- {line}" for line in lines)
+        + f"{tail}\n\nYou get this daily digest because it is on; turn it off in "
+        f"{settings_link}\n",
+        _html(
+            f"Hello {escape(name)},",
+            f"Due or overdue on {escape(day)}:",
+            "<ul>"
+            + "".join(f"<li>{escape(line)}</li>" for line in lines)
+            + "</ul>"
+            + ("<p>(and more: see the app)</p>" if more else ""),
+            "You get this daily digest because it is on; "
+            f'<a href="{escape(settings_link)}">turn it off in your settings</a>.',
+        ),
+    )

@@ -64,3 +64,14 @@ link_secrets = Table(
     Column("secret", String(128), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# When each account's daily digest goes next (accounts with the digest on): the UTC instant of
+# its next local wall time, recomputed from the local date after each send, so it follows the
+# account's time zone across daylight-saving changes.
+digest_schedule = Table(
+    "digest_schedule",
+    metadata,
+    Column("user_id", UUIDType(), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("next_at", UTCDateTime(), nullable=False),
+    Index("ix_digest_schedule_next_at", "next_at"),
+)

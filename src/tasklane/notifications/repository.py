@@ -10,7 +10,13 @@ from sqlalchemy import delete, exc, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.types import AnyRow
-from tasklane.notifications.models import link_secrets, notifications, outgoing_mail, reminders
+from tasklane.notifications.models import (
+    digest_schedule,
+    link_secrets,
+    notifications,
+    outgoing_mail,
+    reminders,
+)
 
 
 async def replace_reminders(
@@ -130,11 +136,12 @@ async def count_attempt(conn: AsyncConnection, mail_id: uuid.UUID) -> None:
 
 
 async def anything_due(conn: AsyncConnection, now: datetime) -> bool:
-    """Whether a reminder is due or a mail waits: a read that spares an idle worker a write
-    transaction (on SQLite, the database's one write lock) every turn."""
+    """Whether a reminder or a digest is due or a mail waits: a read that spares an idle
+    worker a write transaction (on SQLite, the database's one write lock) every turn."""
     due = select(reminders.c.id).where(reminders.c.fired_at.is_(None), reminders.c.fire_at <= now)
     unsent = select(outgoing_mail.c.id).where(outgoing_mail.c.sent_at.is_(None))
-    for stmt in (due, unsent):
+    digests = select(digest_schedule.c.user_id).where(digest_schedule.c.next_at <= now)
+    for stmt in (due, unsent, digests):
         if (await conn.execute(stmt.limit(1))).first() is not None:
             return True
     return False
@@ -154,3 +161,27 @@ async def add_link_secret(conn: AsyncConnection, name: str, secret: str, now: da
             )
     except exc.IntegrityError:
         pass
+
+
+async def set_digest(conn: AsyncConnection, user_id: uuid.UUID, next_at: datetime | None) -> None:
+    """The account's next digest at ``next_at``; none when None."""
+    await conn.execute(delete(digest_schedule).where(digest_schedule.c.user_id == user_id))
+    if next_at is not None:
+        await conn.execute(insert(digest_schedule).values(user_id=user_id, next_at=next_at))
+
+
+async def due_digests(conn: AsyncConnection, now: datetime, limit: int) -> list[AnyRow]:
+    """Digests whose time has come, locked (others' skipped: each goes out once)."""
+    stmt = (
+        select(digest_schedule)
+        .where(digest_schedule.c.next_at <= now)
+        .order_by(digest_schedule.c.next_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def digest_at(conn: AsyncConnection, user_id: uuid.UUID) -> datetime | None:
+    stmt = select(digest_schedule.c.next_at).where(digest_schedule.c.user_id == user_id)
+    return (await conn.execute(stmt)).scalar_one_or_none()

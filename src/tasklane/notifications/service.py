@@ -13,8 +13,9 @@ import secrets
 import smtplib
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,6 +32,7 @@ from tasklane.notifications import repository as repo
 from tasklane.notifications.schemas import NotificationOut, NotificationPage
 from tasklane.settings import Settings
 from tasklane.tasks import service as tasks
+from tasklane.tasks.schemas import TaskQuery
 from tasklane.users import service as users
 
 logger = logging.getLogger("tasklane.notifications")
@@ -370,6 +372,107 @@ async def _queue(conn: AsyncConnection, kind: str, to: str, composed: messages.C
     await queue_mail(
         conn, kind=kind, to=to, subject=composed.subject, text=composed.text, html=composed.html
     )
+
+
+# --- the daily digest -------------------------------------------------------------------------
+
+DIGESTS = "digests"  # the consumer that keeps each account's digest schedule
+DIGEST_TASKS = 50
+
+
+def _at_local(day: date, wall: str, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall time on a local date. A time the clocks skip (spring
+    forward) comes out an hour later by the clock; one they repeat (fall back), the first."""
+    hours, minutes = (int(part) for part in wall.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=zone).astimezone(UTC)
+
+
+def next_digest_at(after: datetime, wall: str, timezone: str) -> datetime:
+    """The first moment after ``after`` when the local clock of ``timezone`` shows ``wall``."""
+    zone = ZoneInfo(timezone)
+    day = after.astimezone(zone).date()
+    candidate = _at_local(day, wall, zone)
+    return candidate if candidate > after else _at_local(day + timedelta(days=1), wall, zone)
+
+
+async def plan_digest(conn: AsyncConnection, event: Event) -> None:
+    """Keep the account's digest schedule in line with its settings (on or off, its time, its
+    time zone), whatever the order its changes are handled in: the profile is read now."""
+    if event.kind != users.PROFILE_CHANGED:
+        return
+    user_id = uuid.UUID(event.payload["user_id"])
+    profile = await users.active_profile(conn, user_id)
+    if profile is None or not profile.preferences.email.digest:
+        await repo.set_digest(conn, user_id, None)
+        return
+    wall = profile.preferences.email.digest_time
+    await repo.set_digest(conn, user_id, next_digest_at(utcnow(), wall, profile.timezone))
+
+
+async def send_digests(
+    conn: AsyncConnection, settings: Settings, now: datetime | None = None, limit: int = 100
+) -> int:
+    """Queue the digests whose time has come (rows locked, others' skipped: once however many
+    workers run): the account's open tasks due by the end of that local day, overdue ones
+    included, to a verified address; none when nothing is due. The next one is the same wall
+    time on the next local date, so it moves with daylight-saving time. How many went."""
+    now = now or utcnow()
+    sent = 0
+    for row in await repo.due_digests(conn, now, limit):
+        profile = await users.active_profile(conn, row.user_id)
+        if profile is None or not profile.preferences.email.digest:
+            await repo.set_digest(conn, row.user_id, None)
+            continue
+        zone = ZoneInfo(profile.timezone)
+        wall = profile.preferences.email.digest_time
+        day = row.next_at.astimezone(zone).date()
+        if profile.email_verified_at is not None:
+            sent += await _digest(conn, settings, profile, day, zone)
+        following = _at_local(day + timedelta(days=1), wall, zone)
+        if following <= now:  # the worker was away for days: no catching up
+            following = next_digest_at(now, wall, profile.timezone)
+        await repo.set_digest(conn, row.user_id, following)
+    return sent
+
+
+def _as_utc(value: Any) -> datetime:
+    """A timestamp as the list read returns it (aware, naive UTC, or SQLite's text)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def _digest(
+    conn: AsyncConnection, settings: Settings, profile: Any, day: date, zone: ZoneInfo
+) -> int:
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    query = TaskQuery(
+        status=["todo", "in_progress"], due_before=end, sort="due_at", limit=DIGEST_TASKS
+    )
+    page = await tasks.list_tasks(conn, profile.id, tasks.task_filter(query))
+    if not page["items"]:
+        return 0
+    lines = []
+    for task in page["items"]:
+        local = _as_utc(task["due_at"]).astimezone(zone)
+        when = f"{local:%H:%M}" if local.date() == day else f"overdue since {local:%d %b}"
+        lines.append(f"{task['title']} ({when})")
+    base = settings.public_base_url.rstrip("/")
+    composed = messages.digest(
+        profile.name, f"{day:%A %d %B}", lines, page["next_cursor"] is not None, f"{base}/settings"
+    )
+    await queue_mail(
+        conn,
+        kind="digest",
+        to=profile.email,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        unsubscribe_url=links.unsubscribe_url(
+            settings, await link_secret(conn, settings), profile.id, "digest"
+        ),
+    )
+    return 1
 
 
 def sse(event: Event) -> bytes:

@@ -67,17 +67,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+DigestTime = Annotated[
+    str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", max_length=5)
+]
+
+
 class EmailPreferences(Strict):
     """Which non-essential mail the account gets. Security mail (verification, email change,
     password reset, new-device notices) always goes."""
 
     reminders: StrictBool = True
     digest: StrictBool = False
+    #: When the daily digest goes: a wall time in the account's time zone.
+    digest_time: DigestTime = "08:00"
 
 
 class EmailPreferencesUpdate(Strict):
     reminders: StrictBool | None = None
     digest: StrictBool | None = None
+    digest_time: DigestTime | None = None
 
 
 #: The kinds of non-essential mail, each with its opt-out in ``Preferences.email``.

@@ -156,6 +156,8 @@ async def update_profile(
     changed["updated_at"] = utcnow()
     stored = {k: v.model_dump() if k == "preferences" else v for k, v in changed.items()}
     await repo.update_fields(conn, user_id, stored)
+    if "timezone" in changed or "preferences" in changed:  # the digest's schedule follows
+        await events.record(conn, PROFILE_CHANGED, None, None, {"user_id": str(user_id)})
     return current.model_copy(update=changed)
 
 
@@ -196,6 +198,7 @@ async def start_email_change(
 #: Events the notification service turns into mail. They carry no user id of their own, so
 #: they are not shown on the account's live streams.
 VERIFICATION_REQUESTED = "users.verification_requested"
+PROFILE_CHANGED = "users.profile_changed"
 EMAIL_CHANGE_REQUESTED = "users.email_change_requested"
 
 
