@@ -93,7 +93,7 @@ CACHE_REQUESTS = Counter(
 )
 OUTBOX_LAG = Gauge(
     "tasklane_outbox_lag_seconds",
-    "Age of the oldest domain event not yet relayed (0 when none waits; sampled).",
+    "Age of the oldest domain event not yet relayed (0 when none waits; read at each scrape).",
     multiprocess_mode="mostrecent",
 )
 
