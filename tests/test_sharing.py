@@ -272,3 +272,23 @@ async def test_deleting_an_account_erases_nothing_others_can_see(api: Api, ctx: 
         gone = await conn.execute(select(tasks.c.id).where(tasks.c.id == uuid.UUID(private["id"])))
         assert left == []
         assert gone.first() is None
+
+
+async def test_a_members_dashboard_counts_follow_the_others_writes(
+    api: Api, ctx: AppContext
+) -> None:
+    """The counts are cached per user; a write in a shared project drops every member's."""
+    owner, editor = await verified(api, ctx), await verified(api, ctx)
+    project = await shared_project(api, owner, editor=editor)
+
+    async def total(user: User) -> int:
+        response = await api.client.get(f"{TASKS}/stats", headers=user.headers)
+        assert response.status_code == 200, response.text
+        count: int = response.json()["total"]
+        return count
+
+    assert await total(editor) == 0  # now cached
+    task = await api.create_task(owner, project_id=project["id"])
+    assert await total(editor) == 1
+    await api.client.delete(f"{TASKS}/{task['id']}", headers=owner.headers)
+    assert await total(editor) == 0

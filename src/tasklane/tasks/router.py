@@ -1,4 +1,5 @@
-"""/api/v1/tasks: the caller's tasks. Someone else's task is a 404 on every route.
+"""/api/v1/tasks: the tasks of the caller's projects. A task of a project the caller is not a
+member of is a 404 on every route; a change their role does not allow (a viewer's) is a 403.
 
 The routes declare the HTTP contract (parameters, bodies, answers: the OpenAPI document) and
 call ``tasks.handlers``, where each operation is implemented once."""
@@ -69,7 +70,7 @@ _ETAG_HEADER = {"ETag": {"description": "Version of the task", "schema": {"type"
     response_model=TaskOut,
     responses={
         201: {"headers": {**_ETAG_HEADER, "Location": {"schema": {"type": "string"}}}},
-        **problem_responses(409),
+        **problem_responses(403, 409),
     },
     summary="Create a task",
 )
@@ -94,7 +95,7 @@ async def task_stats(principal: CurrentUser, ctx: Ctx) -> Response:
 @router.post(
     "/bulk",
     response_model=BulkResult,
-    responses=problem_responses(404),
+    responses=problem_responses(403, 404),
     summary="Change the status of, or delete, up to 100 tasks at once (all or nothing)",
 )
 async def bulk(body: BulkOperation, principal: CurrentUser, ctx: Ctx) -> Response:
@@ -114,8 +115,8 @@ async def read_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Res
 @router.patch(
     "/{task_id:task_id}",
     response_model=TaskOut,
-    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404, 412)},
-    summary="Change some fields of a task",
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 412)},
+    summary="Change some fields of a task (a new project_id moves it)",
 )
 async def update_task(
     task_id: uuid.UUID,
@@ -130,7 +131,7 @@ async def update_task(
 @router.delete(
     "/{task_id:task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404, 412),
+    responses=problem_responses(403, 404, 412),
     summary="Delete a task",
 )
 async def delete_task(
