@@ -742,6 +742,11 @@ export interface components {
              * @default false
              */
             digest?: boolean;
+            /**
+             * Digest Time
+             * @default 08:00
+             */
+            digest_time?: string;
         };
         /** EmailPreferencesUpdate */
         EmailPreferencesUpdate: {
@@ -749,6 +754,8 @@ export interface components {
             reminders?: boolean | null;
             /** Digest */
             digest?: boolean | null;
+            /** Digest Time */
+            digest_time?: string | null;
         };
         /** FieldError */
         FieldError: {
@@ -1080,7 +1087,10 @@ export interface components {
              * @constant
              */
             status: "ok";
-            /** Replicas */
+            /**
+             * Replicas
+             * @description Only with read replicas. A replica out of use does not make the instance unready: the primary serves its reads.
+             */
             replicas?: components["schemas"]["ReplicaReadiness"][] | null;
         };
         /** RegisterIn */
@@ -1097,19 +1107,29 @@ export interface components {
         };
         /**
          * ReplicaReadiness
-         * @description One read replica as this process last checked it.
+         * @description One read replica as the answering process last checked it.
          */
         ReplicaReadiness: {
-            /** Replica */
+            /**
+             * Replica
+             * @description 1-based position in TASKLANE_DATABASE_REPLICA_URLS (no host names here).
+             */
             replica: number;
             /**
              * State
+             * @description ok; lagging (further behind than TASKLANE_DATABASE_REPLICA_MAX_LAG_SECONDS); stopped (replication not running); unreachable; unknown (not checked yet, or its replication status cannot be read).
              * @enum {string}
              */
             state: "ok" | "lagging" | "stopped" | "unreachable" | "unknown";
-            /** Lag Seconds */
+            /**
+             * Lag Seconds
+             * @description Seconds behind the primary at the last check, when known.
+             */
             lag_seconds: number | null;
-            /** In Use */
+            /**
+             * In Use
+             * @description Whether reads go to it now.
+             */
             in_use: boolean;
         };
         /** TaskCreate */

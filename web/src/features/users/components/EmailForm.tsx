@@ -126,6 +126,7 @@ export function MailPreferences({ user }: { user: User }) {
     onError: (error) => toast({ kind: "error", message: `Not saved: ${describeError(error)}` }),
   });
   const current = user.preferences.email ?? {};
+  const digestTime = current.digest_time ?? "08:00";
   return (
     <fieldset className="space-y-2">
       <legend className="mb-1 text-sm font-medium">Email me</legend>
@@ -147,6 +148,19 @@ export function MailPreferences({ user }: { user: User }) {
           </label>
         );
       })}
+      <label className="flex items-center gap-2 pl-6 text-sm">
+        Digest at
+        <input
+          type="time"
+          className="input w-32"
+          value={digestTime}
+          disabled={save.isPending || !current.digest}
+          onChange={(e) => {
+            if (/^\d\d:\d\d$/.test(e.target.value)) save.mutate({ preferences: { email: { digest_time: e.target.value } } });
+          }}
+        />
+        <span className="text-slate-600 dark:text-slate-400">in your time zone ({user.timezone})</span>
+      </label>
     </fieldset>
   );
 }
