@@ -26,7 +26,7 @@ SYSTEM_COMMANDS := /usr/bin/chromium /usr/sbin/nginx /usr/bin/wrk
 
 .PHONY: run install dev-install deploy-install migrate test validate-deploy lint typecheck test-sqlite test-mariadb test-postgresql \
 	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e \
-	cluster cluster-stop bench bench-smoke audit reliability
+	cluster cluster-stop bench bench-smoke soak audit reliability
 
 # Every pinned package is checked against the sha256 its requirements file holds
 # (--require-hashes); the project itself cannot be, so it comes last and pulls in nothing.
@@ -87,6 +87,12 @@ bench: $(BENCH_STAMP) system-deps
 # difference, never on a speed figure.
 bench-smoke: $(BENCH_STAMP) system-deps
 	$(BIN)/python -m bench.run --scale smoke --out var/bench-smoke
+	$(BIN)/python -m bench.soak --smoke --out var/bench-smoke
+
+# Half the measured capacity for 30 minutes (docs/reliability.md, "Soak"); the figures of the
+# run replace the soak section of docs/reliability.md.
+soak: $(BENCH_STAMP) system-deps
+	$(BIN)/python -m bench.soak --minutes 30 --doc docs/reliability.md
 
 # Installs what is missing (as root, from Debian's packages); otherwise says what is.
 system-deps:

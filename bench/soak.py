@@ -13,10 +13,11 @@ resident memory of every server process. The verdict (docs/reliability.md):
 
     .venv/bin/python -m bench.soak                    # 30 minutes
     .venv/bin/python -m bench.soak --minutes 2        # a short look
-    .venv/bin/python -m bench.soak --slices 2 --slice-seconds 3 --users 10  # smoke
+    .venv/bin/python -m bench.soak --smoke     # CI: seconds; fails on errors only
 
-Writes bench/results/soak-latest.json and, with ``--doc``, the section between the soak
-markers of that document. Exits 1 when a target is missed, 2 when the harness breaks.
+Writes ``soak-latest.json`` to bench/results/ (``--out``) and, with ``--doc``, the section
+between the soak markers of that document. Exits 1 when a target is missed (with ``--smoke``:
+when a request failed), 2 when the harness breaks.
 """
 
 from __future__ import annotations
@@ -163,15 +164,19 @@ class Soak:
             "server_log_errors": log_errors(self.work, ["tasklane"]),
             **verdict(slices, memory),
         }
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "soak-latest.json").write_text(json.dumps(result, indent=2))
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "soak-latest.json").write_text(json.dumps(result, indent=2))
         if args.doc:
             write_section(args.doc, result)
         log(
             f"{result['requests']} requests, error rate {result['error_rate']:.5f}, p99 drift "
             f"{result['p99_drift']}, worst memory growth {result['worst_memory_growth']:.1%}"
         )
-        missed = [name for name, met in result["met"].items() if not met]
+        missed = [
+            name
+            for name, met in result["met"].items()
+            if not met and not (args.smoke and name != "errors")
+        ]
         if missed:
             log(f"MISSED: {', '.join(missed)}")
             return 1
@@ -227,7 +232,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--tasks-per-user", type=int, default=100)
     parser.add_argument("--doc", type=Path, help="rewrite the soak section of this document")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few seconds on a tiny data set; fails on errors only",
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.slices, args.slice_seconds, args.capacity_seconds = 2, 3, 3
+        args.users, args.tasks_per_user = 10, 20
     if not args.slices:
         args.slices = max(1, round(args.minutes * 60 / args.slice_seconds))
     signal.signal(signal.SIGTERM, _raise_interrupt)
