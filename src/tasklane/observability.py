@@ -161,10 +161,10 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     formatter: logging.Formatter
     if fmt == "json":
         formatter = JsonFormatter(
-            "{asctime}{levelname}{name}{message}{request_id}",
+            "{levelname}{name}{message}{request_id}",
             style="{",
-            rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
-            timestamp=False,
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="ts",  # ISO 8601, UTC
         )
     else:
         formatter = logging.Formatter("%(levelname)s %(name)s [%(request_id)s]: %(message)s")
