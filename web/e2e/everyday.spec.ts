@@ -1,7 +1,7 @@
 // Everyday use: quick add that understands, Today and Upcoming with counts, one clock (the
 // profile's zone, whatever zone the browser runs in), one-click done from every list.
 import type { Page } from "@playwright/test";
-import { doneBox, expect, loaded, nav, test, type Api } from "./fixtures";
+import { doneBox, expect, loaded, nav, patched, test, type Api } from "./fixtures";
 
 // The browser runs in Los Angeles; the profiles below live in Kolkata (UTC+05:30, no DST).
 const PROFILE_ZONE = "Asia/Kolkata";
@@ -22,12 +22,30 @@ async function liveInKolkata(api: Api): Promise<void> {
   await api.call("PATCH", "/api/v1/users/me", { timezone: PROFILE_ZONE });
 }
 
+/**
+ * Opens a screen and waits until it has loaded (code, session, lists): a first load on a busy
+ * machine takes longer than one step may.
+ */
+async function open(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await expect(page.locator("main h1")).toBeVisible({ timeout: 20_000 });
+  await page.waitForFunction(
+    () => !document.querySelector('.animate-pulse, [role="status"][aria-label^="Loading"]'),
+    undefined,
+    { timeout: 20_000 },
+  );
+}
+
+/** The heights of the task rows on the screen, in px. */
+const rowHeights = (page: Page) =>
+  page.locator("main li[data-task-row]").evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().height));
+
 const navCount = (page: Page, view: string) =>
   page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: view, exact: true });
 
 test("quick add understands dates, priority and tags in the profile's zone", async ({ page, api, audit, shot }) => {
   await liveInKolkata(api);
-  await page.goto("/");
+  await open(page, "/");
   const line = page.getByLabel("Quick add a task");
   await line.fill("Call mum tomorrow 9am !high #family every sunday");
   const understood = page.getByRole("list", { name: "Understood" });
@@ -75,7 +93,7 @@ test("Today and Upcoming, counted in the navigation, days in the profile's zone"
   await api.createTask({ title: "Already done", due_at: kolkata(0, 8), status: "done" });
   await api.createTask({ title: "Someday maybe" });
 
-  await page.goto("/today");
+  await open(page, "/today");
   await expect(navCount(page, "Today")).toHaveAccessibleDescription("2 tasks");
   await expect(navCount(page, "Upcoming")).toHaveAccessibleDescription("2 tasks");
   await expect(page.getByRole("list", { name: "Overdue" })).toContainText("Pay the electricity bill");
@@ -85,6 +103,9 @@ test("Today and Upcoming, counted in the navigation, days in the profile's zone"
   await expect(page.getByText("Call the bank")).toHaveCount(0);
   await expect(page.getByText("Already done")).toHaveCount(0);
   await loaded(page);
+  // One line a row on a laptop.
+  expect(await rowHeights(page)).toEqual([expect.any(Number), expect.any(Number)]);
+  for (const height of await rowHeights(page)) expect(height).toBeLessThanOrEqual(56);
   await audit("today");
   await shot("today");
 
@@ -120,17 +141,21 @@ test.describe("390x844 phone", () => {
     await liveInKolkata(api);
     await api.createTask({ title: "Pay the electricity bill", due_at: kolkata(-1, 10), priority: "high", tags: ["home"] });
     await api.createTask({ title: "Water the plants", due_at: kolkata(0, 23, 30) });
-    await page.goto("/today");
+    await open(page, "/today");
     await expect(page.getByRole("button", { name: "Pay the electricity bill", exact: true })).toBeInViewport();
     const box = await doneBox(page, "Water the plants").locator("xpath=..").boundingBox();
     expect(Math.min(box?.width ?? 0, box?.height ?? 0), "touch target").toBeGreaterThanOrEqual(44);
     await loaded(page);
+    // At most two lines a row on a phone, tags and all.
+    for (const height of await rowHeights(page)) expect(height).toBeLessThanOrEqual(72);
     await audit("today (phone)");
     await shot("phone-today");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     expect(overflow, "the page scrolls sideways at 390px").toBe(false);
+    const saved = patched(page, 200);
     await doneBox(page, "Water the plants").tap();
     await expect(page.getByRole("list", { name: "Today" })).toHaveCount(0);
+    await saved;
     expect((await api.findTask("Water the plants")).status).toBe("done");
   });
 });
@@ -138,20 +163,22 @@ test.describe("390x844 phone", () => {
 test("one-click done on the dashboard and on a board card", async ({ page, api }) => {
   await api.createTask({ title: "Renew the passport", due_at: kolkata(2, 9) });
   await api.createTask({ title: "Plan sprint 12" });
-  await page.goto("/");
+  await open(page, "/");
   await doneBox(page, "Renew the passport").click();
   await expect(page.getByRole("status").filter({ hasText: "“Renew the passport” completed" })).toBeVisible();
   expect((await api.findTask("Renew the passport")).status).toBe("done");
   await nav(page, "Board");
+  const saved = patched(page, 200);
   await doneBox(page, "Plan sprint 12").click();
   await expect(page.locator('[data-column="done"]').getByText("Plan sprint 12")).toBeVisible();
+  await saved;
   expect((await api.findTask("Plan sprint 12")).status).toBe("done");
 });
 
 test("the editor shows and takes times in the profile's zone", async ({ page, api }) => {
   await liveInKolkata(api);
   await api.createTask({ title: "Call the bank", due_at: kolkata(1, 0, 30) });
-  await page.goto("/tasks");
+  await open(page, "/tasks");
   await page.getByRole("button", { name: "Call the bank", exact: true }).click();
   const editor = page.getByRole("dialog", { name: "Edit task" });
   const due = editor.getByLabel("Due");
@@ -165,7 +192,7 @@ test("the editor shows and takes times in the profile's zone", async ({ page, ap
 });
 
 test("the zone picker: searchable, current names, this device's zone first", async ({ page, api, audit }) => {
-  await page.goto("/settings");
+  await open(page, "/settings");
   const found = page.getByLabel("Time zones found");
   // The browser says Los Angeles: it comes first.
   await expect(found.locator("option").first()).toHaveText(/America\/Los Angeles.*this device/);
@@ -186,7 +213,7 @@ test.describe("sign-up", () => {
   test.use({ signedIn: false, timezoneId: "Europe/Kiev" });
 
   test("a new account takes the browser's zone, by its current name", async ({ page, newAccount, playwright, baseURL }) => {
-    await page.goto("/signup");
+    await open(page, "/signup");
     await page.getByLabel("Name").fill(newAccount.name);
     await page.getByLabel("Email").fill(newAccount.email);
     await page.getByLabel("Password").fill(newAccount.password);

@@ -60,17 +60,22 @@ export function TaskRow({ task, selection }: { task: Task; selection?: Selection
         >
           {task.title}
         </button>
-        <div className="mt-0.5 flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1 text-xs sm:mt-0 sm:shrink-0 sm:flex-nowrap">
+        {/* One line under the title on a phone: the due date first, the tags clipped at the edge. */}
+        <div className="mt-0.5 flex min-w-0 flex-nowrap items-center gap-x-2 overflow-hidden whitespace-nowrap text-xs sm:mt-0 sm:shrink-0">
+          {task.due_at && (
+            <span className="shrink-0 sm:order-last">
+              <DueText task={task} />
+            </span>
+          )}
+          <span className={`shrink-0 rounded px-1.5 py-0.5 font-medium sm:order-2 ${PRIORITY_CLASS[task.priority]}`}>
+            {PRIORITY_LABEL[task.priority]}
+          </span>
           {task.tags.slice(0, 3).map((tag) => (
-            <span key={tag} className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+            <span key={tag} className="shrink-0 rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
               #{tag}
             </span>
           ))}
           {task.tags.length > 3 && <span className="text-slate-600 dark:text-slate-400">+{task.tags.length - 3}</span>}
-          <span className={`rounded px-1.5 py-0.5 font-medium ${PRIORITY_CLASS[task.priority]}`}>
-            {PRIORITY_LABEL[task.priority]}
-          </span>
-          <DueText task={task} />
         </div>
       </div>
       <TaskMenu task={task} />
