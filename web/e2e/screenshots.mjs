@@ -208,6 +208,19 @@ async function desktop(browser, base, theme) {
   await page.getByText("All tasks").waitFor();
   await shot(page, "dashboard", theme);
 
+  await page.getByLabel("Quick add a task").fill("Call mum tomorrow 9am !high #family");
+  await page.getByRole("list", { name: "Understood" }).waitFor();
+  await shot(page, "quick-add", theme, false);
+  await page.getByLabel("Quick add a task").fill("");
+
+  await nav(page, "Today");
+  await page.getByRole("list", { name: "Overdue" }).waitFor();
+  await shot(page, "today", theme);
+
+  await nav(page, "Upcoming");
+  await page.getByRole("heading", { name: "Upcoming", level: 1 }).waitFor();
+  await shot(page, "upcoming", theme);
+
   await page.keyboard.press("?");
   await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
   await shot(page, "shortcuts", theme, false);
@@ -245,6 +258,9 @@ async function phone(browser, base, theme) {
   await logIn(page, base, "/tasks");
   await page.getByRole("list", { name: "Tasks" }).waitFor();
   await shot(page, "phone-tasks", theme, false);
+  await nav(page, "Today");
+  await page.getByRole("list", { name: "Overdue" }).waitFor();
+  await shot(page, "phone-today", theme, false);
   await page.context().close();
 }
 
