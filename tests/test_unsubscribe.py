@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tasklane.notifications.models import reminders
 from tests.helpers import Api, User, assert_problem
@@ -115,3 +115,25 @@ async def test_forged_or_altered_tokens_change_nothing(mailing: Mailing) -> None
         "digest": False,
         "digest_time": "08:00",
     }
+
+
+async def test_reminders_come_at_the_owners_offsets(mailing: Mailing) -> None:
+    api = Api(mailing.client())
+    user = await api.user()
+    chosen = {"preferences": {"reminder_offsets": [1440, 60, 60, 0]}}
+    answer = await api.client.patch(ME, json=chosen, headers=user.headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["preferences"]["reminder_offsets"] == [0, 60, 1440]
+    due = datetime.now(UTC) + timedelta(days=3)
+    task = await api.create_task(user, title="Offsets", due_at=due.isoformat())
+    await mailing.turns()
+    async with mailing.app.state.ctx.db.primary_reader() as conn:
+        rows = await conn.execute(
+            select(reminders.c.offset_minutes).where(reminders.c.task_id == uuid.UUID(task["id"]))
+        )
+        assert sorted(row.offset_minutes for row in rows) == [0, 60, 1440]
+    for bad in ([-1], [50000], [0, 1, 2, 3, 4, 5], ["10"]):
+        refused = await api.client.patch(
+            ME, json={"preferences": {"reminder_offsets": bad}}, headers=user.headers
+        )
+        assert_problem(refused, 422)

@@ -39,6 +39,7 @@ DEFAULT_PREFERENCES = {
     "week_start": "monday",
     "show_completed": True,
     "email": {"reminders": True, "digest": False, "digest_time": "08:00"},
+    "reminder_offsets": None,
 }
 
 

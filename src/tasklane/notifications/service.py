@@ -43,15 +43,19 @@ REMINDERS = "reminders"
 
 async def plan_reminders(conn: AsyncConnection, event: Event, offsets: Sequence[int]) -> None:
     """Bring the task's reminders in line with the task as it is now: one per offset (minutes
-    before its due time) while it is open; none once it is done or deleted. A reminder whose
-    time had passed when the change was made is not planned, but one that passed since (the
-    worker was down) still fires, late. A reminder that fired already is never planned
-    again."""
+    before its due time: the owner's preference, else ``offsets``) while it is open; none
+    once it is done or deleted. A reminder whose time had passed when the change was made is
+    not planned, but one that passed since (the worker was down) still fires, late. A
+    reminder that fired already is never planned again. A changed preference applies to the
+    tasks changed after it."""
     if event.subject_id is None or not event.kind.startswith("task."):
         return
     task = await tasks.reminder_view(conn, event.subject_id)
     rows: list[dict[str, Any]] = []
     if task is not None and task.status != "done" and task.due_at is not None:
+        owner = await users.active_profile(conn, task.user_id)
+        if owner is not None and owner.preferences.reminder_offsets is not None:
+            offsets = owner.preferences.reminder_offsets  # the owner's own choice
         now = utcnow()
         fired = await repo.fired_offsets(conn, event.subject_id)
         for offset in sorted(set(offsets)):

@@ -14,6 +14,7 @@ from pydantic import (
     EmailStr,
     Field,
     StrictBool,
+    StrictInt,
     StringConstraints,
 )
 
@@ -67,6 +68,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+ReminderOffsets = Annotated[
+    list[Annotated[StrictInt, Field(ge=0, le=40320)]],  # up to four weeks before
+    Field(max_length=5, description="Minutes before the due time; [] for none."),
+    AfterValidator(lambda offsets: sorted(set(offsets))),
+]
 DigestTime = Annotated[
     str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", max_length=5)
 ]
@@ -101,6 +107,8 @@ class Preferences(Strict):
     week_start: Literal["monday", "sunday"] = "monday"
     show_completed: StrictBool = True  # true or false: not 0/1, not "no"
     email: EmailPreferences = Field(default_factory=EmailPreferences)
+    #: Reminders of a task with a due time, minutes before it; null: the service's default.
+    reminder_offsets: ReminderOffsets | None = None
 
 
 class PreferencesUpdate(Strict):
@@ -110,6 +118,7 @@ class PreferencesUpdate(Strict):
     week_start: Literal["monday", "sunday"] | None = None
     show_completed: StrictBool | None = None
     email: EmailPreferencesUpdate | None = None
+    reminder_offsets: ReminderOffsets | None = None
 
 
 class UserOut(BaseModel):
