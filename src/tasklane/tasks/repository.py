@@ -93,16 +93,12 @@ def readable() -> ColumnElement[bool]:
     return _READABLE
 
 
-#: :func:`readable` as a join, for the lists: the planner reads the caller's memberships first
-#: and each project's rows through its ``(project_id, ...)`` index (as a semi-join, SQLite
-#: would scan the tasks table to sort them).
-_MEMBER_OF = projects.member_projects(_OWNER, None).subquery("member_of")
-_VISIBLE = _MEMBER_OF.join(tasks, tasks.c.project_id == _MEMBER_OF.c.project_id)
-
-
-#: :func:`readable` with the caller's projects given (read from the primary when the tasks
-#: are read from a replica, which may still list a member just removed): execute with
-#: ``project_ids``.
+#: :func:`readable` with the caller's projects given: execute with ``project_ids``
+#: (``projects.service.member_of``, read just before). The lists start from it: a caller in
+#: one project (most are) gets ``project_id = ?`` and the page read in order from the
+#: project's index, where a join of the memberships would read and sort every row the caller
+#: can see. With read replicas, the single reads use it too, the projects read from the
+#: primary: a replica that lags may still count a member who was just removed.
 _GIVEN = tasks.c.project_id.in_(bindparam("project_ids", expanding=True))
 
 
@@ -217,7 +213,6 @@ class _Shape:
     key of the statements built once per shape, a handful in practice."""
 
     dialect: str
-    given: bool  # the caller's projects are bound (see _GIVEN), not joined
     project: bool
     assigned_to_me: bool
     statuses: int  # 0, 1 (an equality, as the index wants) or more (IN)
@@ -233,10 +228,9 @@ class _Shape:
     limit: int
 
     @classmethod
-    def of(cls, dialect: str, f: TaskFilter, given: bool = False) -> _Shape:
+    def of(cls, dialect: str, f: TaskFilter) -> _Shape:
         return cls(
             dialect=dialect,
-            given=given,
             project=f.project_id is not None,
             assigned_to_me=f.assigned_to_me,
             statuses=min(len(f.statuses), 2),
@@ -279,13 +273,11 @@ def _list_params(f: TaskFilter) -> dict[str, Any]:
     return params
 
 
-def list_statement(
-    dialect: str, f: TaskFilter, given: bool = False
-) -> tuple[Select[Any], dict[str, Any]]:
-    """A page's statement and its parameters; execute with ``{**params, **owned_by(user)}``
-    (and ``project_ids`` when ``given``). It asks for ``limit + 1`` rows: the extra one says
-    whether there is a next page."""
-    shape = _Shape.of(dialect, f, given)
+def list_statement(dialect: str, f: TaskFilter) -> tuple[Select[Any], dict[str, Any]]:
+    """A page's statement and its parameters; execute with ``{**params, **owned_by(user),
+    "project_ids": ...}`` (the caller's projects, see ``_GIVEN``). It asks for ``limit + 1``
+    rows: the extra one says whether there is a next page."""
+    shape = _Shape.of(dialect, f)
     # Searches vary without end: build those each time rather than crowd the cache.
     build = _build_list_statement.__wrapped__ if shape.terms else _build_list_statement
     return build(shape), _list_params(f)
@@ -293,7 +285,7 @@ def list_statement(
 
 @lru_cache(maxsize=512)
 def _build_list_statement(shape: _Shape) -> Select[Any]:
-    where: list[ColumnElement[bool]] = [_GIVEN] if shape.given else []
+    where: list[ColumnElement[bool]] = [_GIVEN]
     if shape.project:
         where.append(tasks.c.project_id == bindparam("project_id", type_=tasks.c.project_id.type))
     if shape.assigned_to_me:
@@ -334,7 +326,6 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
     ]
     return (
         select(*read_columns(shape.dialect), *extra)
-        .select_from(tasks if shape.given else _VISIBLE)
         .where(*where)
         .order_by(*order)
         .limit(shape.limit + 1)
@@ -366,17 +357,12 @@ def _typed(value: Any) -> Any:
 
 
 async def list_page(
-    conn: AsyncConnection,
-    user_id: uuid.UUID,
-    f: TaskFilter,
-    project_ids: Sequence[uuid.UUID] | None = None,
+    conn: AsyncConnection, user_id: uuid.UUID, f: TaskFilter, project_ids: Sequence[uuid.UUID]
 ) -> tuple[list[AnyRow], list[Any] | None]:
     """A page of :func:`read_columns` rows and, if there are more, the sort-key values of its
-    last row (typed, as the cursor holds them). With ``project_ids``, those are the caller's
-    projects (read elsewhere); without, the statement joins the caller's memberships."""
-    statement, params = list_statement(conn.dialect.name, f, project_ids is not None)
-    if project_ids is not None:
-        params["project_ids"] = list(project_ids)
+    last row (typed, as the cursor holds them). ``project_ids``: the caller's projects."""
+    statement, params = list_statement(conn.dialect.name, f)
+    params["project_ids"] = list(project_ids)
     rows = list((await conn.execute(statement, {**params, **owned_by(user_id)})).all())
     if len(rows) <= f.limit:
         return rows, None

@@ -273,6 +273,10 @@ async def list_tasks(
     f: TaskFilter,
     project_ids: list[uuid.UUID] | None = None,
 ) -> PageDocument:
+    """A page of the caller's tasks. ``project_ids``: their projects, when read elsewhere (the
+    primary); otherwise read here first, on ``conn``."""
+    if project_ids is None:
+        project_ids = await projects.member_of(conn, user_id)
     rows, last = await repo.list_page(conn, user_id, f, project_ids)
     sort = f"-{f.sort_field}" if f.descending else f.sort_field
     next_cursor = encode_cursor(f"tasks:{sort}", last) if last else None
