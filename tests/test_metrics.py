@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -12,9 +13,8 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +22,6 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tasklane.app import create_app
 from tasklane.core import metrics
 from tasklane.core.context import AppContext
 from tasklane.core.db import ReplicaStatus
@@ -135,37 +134,22 @@ async def test_every_response_carries_a_request_id_and_nginx_s_is_kept(api: Api)
     assert problem.headers["x-request-id"]
 
 
+Start = Callable[..., Awaitable[tuple[httpx.AsyncClient, AppContext]]]
+
+
 @pytest.fixture
-async def own_app(settings: Settings, tmp_path: Path) -> AsyncIterator[Any]:
-    """An app of its own whose settings a test changes (``own_app.settings = ...``)."""
+async def own_app(settings: Settings) -> AsyncIterator[Start]:
+    """Starts apps of their own, with changed settings; stops them at the end."""
+    async with contextlib.AsyncExitStack() as stack:
 
-    class Holder:
-        settings_update: dict[str, Any] = {}  # noqa: RUF012
+        async def start(**update: Any) -> tuple[httpx.AsyncClient, AppContext]:
+            return await stack.enter_async_context(served(settings, **update))
 
-    holder = Holder()
-
-    async def start(**update: Any) -> tuple[httpx.AsyncClient, AppContext]:
-        application = create_app(settings.model_copy(update=update))
-        lifespan = application.router.lifespan_context(application)
-        await lifespan.__aenter__()
-        started.append(lifespan)
-        transport = httpx.ASGITransport(app=application)
-        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        clients.append(client)
-        return client, application.state.ctx
-
-    started: list[Any] = []
-    clients: list[httpx.AsyncClient] = []
-    holder.start = start  # type: ignore[attr-defined]
-    yield holder
-    for client in clients:
-        await client.aclose()
-    for lifespan in started:
-        await lifespan.__aexit__(None, None, None)
+        yield start
 
 
-async def test_rate_limit_rejections_are_counted_by_policy(own_app: Any) -> None:
-    client, _ = await own_app.start(rate_limit_anonymous="2/minute")
+async def test_rate_limit_rejections_are_counted_by_policy(own_app: Start) -> None:
+    client, _ = await own_app(rate_limit_anonymous="2/minute")
     before = parse(metrics.render().decode())
     statuses = [(await client.get("/api/v1/tasks")).status_code for _ in range(4)]
     assert statuses == [401, 401, 429, 429]
@@ -189,8 +173,8 @@ async def test_cache_hits_and_misses_are_counted(api: Api) -> None:
     assert misses >= 1
 
 
-async def test_pool_use_and_waits_are_measured(own_app: Any) -> None:
-    _, ctx = await own_app.start(db_read_pool_size=1, db_read_max_overflow=0)
+async def test_pool_use_and_waits_are_measured(own_app: Start) -> None:
+    _, ctx = await own_app(db_read_pool_size=1, db_read_max_overflow=0)
     sampler = Sampler(ctx)
     name = "tasklane_db_pool_wait_seconds_count"
     before = parse(metrics.render().decode())
@@ -215,8 +199,8 @@ async def test_pool_use_and_waits_are_measured(own_app: Any) -> None:
     assert value(after, name, engine="read") - value(before, name, engine="read") >= 1
 
 
-async def test_json_logs_carry_the_request_id(own_app: Any, settings: Settings) -> None:
-    client, _ = await own_app.start(access_log=True)
+async def test_json_logs_carry_the_request_id(own_app: Start, settings: Settings) -> None:
+    client, _ = await own_app(access_log=True)
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
     stream = io.StringIO()
@@ -371,9 +355,9 @@ async def test_requests_are_traced_to_the_configured_collector(
 
 
 async def test_replica_lag_is_exposed_as_the_replica_checks_see_it(
-    own_app: Any, monkeypatch: pytest.MonkeyPatch
+    own_app: Start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, ctx = await own_app.start()
+    _, ctx = await own_app()
     states = [
         ReplicaStatus(index=1, name="r1", state="ok", lag_seconds=0.4, in_use=True),
         ReplicaStatus(index=2, name="r2", state="lagging", lag_seconds=42.0, in_use=False),
