@@ -197,6 +197,40 @@ def test_a_supervisor_killed_alone_leaves_no_orphan_and_comes_back(running: Runn
     assert f"instance 1: back on port {victim.port} (pid {victim.pid})" in log
 
 
+def test_the_monitor_backs_off_while_the_port_is_taken_then_brings_it_back(
+    cluster: Cluster,
+) -> None:
+    """An instance that cannot start (someone else holds its port) is tried again after 1,
+    then 2 seconds…, each failure logged, the stranger left alone; once the port is free the
+    instance is back."""
+    victim = cluster.instances[2]
+    log = cluster.root / "logs" / "cluster.log"
+    log_size = len(log.read_text())
+    os.kill(cluster.monitor_pid, signal.SIGSTOP)  # so the port can be taken in between
+    try:
+        cluster.signal_instance(2, signal.SIGKILL)
+        assert cluster.wait_instance(2, timeout=30)
+        with foreign_listener(victim.port):
+            os.kill(cluster.monitor_pid, signal.SIGCONT)
+            deadline = time.monotonic() + 60
+            while "next attempt in 2 s" not in log.read_text()[log_size:]:
+                assert time.monotonic() < deadline, log.read_text()[log_size:]
+                time.sleep(0.1)
+            assert answers(victim.port)  # the stranger was not touched
+    finally:
+        os.kill(cluster.monitor_pid, signal.SIGCONT)
+    deadline = time.monotonic() + 90
+    while f"instance 2: back on port {victim.port}" not in log.read_text()[log_size:]:
+        assert time.monotonic() < deadline, log.read_text()[log_size:]
+        time.sleep(0.2)
+    cluster.refresh()
+    assert alive(victim.pid)
+    assert ready(victim.url)
+    logged = log.read_text()[log_size:]
+    assert f"instance 2: start failed: instance 2: port {victim.port} still answers" in logged
+    assert logged.index("next attempt in 1 s") < logged.index("next attempt in 2 s")
+
+
 # --- rolling restart ------------------------------------------------------------------------
 
 
@@ -361,10 +395,20 @@ def test_stop_leaves_nothing_listening_after_everything_but_a_worker_was_killed(
 
 @contextlib.contextmanager
 def foreign_listener(port: int) -> Iterator[None]:
-    """A listening socket of this process on ``port``: someone else's server."""
+    """A listening socket of this process on ``port``: someone else's server. (The port of a
+    server just killed can stay unbindable a moment while the kernel closes its
+    connections: tried for up to 10 s.)"""
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                sock.bind(("127.0.0.1", port))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
         sock.listen()
         yield
 
