@@ -1,0 +1,73 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { User } from "../../../api/problem";
+import { AuthContext, type AuthApi } from "../../../auth/auth-context";
+import { ToastProvider } from "../../../components/Toasts";
+import { json } from "../../../test/render";
+import { QuickAdd } from "./QuickAdd";
+
+/** Signed in as someone who lives in Kolkata; records the bodies of POST /api/v1/tasks. */
+function renderQuickAdd() {
+  const sent: unknown[] = [];
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(async (input: RequestInfo | URL) => {
+      const request = input as Request;
+      const body: unknown = await request.json();
+      sent.push(body);
+      return json({ id: "t1", version: 1, status: "todo", tags: [], ...(body as object) }, 201);
+    }),
+  );
+  const auth = { status: "authenticated", user: { timezone: "Asia/Kolkata" } as User } as AuthApi;
+  render(
+    <QueryClientProvider client={new QueryClient()}>
+      <ToastProvider>
+        <AuthContext.Provider value={auth}>
+          <QuickAdd />
+        </AuthContext.Provider>
+      </ToastProvider>
+    </QueryClientProvider>,
+  );
+  return sent;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("QuickAdd", () => {
+  it("highlights what it understood and sends it as fields", async () => {
+    const sent = renderQuickAdd();
+    const line = screen.getByLabelText("Quick add a task");
+    await userEvent.type(line, "Fix the leak !urgent #home");
+    expect(screen.getByRole("list", { name: "Understood" })).toHaveTextContent("Priority: Urgent");
+    expect(screen.getByRole("list", { name: "Understood" })).toHaveTextContent("Tag: home");
+    expect([...document.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["!urgent", "#home"]);
+    await userEvent.click(screen.getByRole("button", { name: "Add" }));
+    await waitFor(() => expect(sent).toEqual([{ title: "Fix the leak", priority: "urgent", tags: ["home"] }]));
+    await waitFor(() => expect(line).toHaveValue(""));
+  });
+
+  it("keeps a part as words with its × or with Esc", async () => {
+    const sent = renderQuickAdd();
+    const line = screen.getByLabelText("Quick add a task");
+    await userEvent.type(line, "Learn C# !high #1");
+    await userEvent.click(screen.getByRole("button", { name: "Keep “!high” as words" }));
+    expect(line).toHaveFocus();
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByRole("list", { name: "Understood" })).not.toBeInTheDocument();
+    await userEvent.keyboard("{Enter}");
+    await waitFor(() => expect(sent).toEqual([{ title: "Learn C# !high #1" }]));
+  });
+
+  it("says so when the title is too long, and sends nothing", async () => {
+    const sent = renderQuickAdd();
+    const line = screen.getByLabelText("Quick add a task");
+    fireEvent.change(line, { target: { value: `${"x".repeat(201)} #home` } });
+    expect(screen.getByText("Use at most 200 characters.")).toBeInTheDocument();
+    expect(line).toHaveValue(`${"x".repeat(201)} #home`);
+    expect(line).toHaveAttribute("aria-invalid", "true");
+    await userEvent.click(screen.getByRole("button", { name: "Add" }));
+    expect(sent).toEqual([]);
+  });
+});
