@@ -136,3 +136,25 @@ async def test_an_unknown_key_id_is_looked_up_once_when_the_interval_allows(
             )
             assert {answer.status_code for answer in answers} == {401}
             assert jwks.hits == fetched + 1
+
+
+def _worker_loops() -> int:
+    return sum("Worker.run" in repr(task.get_coro()) for task in asyncio.all_tasks())
+
+
+@pytest.mark.parametrize(("service", "runs_worker"), [("tasks", False), ("notifications", True)])
+async def test_the_embedded_worker_runs_with_the_notification_service_only(
+    settings: Settings, app: object, tmp_path: Path, service: str, runs_worker: bool
+) -> None:
+    auth = app.state.ctx  # type: ignore[attr-defined]
+    before = _worker_loops()
+    with JwksServer(lambda: auth.tokens.jwks) as jwks:
+        async with served(
+            settings,
+            services=(service,),
+            worker_embedded=True,
+            jwks_url=jwks.url,
+            jwt_private_key=None,
+            var_dir=tmp_path,
+        ):
+            assert _worker_loops() - before == int(runs_worker)
