@@ -1,5 +1,6 @@
 // Signing up, in and out, the settings screen, the help dialog and the 404 page.
 import { expect, logIn, nav, test } from "./fixtures";
+import { verifyLink, waitForMail } from "./mail";
 
 test.describe("signed out", () => {
   test.use({ signedIn: false });
@@ -69,11 +70,23 @@ test("change the email address", async ({ page, api, account }) => {
   await expect(form.getByText("The password is not correct.")).toBeVisible();
 
   await password.fill(account.password);
+  const asked = Date.now();
   await form.getByRole("button", { name: "Change email" }).click();
-  await expect(page.getByText(`Your email is now ${fresh}`)).toBeVisible();
-  await expect(page.getByRole("region", { name: "Profile" })).toContainText(fresh);
+  // Nothing changes until the link sent to the new address is opened.
+  await expect(form.getByText(`Check ${fresh}`)).toBeVisible();
   await expect(email).toHaveValue("");
-  expect((await api.call<{ email: string }>("GET", "/api/v1/users/me")).email).toBe(fresh);
+  expect((await api.call<{ email: string }>("GET", "/api/v1/users/me")).email).toBe(account.email);
+
+  const link = verifyLink(await waitForMail(fresh, asked));
+  await page.goto(link.pathname + link.hash);
+  await expect(page).toHaveURL(/\/verify-email$/); // the token is out of the address bar
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page.getByText(`Your account now uses ${fresh}.`)).toBeVisible();
+  const me = await api.call<{ email: string; email_verified_at: string | null }>("GET", "/api/v1/users/me");
+  expect(me.email).toBe(fresh);
+  expect(me.email_verified_at).not.toBeNull();
+  await page.goto("/settings");
+  await expect(page.getByRole("region", { name: "Email" })).toContainText("Verified");
 });
 
 test("a theme the server refuses is taken back", async ({ page }) => {

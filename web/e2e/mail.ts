@@ -71,3 +71,10 @@ export function resetLink(raw: string): URL {
   if (!match) throw new Error(`no reset link in:\n${plainText(raw)}`);
   return new URL(match[0]);
 }
+
+/** The link of a message that verifies an address or confirms an email change. */
+export function verifyLink(raw: string): URL {
+  const match = /https?:\/\/\S+\/verify-email#token=[\w-]+/.exec(plainText(raw));
+  if (!match) throw new Error(`no verification link in:\n${plainText(raw)}`);
+  return new URL(match[0]);
+}
