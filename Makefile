@@ -26,7 +26,7 @@ SYSTEM_COMMANDS := /usr/bin/chromium /usr/sbin/nginx /usr/bin/wrk
 
 .PHONY: run install dev-install deploy-install migrate test validate-deploy lint typecheck test-sqlite test-mariadb test-postgresql \
 	coverage openapi check-openapi clean system-deps web-install web-build web-check e2e \
-	cluster cluster-stop bench bench-smoke soak audit reliability
+	cluster cluster-stop topology topology-stop bench bench-smoke soak audit reliability
 
 # Every pinned package is checked against the sha256 its requirements file holds
 # (--require-hashes); the project itself cannot be, so it comes last and pulls in nothing.
@@ -73,6 +73,15 @@ cluster: install web-build system-deps
 # Stops everything the cluster started, whatever died before; fails if a port still answers.
 cluster-stop:
 	$(BIN)/python scripts/cluster.py stop
+
+# The compose topology without containers: nginx, the auth, task and notification services
+# (TOPOLOGY_ARGS=--replicas tasks=3), the worker, a MariaDB primary and replica and Redis, all
+# on 127.0.0.1 from deploy/env (docs/operations.md, "The compose topology as processes").
+topology: install system-deps
+	$(BIN)/python -m scripts.topology start $(TOPOLOGY_ARGS)
+
+topology-stop:
+	$(BIN)/python -m scripts.topology stop
 
 $(BENCH_STAMP): $(DEV_STAMP) requirements/bench.txt
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bench.txt
