@@ -25,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tasklane.core import metrics
 from tasklane.core.context import AppContext
 from tasklane.core.db import ReplicaStatus
-from tasklane.observability import Sampler, configure_logging
+from tasklane.observability import RequestIdFilter, Sampler, configure_logging
 from tasklane.settings import Settings
 from tasklane.worker import Worker
 from tests import cluster_support as support
@@ -385,3 +385,31 @@ async def test_outbox_lag_is_read_at_each_scrape(api: Api, ctx: AppContext) -> N
     finally:
         await worker.close()
     assert value(await scrape(api.client), "tasklane_outbox_lag_seconds") == 0
+
+
+async def test_an_unexpected_error_is_answered_and_logged_with_the_request_id(
+    api: Api, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await api.user()
+
+    async def broken(name: str) -> bytes | None:
+        raise RuntimeError("the cache broke in a way nobody planned for")
+
+    monkeypatch.setattr(ctx.cache, "get", broken)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.addFilter(RequestIdFilter())
+    handler.emit = records.append  # type: ignore[method-assign]
+    errors = logging.getLogger("tasklane.errors")
+    errors.addHandler(handler)
+    try:
+        response = await api.client.get(
+            "/api/v1/users/me", headers={**user.headers, "X-Request-ID": "broken-1"}
+        )
+    finally:
+        errors.removeHandler(handler)
+    assert_problem(response, 500)
+    assert response.headers["x-request-id"] == "broken-1"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert [r.request_id for r in records] == ["broken-1"]  # type: ignore[attr-defined]
+    assert records[0].exc_info is not None

@@ -36,6 +36,7 @@ from tasklane.core.errors import (
     PayloadTooLarge,
     ProblemError,
     UnsupportedMediaType,
+    problem_for,
     render_problem,
 )
 from tasklane.core.ratelimit import rate_limit_refusal
@@ -128,23 +129,37 @@ class EdgeMiddleware:
         entered = callers.enter(scope, caller)
         request_id = metrics.request_id_of(scope)
         logged = metrics.request_id.set(request_id)
-        # [status, an event stream is open]: a list, filled in by the send wrapper.
-        outcome: list[int] = [500, 0]
+        # [status once the response started, an event stream is open]: filled in by the
+        # send wrapper.
+        outcome: list[int] = [0, 0]
         try:
             await self._serve(scope, receive, send, path, extra, caller, request_id, outcome)
+        except Exception as error:
+            if outcome[0]:
+                raise  # the response had started: nothing else can be sent
+            # An error no handler inside took (they answer the typed ones): answered here,
+            # rather than by Starlette's outermost layer, so that its log record and its
+            # problem document carry the request id (and the security headers).
+            response = problem_for(error)
+            present = {name for name, _ in response.raw_headers}
+            response.raw_headers.extend(item for item in extra if item[0] not in present)
+            response.raw_headers.append((b"x-request-id", request_id.encode()))
+            outcome[0] = response.status_code
+            await response(scope, receive, send)
         finally:
             if outcome[1]:
                 metrics.SSE_CONNECTIONS.dec()
+            status = outcome[0] or 500
             elapsed = perf_counter() - started
             route = metrics.route_template(scope)
-            metrics.observe_request(scope["method"], route, outcome[0], elapsed)
+            metrics.observe_request(scope["method"], route, status, elapsed)
             if self.access_log:
                 access_logger.info(
                     "%s %s %d",
                     scope["method"],
                     route,
-                    outcome[0],
-                    extra={"status": outcome[0], "duration_ms": round(elapsed * 1000, 3)},
+                    status,
+                    extra={"status": status, "duration_ms": round(elapsed * 1000, 3)},
                 )
             metrics.request_id.reset(logged)
             callers.leave(entered)
