@@ -26,9 +26,10 @@ What compose provides, done here instead:
 Everything lives under ``--dir`` (default ``var/topology``, mode 700): ``topology.json`` (ports,
 processes, Redis's password), ``keys/``, ``tls/`` (a self-signed certificate for localhost and
 127.0.0.1), ``logs/<process>.log`` (JSON lines, one a request with its id: ``TASKLANE_ACCESS_LOG``),
-``nginx/`` and the pair's data, all removed by ``stop`` but for the logs. Each process leads a
-process group of its own; ``stop`` ends them (servers skip the drain), whatever is left of a
-group is killed.
+``nginx/`` and the pair's data (``mariadb/``, removed by ``stop``; a new ``start`` picks new
+ports and keeps the signing key). Each process leads a process group of its own and is
+recorded with its start time, so a pid taken by another process is never signalled; ``stop``
+ends them (servers skip the drain), and whatever is left of a group is killed.
 
 ``restart`` is the rolling restart of a deployment: one process at a time, SIGTERM (the drain,
 then requests in flight finish), the new process on the same port, ``/readyz`` 200, and nginx
@@ -560,11 +561,18 @@ class Topology:
         for process in self.processes:
             began = time.monotonic()
             self.stop_process(process)
+            stopped = time.monotonic()
             self.start_process(process)
             self.wait_ready(process)
+            ready = time.monotonic()
             self.wait_routed(process)
             if echo:
-                print(f"{process.name}: restarted in {time.monotonic() - began:.1f} s", flush=True)
+                print(
+                    f"{process.name}: stopped in {stopped - began:.1f} s, ready "
+                    f"{ready - stopped:.1f} s later, back in rotation after "
+                    f"{time.monotonic() - ready:.1f} s",
+                    flush=True,
+                )
 
     def stop(self) -> None:
         """Everything, in the reverse order of the start; a group left is killed."""

@@ -63,9 +63,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         overrides=OVERRIDES,
     )
     topology.start()
-    ports = [p.port for p in topology.processes if p.port]
-    ports += [topology.http_port, topology.https_port, topology.auth_port, topology.redis_port]
-    ports += [int(a.rsplit(":", 1)[1]) for a in topology.listening().get("mariadb-primary", [])]
+    ports = [int(a.rsplit(":", 1)[1]) for found in topology.listening().values() for a in found]
     try:
         yield topology
     finally:
@@ -203,7 +201,7 @@ async def test_a_rolling_restart_under_load_loses_no_request(topology: Topology)
     try:
         await asyncio.sleep(1)
         started = len(load.results)
-        await asyncio.to_thread(topology.restart)
+        await asyncio.to_thread(topology.restart, echo=True)
         during = len(load.results) - started
         await asyncio.sleep(1)
     finally:
