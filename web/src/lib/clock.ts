@@ -8,6 +8,8 @@ export interface Clock {
   locale: string;
   /** Today in the profile's zone, "yyyy-mm-dd"; changes at the zone's midnight. */
   today: string;
+  /** Whether the profile (and so its zone) has loaded: day bounds wait for it. */
+  ready: boolean;
 }
 
 /** The one clock every screen reads dates with. */
@@ -22,5 +24,6 @@ export function useClock(): Clock {
     const timer = setTimeout(() => setNow(Date.now()), Math.min(msUntilTomorrow(zone, new Date(now)) + 1000, 3_600_000));
     return () => clearTimeout(timer);
   }, [zone, now]);
-  return useMemo(() => ({ zone, locale: appLocale(), today }), [zone, today]);
+  const ready = user !== undefined;
+  return useMemo(() => ({ zone, locale: appLocale(), today, ready }), [zone, today, ready]);
 }

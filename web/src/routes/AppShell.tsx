@@ -161,8 +161,8 @@ function NewTaskButton() {
 
 /** How many open tasks a view holds (the first page's, with "+" when there are more). */
 function NavCount({ view }: { view: "today" | "upcoming" }) {
-  const { zone, today } = useClock();
-  const list = useTasks(view === "today" ? todayQuery(today, zone) : upcomingQuery(today, zone));
+  const { zone, today, ready } = useClock();
+  const list = useTasks(view === "today" ? todayQuery(today, zone) : upcomingQuery(today, zone), { enabled: ready });
   const first = list.data?.pages[0];
   if (!first) return null;
   const count = `${first.items.length}${first.next_cursor ? "+" : ""}`;

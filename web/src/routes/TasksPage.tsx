@@ -15,8 +15,9 @@ import { SEARCH_ID } from "./AppShell";
 export default function TasksPage() {
   const [params] = useSearchParams();
   const filters = parseFilters(params);
-  const { zone } = useClock();
-  const list = useTasks(toListQuery(filters, zone));
+  const { zone, ready } = useClock();
+  // Due-date filters are whole days in the profile's zone: they wait for the profile.
+  const list = useTasks(toListQuery(filters, zone), { enabled: ready || !(filters.dueFrom || filters.dueTo) });
   const { openEditor } = useTaskDialogs();
   const remove = useRemoveTasks();
   const { toast } = useToast();

@@ -9,8 +9,8 @@ import { byDay, todayQuery } from "../features/tasks/views";
 
 /** Overdue and due today, in the profile's day. */
 export default function TodayPage() {
-  const { zone, today, locale } = useClock();
-  const list = useTasks(todayQuery(today, zone));
+  const { zone, today, locale, ready } = useClock();
+  const list = useTasks(todayQuery(today, zone), { enabled: ready });
   const tasks = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const days = byDay(tasks, zone);
   const dueToday = days.get(today) ?? [];

@@ -9,8 +9,8 @@ import { byDay, UPCOMING_DAYS, upcomingQuery } from "../features/tasks/views";
 
 /** The next week from tomorrow, a section per day. */
 export default function UpcomingPage() {
-  const { zone, today, locale } = useClock();
-  const list = useTasks(upcomingQuery(today, zone));
+  const { zone, today, locale, ready } = useClock();
+  const list = useTasks(upcomingQuery(today, zone), { enabled: ready });
   const tasks = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const days = byDay(tasks, zone);
   const dates = Array.from({ length: UPCOMING_DAYS }, (_, i) => addDays(today, i + 1));

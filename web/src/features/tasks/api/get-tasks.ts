@@ -23,6 +23,7 @@ export const getTasksQueryOptions = (query: ListQuery) =>
     getNextPageParam: (last) => last.next_cursor,
   });
 
-export function useTasks(query: ListQuery) {
-  return useInfiniteQuery(getTasksQueryOptions(query));
+/** `enabled: false` holds the request back (until the profile's zone is known, for instance). */
+export function useTasks(query: ListQuery, { enabled = true }: { enabled?: boolean } = {}) {
+  return useInfiniteQuery({ ...getTasksQueryOptions(query), enabled });
 }
