@@ -141,6 +141,23 @@ describe("one event stream per browser", () => {
     expect(server.live()).toBe(0);
   });
 
+  it("keeps a stream of its own when the lock manager refuses", async () => {
+    const server = fakeServer();
+    const refusing: LeaderLocks = { request: () => Promise.reject(new DOMException("no", "SecurityError")) };
+    const seen: string[] = [];
+    const shared = startSharedStream((e) => seen.push(e.id), {
+      locks: refusing,
+      openChannel: new FakeChannels().make,
+      startStream: server.startStream,
+    });
+    await flush();
+    expect(server.live()).toBe(1);
+    server.send("e1");
+    expect(seen).toEqual(["e1"]);
+    shared.stop();
+    expect(server.live()).toBe(0);
+  });
+
   it("falls back to a stream per tab without Web Locks or BroadcastChannel", async () => {
     const server = fakeServer();
     const unsupported: SharedStreamDeps[] = [

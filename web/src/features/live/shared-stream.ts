@@ -88,7 +88,12 @@ export function startSharedStream(onEvent: (event: LiveEvent) => void, deps: Sha
       });
     })
     .catch(() => {
-      // Stopped while waiting for the lock (an AbortError): nothing to undo.
+      // Stopped while waiting for the lock (an AbortError): nothing to undo. Any other refusal
+      // (a context without the lock manager's permission): this tab keeps its own stream.
+      if (controller.signal.aborted) return;
+      leading = true;
+      const stop = startStream(seen, { lastEventId });
+      controller.signal.addEventListener("abort", stop, { once: true });
     });
 
   return {
