@@ -95,6 +95,7 @@ async def test_a_reset_link_sets_a_new_password_ends_every_session_and_signs_in(
     assert message["To"] == user.email
     assert message["Message-ID"]
     assert message.get_body(preferencelist=("html",)) is not None
+    assert "List-Unsubscribe" not in message  # security mail cannot be turned off
     token = _token(message)
 
     done = await api.client.post(
