@@ -8,7 +8,10 @@ Without Redis there is no bus: the relay hands the events straight to this proce
 consumers and marks them published once they are handled. With Redis, the relay appends them
 to a stream and the consumers read it as one consumer group shared by every worker process,
 so the work spreads over them and each event is handled by one (a worker that dies leaves
-its unacknowledged entries to be claimed by another).
+its unacknowledged entries to be claimed by another). Redis that fails or does not answer
+within ``REDIS_TIMEOUT_SECONDS`` counts as down for ``REDIS_BREAKER_SECONDS``, during which the
+relay works as without it: the relay's outbox locks are never held waiting on Redis, so writes
+that add events never wait on it either.
 
 Run it as its own process (``tasklane worker``), any number of them; ``tasklane serve`` also
 runs one inside each server process unless ``TASKLANE_WORKER_EMBEDDED`` is false, so a laptop
@@ -26,6 +29,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.context import AppContext
@@ -84,6 +88,23 @@ class Worker:
         url = ctx.settings.redis_url
         self.bus = RedisStreamBus(url) if url else None
         self._pruned = 0.0
+        # Redis answers within this or counts as down: the relay holds outbox row locks while
+        # it publishes, and writes that add events must not wait on a frozen Redis.
+        self._bus_timeout = ctx.settings.redis_timeout_seconds
+        self._bus_down_until = 0.0
+
+    @property
+    def _bus_up(self) -> bool:
+        return self.bus is not None and time.monotonic() >= self._bus_down_until
+
+    def _bus_failed(self, error: BaseException) -> None:
+        cooldown = self.ctx.settings.redis_breaker_seconds
+        logger.warning(
+            "the event bus (Redis) failed (%r); events go to this process's consumers for %.0f s",
+            error,
+            cooldown,
+        )
+        self._bus_down_until = time.monotonic() + cooldown
 
     async def relay(self) -> int:
         """Hand the unpublished events on; how many."""
@@ -91,26 +112,37 @@ class Worker:
             batch = await events.unpublished(conn, BATCH, lock=False)
         if not batch:  # nothing new: no write transaction
             return 0
-        if self.bus is None:
-            # No bus: this process's consumers handle them, then they count as published.
-            for event in batch:
-                await handle(self.ctx, event)
-            async with self.ctx.db.unit_of_work() as uow:
-                await events.mark_published(uow.conn, batch)
-            return len(batch)
+        if self.bus is not None and self._bus_up:
+            try:
+                async with self.ctx.db.unit_of_work() as uow:
+                    # Locked until the commit, skipped by other relays: each batch goes out
+                    # once (or, if this process dies before the commit, again: consumers are
+                    # idempotent). Bounded, so the locks are never held for long.
+                    locked = await events.unpublished(uow.conn, BATCH, lock=True)
+                    async with asyncio.timeout(self._bus_timeout):
+                        await self.bus.publish(locked)
+                    await events.mark_published(uow.conn, locked)
+                return len(locked)
+            except (TimeoutError, RedisError, OSError) as error:
+                self._bus_failed(error)
+        # No bus (or it is down): this process's consumers handle them, then they count as
+        # published.
+        for event in batch:
+            await handle(self.ctx, event)
         async with self.ctx.db.unit_of_work() as uow:
-            # Locked until the commit, skipped by other relays: each batch goes out once
-            # (or, if this process dies before the commit, again: consumers are idempotent).
-            batch = await events.unpublished(uow.conn, BATCH, lock=True)
-            await self.bus.publish(batch)
             await events.mark_published(uow.conn, batch)
         return len(batch)
 
     async def consume(self, block_ms: int = 200) -> int:
         """Handle what the stream holds for this worker (with Redis); how many."""
-        if self.bus is None:
+        if self.bus is None or not self._bus_up:
             return 0
-        entries = await self.bus.read(GROUP, self.name, BATCH, block_ms)
+        try:
+            async with asyncio.timeout(block_ms / 1000 + self._bus_timeout):
+                entries = await self.bus.read(GROUP, self.name, BATCH, block_ms)
+        except (TimeoutError, RedisError, OSError) as error:
+            self._bus_failed(error)
+            return 0
         for _, event in entries:
             await handle(self.ctx, event)
         await self.bus.ack(GROUP, [entry_id for entry_id, _ in entries])
