@@ -68,7 +68,7 @@ export interface paths {
         delete: operations["delete_task_api_v1_tasks__task_id__delete"];
         options?: never;
         head?: never;
-        /** Change some fields of a task */
+        /** Change some fields of a task (a new project_id moves it) */
         patch: operations["update_task_api_v1_tasks__task_id__patch"];
         trace?: never;
     };
@@ -942,6 +942,8 @@ export interface components {
              */
             show_completed?: boolean;
             email?: components["schemas"]["EmailPreferences"];
+            /** Reminder Offsets */
+            reminder_offsets?: number[] | null;
         };
         /** PreferencesUpdate */
         PreferencesUpdate: {
@@ -956,6 +958,8 @@ export interface components {
             /** Show Completed */
             show_completed?: boolean | null;
             email?: components["schemas"]["EmailPreferencesUpdate"] | null;
+            /** Reminder Offsets */
+            reminder_offsets?: number[] | null;
         };
         /**
          * Problem
@@ -1487,6 +1491,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -1641,6 +1654,15 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1821,6 +1843,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not Found */
             404: {
                 headers: {
@@ -1917,6 +1948,15 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
