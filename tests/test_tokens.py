@@ -372,6 +372,10 @@ async def test_requests_are_authenticated_without_a_database_round_trip(
     assert len(session_reads) == len(users)  # the first request of each session only
     lists = [s for s in statements if "FROM tasks" in s]
     assert len(lists) == 3 * len(users)  # and every list still ran its own query
+    # ... after reading the caller's projects (the list's own first statement).
+    memberships = [s for s in statements if "FROM project_members" in s and s not in lists]
+    assert len(memberships) == 3 * len(users)
+    lists += memberships
     # Nothing else: the profile /users/me answers is read once per user (its own cache).
     others = [s for s in statements if s not in session_reads and s not in lists]
     assert len(others) <= len(users), others
