@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from tasklane.auth.deps import CurrentUser, limit_auth
+from tasklane.auth.schemas import Accepted
 from tasklane.core.context import Ctx
 from tasklane.core.errors import problem_responses
 from tasklane.core.pagination import Cursor, Limit
@@ -65,13 +66,14 @@ async def change_email(
 @router.post(
     "/me/verification",
     status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
     responses=problem_responses(409, 429),
     summary="Mail a new link that verifies your address",
 )
-async def request_verification(request: Request, principal: CurrentUser, ctx: Ctx) -> Response:
+async def request_verification(request: Request, principal: CurrentUser, ctx: Ctx) -> Accepted:
     await limit_auth(request, ctx, account=str(principal.user_id))
     await handlers.request_verification(ctx, principal)
-    return Response(status_code=status.HTTP_202_ACCEPTED)
+    return Accepted(detail="A new link is on its way to your address.")
 
 
 @router.delete(
