@@ -56,12 +56,17 @@ async def test_a_brute_force_from_many_addresses_runs_at_most_the_accounts_budge
     """1,000 wrong passwords (long form; 300 short) on one account from 50 addresses (15
     short), with case and accent variants of the address, as fast as they can be sent: the
     account's password is checked at most its budget's number of times (each check is a 401,
-    a refused attempt a 429 before any hashing)."""
+    a refused attempt a 429 before any hashing). Its owner, on a browser they signed in on
+    before, still signs in: that device has a budget of its own."""
     attempts, addresses = examples(300, 1000), examples(15, 50)
     async with serving(_defaults(settings)) as (_, client):
         victim = unique_email("abuse")
-        assert (await Api(client("192.0.2.1")).register(victim)).status_code == 201
-        budget = 10 - 1  # "10 per 15 minutes": the registration spent one
+        owner = Api(client("192.0.2.1"))
+        assert (await owner.register(victim)).status_code == 201
+        signed_in = await owner.login(victim)
+        assert signed_in.status_code == 200
+        device = signed_in.cookies["tasklane_device"]
+        budget = 10  # "10 per 15 minutes"; the owner's sign-in cleared the registration's
         spellings, look_alikes = _spellings(victim), _look_alikes(victim)
         checked = refused = elsewhere = 0
         sources = [Api(client(f"198.51.{n // 250}.{n % 250 + 1}")) for n in range(addresses)]
@@ -81,6 +86,20 @@ async def test_a_brute_force_from_many_addresses_runs_at_most_the_accounts_budge
                 refused += 1
         assert checked == budget, (checked, refused)
         assert refused == attempts - elsewhere - budget
+        # Locked for everyone else, a made-up device cookie included; not for the owner's
+        # browser.
+        assert_problem(await Api(client("192.0.2.2")).login(victim), 429)
+        forged = {"cookie": "tasklane_device=" + "A" * 43}
+        late = await client("192.0.2.2").post(
+            "/api/v1/auth/login", json={"email": victim, "password": PASSWORD}, headers=forged
+        )
+        assert_problem(late, 429)
+        back = await client("192.0.2.1").post(
+            "/api/v1/auth/login",
+            json={"email": victim, "password": PASSWORD},
+            headers={"cookie": f"tasklane_device={device}"},
+        )
+        assert back.status_code == 200, back.text
         figures.record(
             f"abuse-brute-force-{KIND}",
             {"attempts": attempts, "addresses": addresses, "password checks": checked},

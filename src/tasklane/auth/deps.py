@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from tasklane.auth.service import session_is_valid
+from tasklane.auth.service import device_known, session_is_valid
 from tasklane.core.caller import Caller, caller_of
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Unauthorized
 from tasklane.core.ratelimit import account_key
-from tasklane.core.security import AccessClaims
+from tasklane.core.security import AccessClaims, hash_refresh_token
 from tasklane.users.service import normalize_email
 
 
@@ -63,9 +63,28 @@ async def limit_auth(request: Request, ctx: AppContext, account: str | None = No
         await ctx.limiter.enforce(ctx.limiter.auth_account, _account(account))
 
 
-async def forgive_account(ctx: AppContext, account: str) -> None:
-    """A successful login: the account's budget counts failures, not sign-ins."""
-    await ctx.limiter.forgive(ctx.limiter.auth_account, _account(account))
+async def limit_login(
+    request: Request, ctx: AppContext, email: str, device_token: str | None
+) -> str:
+    """:func:`limit_auth` for a login, where a browser the account has signed in on before
+    (its device cookie, issued only after a successful login) has a budget of its own: a
+    brute force against the account, from anywhere else, cannot lock its owner out of their
+    own devices. The budget key spent (to forgive on success)."""
+    await ctx.limiter.enforce(ctx.limiter.auth_address, caller_of(request.scope).client)
+    key = _account(email)
+    if device_token is not None:
+        async with ctx.db.primary_reader() as conn:
+            known = await device_known(conn, email, device_token)
+        if known:
+            key = f"{key}:device:{hash_refresh_token(device_token).hex()}"
+    await ctx.limiter.enforce(ctx.limiter.auth_account, key)
+    return key
+
+
+async def forgive_account(ctx: AppContext, key: str) -> None:
+    """A successful login: the budget it spent (:func:`limit_login`) counts failures, not
+    sign-ins."""
+    await ctx.limiter.forgive(ctx.limiter.auth_account, key)
 
 
 def _account(email: str) -> str:

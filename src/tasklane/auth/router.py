@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import ValidationError
 
 from tasklane.auth import handlers
-from tasklane.auth.deps import CurrentUser, forgive_account, limit_auth
+from tasklane.auth.deps import CurrentUser, forgive_account, limit_auth, limit_login
 from tasklane.auth.schemas import (
     Accepted,
     EmailConfirmed,
@@ -147,16 +147,17 @@ async def _login_body(request: Request) -> LoginIn:
 )
 async def login(request: Request, response: Response, ctx: Ctx) -> TokenOut:
     body = await _login_body(request)
-    await limit_auth(request, ctx, account=body.email)
+    device = _device_cookie(request)
+    budget = await limit_login(request, ctx, body.email, device)
     logged_in = await handlers.login(
         ctx,
         email=body.email,
         password=body.password,
         user_agent=request.headers.get("user-agent"),
         client=caller_of(request.scope).client,
-        device_token=_device_cookie(request),
+        device_token=device,
     )
-    await forgive_account(ctx, body.email)
+    await forgive_account(ctx, budget)
     issued = logged_in.tokens
     _set_refresh_cookie(response, ctx, issued.refresh_token)
     _set_device_cookie(response, ctx, logged_in.device_cookie)

@@ -288,6 +288,14 @@ class DeviceCheck:
     notice: uuid.UUID | None  # the new device to send a notice about, if one is owed
 
 
+async def device_known(conn: AsyncConnection, email: str, device_token: str) -> bool:
+    """Whether ``device_token`` is a device cookie the account of ``email`` signed in with."""
+    account = await users.credentials(conn, email)
+    if account is None:
+        return False
+    return await repo.device(conn, account.id, hash_refresh_token(device_token)) is not None
+
+
 async def check_device(
     conn: AsyncConnection,
     user_id: uuid.UUID,
