@@ -177,6 +177,15 @@ async def test_change_password_refuses_a_weak_new_password(api: Api, new: str) -
     assert (await api.login(user.email, PASSWORD)).status_code == 200
 
 
+async def test_change_password_to_the_same_one_is_refused_and_changes_nothing(api: Api) -> None:
+    user = await api.user()
+    body = assert_problem(await change_password(api, user, PASSWORD, PASSWORD), 422)
+    assert [e["field"] for e in body["errors"]] == ["new_password"]
+    assert "current one" in body["errors"][0]["message"]
+    me = await api.client.get(ME, headers=user.headers)
+    assert me.status_code == 200  # the session was not ended, as a change would end others
+
+
 async def test_change_password_ends_every_other_session(api: Api) -> None:
     user = await api.user()
     phone = await second_login(api, user)

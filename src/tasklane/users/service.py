@@ -174,9 +174,12 @@ async def change_password(
 ) -> None:
     profile = await get_profile(conn, user_id)
     await _verify_password(ctx, conn, user_id, current, "current_password")
+    if new == current:
+        raise ValidationProblem.single(
+            "new_password", "The new password is the current one: choose another."
+        )
     check_new_password(ctx, new, "new_password", profile.email)
-    new_hash = await ctx.hasher.hash(new)
-    await repo.update_fields(conn, user_id, {"password_hash": new_hash, "updated_at": utcnow()})
+    await set_password(conn, user_id, await ctx.hasher.hash(new))
 
 
 async def start_email_change(
