@@ -66,12 +66,21 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
   throw new ApiError(problem, retry && /^\d+$/.test(retry) ? Number(retry) : null);
 }
 
+/** A wait as people say it: "40 seconds", "1 minute", "9 minutes" (rounded up), "2 hours". */
+export function waitFor(seconds: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (seconds < 60) return plural(Math.max(1, Math.ceil(seconds)), "second");
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 120) return plural(minutes, "minute");
+  return plural(Math.ceil(minutes / 60), "hour");
+}
+
 /** A sentence for a toast or an error state. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 429) {
       return error.retryAfter
-        ? `Too many attempts. Try again in ${error.retryAfter} seconds.`
+        ? `Too many attempts. Try again in ${waitFor(error.retryAfter)}.`
         : "Too many attempts. Wait a moment and try again.";
     }
     return error.problem.detail || error.problem.title;
