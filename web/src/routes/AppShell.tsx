@@ -7,6 +7,7 @@ import { useToast } from "../components/toast-context";
 import { isTyping } from "../lib/hooks";
 import { useLiveUpdates } from "../features/live/useLiveUpdates";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
+import { ProjectsNav } from "../features/projects/components/ProjectsNav";
 import { TaskActionsProvider } from "../features/tasks/components/TaskActionsProvider";
 import { useTaskDialogs } from "../features/tasks/task-actions";
 import { useTasks } from "../features/tasks/api/get-tasks";
@@ -130,9 +131,14 @@ export default function AppShell() {
           </div>
         </div>
       </header>
-      <main id="main" className="mx-auto max-w-6xl px-4 py-6">
-        <Outlet />
-      </main>
+      <div className="mx-auto max-w-6xl gap-6 px-4 py-6 md:grid md:grid-cols-[13rem_minmax(0,1fr)]">
+        <aside className="mb-6 md:mb-0">
+          <ProjectsNav />
+        </aside>
+        <main id="main">
+          <Outlet />
+        </main>
+      </div>
       <Shortcuts onHelp={() => setHelp(true)} />
       <Dialog open={help} title="Keyboard shortcuts" onClose={() => setHelp(false)}>
         <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">

@@ -6,7 +6,9 @@ import { useToast } from "../components/toast-context";
 import { useClock } from "../lib/clock";
 import { useBulkUpdateTasks } from "../features/tasks/api/bulk-update-tasks";
 import { useTasks } from "../features/tasks/api/get-tasks";
+import { useProjects } from "../features/projects/api/get-projects";
 import { FiltersBar } from "../features/tasks/components/FiltersBar";
+import { QuickAdd } from "../features/tasks/components/QuickAdd";
 import { hasFilters, parseFilters, toListQuery } from "../features/tasks/filters";
 import { TaskRow } from "../features/tasks/components/TaskRow";
 import { useRemoveTasks, useTaskDialogs } from "../features/tasks/task-actions";
@@ -29,6 +31,7 @@ export default function TasksPage() {
   const [selecting, setSelecting] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const sentinel = useRef<HTMLDivElement>(null);
+  const project = useProjects().data?.find((p) => p.id === filters.project);
 
   const tasks = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const chosen = tasks.filter((t) => selected.has(t.id));
@@ -56,7 +59,7 @@ export default function TasksPage() {
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between gap-3">
-        <h1 className="text-2xl font-semibold">Tasks</h1>
+        <h1 className="text-2xl font-semibold">{project?.name ?? "Tasks"}</h1>
         {tasks.length > 0 && (
           <button
             type="button"
@@ -71,6 +74,7 @@ export default function TasksPage() {
           </button>
         )}
       </div>
+      {project && project.role !== "viewer" && <QuickAdd label={`Add a task to ${project.name}`} />}
       <FiltersBar searchId={SEARCH_ID} />
       {selecting && chosen.length > 0 && (
         <div

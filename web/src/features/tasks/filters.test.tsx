@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter } from "react-router";
 import { LocationProbe } from "../../test/render";
 import { FiltersBar, SEARCH_DEBOUNCE_MS } from "./components/FiltersBar";
-import { filtersToParams, parseFilters, toListQuery } from "./filters";
+import { filtersToParams, hasFilters, parseFilters, toListQuery } from "./filters";
 
 function renderBar(route = "/tasks") {
   return render(
@@ -78,5 +78,12 @@ describe("filters in the URL", () => {
     expect(q.due_after).toBe("2030-01-01T18:30:00.000Z");
     expect(q.due_before).toBe("2030-01-02T18:30:00.000Z");
     expect(q.tag).toEqual(["work"]);
+  });
+
+  it("keeps the project viewed through filters, and asks the API for its tasks only", () => {
+    const filters = parseFilters(new URLSearchParams("project=p1&status=todo"));
+    expect(hasFilters({ ...filters, status: [] })).toBe(false);
+    expect(filtersToParams({ ...filters, q: "fence" }).toString()).toBe("q=fence&status=todo&project=p1");
+    expect(toListQuery(filters, "UTC").project_id).toBe("p1");
   });
 });

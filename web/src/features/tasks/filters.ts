@@ -33,6 +33,8 @@ export interface TaskFilters {
   dueTo: string;
   overdue: boolean;
   sort: Sort;
+  /** The project viewed (its id), or "" for all of them. */
+  project: string;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -52,6 +54,7 @@ export function parseFilters(params: URLSearchParams): TaskFilters {
     dueTo: DATE.test(dueTo) ? dueTo : "",
     overdue: params.get("overdue") === "1",
     sort: SORTS.some((s) => s.value === sort) ? (sort as Sort) : DEFAULT_SORT,
+    project: params.get("project") ?? "",
   };
 }
 
@@ -66,11 +69,13 @@ export function filtersToParams(filters: TaskFilters): URLSearchParams {
   if (filters.dueTo) params.set("due_to", filters.dueTo);
   if (filters.overdue) params.set("overdue", "1");
   if (filters.sort !== DEFAULT_SORT) params.set("sort", filters.sort);
+  if (filters.project) params.set("project", filters.project);
   return params;
 }
 
+/** Whether anything narrows the list besides its sort and the project viewed. */
 export function hasFilters(filters: TaskFilters): boolean {
-  return filtersToParams({ ...filters, sort: DEFAULT_SORT }).size > 0;
+  return filtersToParams({ ...filters, sort: DEFAULT_SORT, project: "" }).size > 0;
 }
 
 /** The API query for these filters (the due range covers whole days in the profile's zone). */
@@ -83,5 +88,6 @@ export function toListQuery(filters: TaskFilters, zone: string, limit = 30): Lis
   if (filters.dueFrom) query.due_after = startOfDay(filters.dueFrom, zone).toISOString();
   if (filters.dueTo) query.due_before = startOfDay(addDays(filters.dueTo, 1), zone).toISOString();
   if (filters.overdue) query.overdue = true;
+  if (filters.project) query.project_id = filters.project;
   return query;
 }

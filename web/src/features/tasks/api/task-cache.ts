@@ -1,5 +1,6 @@
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import type { Task, TaskPage } from "../../../api/problem";
+import { projectKeys } from "../../projects/api/project-keys";
 import type { ListQuery } from "../filters";
 
 /**
@@ -21,6 +22,7 @@ function queryOf(key: readonly unknown[]): ListQuery | undefined {
 
 /** Whether a list's filters admit the task, as far as the client can tell (not searches or tags). */
 export function admits(query: ListQuery | undefined, task: Task, now: number = Date.now()): boolean {
+  if (query?.project_id && task.project_id !== query.project_id) return false;
   if (query?.status?.length && !query.status.includes(task.status)) return false;
   if (query?.priority?.length && !query.priority.includes(task.priority)) return false;
   const due = task.due_at ? new Date(task.due_at).getTime() : null;
@@ -108,12 +110,13 @@ export function findTask(qc: QueryClient, id: string): Task | undefined {
 }
 
 /**
- * After a write: the counts are refetched now; the lists, already patched in place, are only
+ * After a write: the counts (the projects' open counts too) are refetched now; the lists, already patched in place, are only
  * marked stale, so they refetch the next time they are shown rather than under the user's eyes.
  */
 export async function invalidateAfterWrite(qc: QueryClient): Promise<void> {
   await Promise.all([
     qc.invalidateQueries({ queryKey: taskKeys.stats() }),
+    qc.invalidateQueries({ queryKey: projectKeys.list() }),
     qc.invalidateQueries({ queryKey: taskKeys.lists(), refetchType: "none" }),
   ]);
 }

@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { User } from "../../../api/problem";
 import { AuthContext, type AuthApi } from "../../../auth/auth-context";
@@ -9,7 +10,7 @@ import { json } from "../../../test/render";
 import { QuickAdd } from "./QuickAdd";
 
 /** Signed in as someone who lives in Kolkata; records the bodies of POST /api/v1/tasks. */
-function renderQuickAdd() {
+function renderQuickAdd(route = "/") {
   const sent: unknown[] = [];
   vi.stubGlobal(
     "fetch",
@@ -25,7 +26,9 @@ function renderQuickAdd() {
     <QueryClientProvider client={new QueryClient()}>
       <ToastProvider>
         <AuthContext.Provider value={auth}>
-          <QuickAdd />
+          <MemoryRouter initialEntries={[route]}>
+            <QuickAdd />
+          </MemoryRouter>
         </AuthContext.Provider>
       </ToastProvider>
     </QueryClientProvider>,
@@ -46,6 +49,12 @@ describe("QuickAdd", () => {
     await userEvent.click(screen.getByRole("button", { name: "Add" }));
     await waitFor(() => expect(sent).toEqual([{ title: "Fix the leak", priority: "urgent", tags: ["home"] }]));
     await waitFor(() => expect(line).toHaveValue(""));
+  });
+
+  it("puts the task into the project being viewed", async () => {
+    const sent = renderQuickAdd("/tasks?project=p1");
+    await userEvent.type(screen.getByLabelText("Quick add a task"), "Paint the fence{Enter}");
+    await waitFor(() => expect(sent).toEqual([{ title: "Paint the fence", project_id: "p1" }]));
   });
 
   it("keeps a part as words with its × or with Esc", async () => {

@@ -4,6 +4,7 @@ import { useToast } from "../../../components/toast-context";
 import { useClock } from "../../../lib/clock";
 import { formatDue, wallTime } from "../../../lib/dates";
 import { PRIORITY_LABEL } from "../../../lib/format";
+import { useViewedProjectId } from "../../projects/viewed-project";
 import { useCreateTask } from "../api/create-task";
 import { END_OF_DAY, parseQuickAdd, type Token } from "../quick-add";
 
@@ -17,6 +18,7 @@ const TITLE_MAX = 200;
 export function QuickAdd({ defaultDay, label = "Quick add a task" }: { defaultDay?: string; label?: string }) {
   const ids = useId();
   const clock = useClock();
+  const project = useViewedProjectId();
   const { toast } = useToast();
   const [text, setText] = useState("");
   const [literal, setLiteral] = useState<ReadonlySet<string>>(new Set());
@@ -64,6 +66,7 @@ export function QuickAdd({ defaultDay, label = "Quick add a task" }: { defaultDa
     setServerError(null);
     if (!parsed.title || parsed.title.length > TITLE_MAX) return;
     const body: TaskCreate = { title: parsed.title };
+    if (project) body.project_id = project;
     if (parsed.priority) body.priority = parsed.priority;
     if (parsed.tags.length) body.tags = parsed.tags;
     if (parsed.due_at) body.due_at = parsed.due_at;

@@ -2,6 +2,7 @@ import { useCallback, useMemo, useState, type ReactNode } from "react";
 import { ApiError, describeError, type Task, type TaskCreate, type TaskUpdate } from "../../../api/problem";
 import { Dialog } from "../../../components/Dialog";
 import { useToast } from "../../../components/toast-context";
+import { useViewedProjectId } from "../../projects/viewed-project";
 import { useCreateTask } from "../api/create-task";
 import { useUpdateTask } from "../api/update-task";
 import { reportRefusedChange, TaskDialogsContext, type Conflict, type TaskDialogs } from "../task-actions";
@@ -31,6 +32,8 @@ export function TaskActionsProvider({ children }: { children: ReactNode }) {
   const [editor, setEditor] = useState<{ open: boolean; task?: Task | undefined }>({ open: false });
   const [editorErrors, setEditorErrors] = useState<Record<string, string>>({});
   const [conflict, setConflict] = useState<Conflict | null>(null);
+  // A new task goes into the project being viewed (the Inbox otherwise).
+  const viewedProject = useViewedProjectId();
 
   const openEditor = useCallback((task?: Task) => {
     setEditorErrors({});
@@ -64,7 +67,7 @@ export function TaskActionsProvider({ children }: { children: ReactNode }) {
   function save(body: TaskCreate) {
     setEditorErrors({});
     if (!editor.task) {
-      create.mutate(body);
+      create.mutate(viewedProject ? { ...body, project_id: viewedProject } : body);
       return;
     }
     const patch = changes(editor.task, body);
