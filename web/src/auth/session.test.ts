@@ -120,4 +120,23 @@ describe("token refresh", () => {
     await refreshAccessToken();
     expect(request).toHaveBeenCalledWith("tasklane-auth-refresh", expect.any(Function));
   });
+
+  it("lets go of the body of a refused refresh", async () => {
+    let cancelled = false;
+    const body = new ReadableStream({
+      cancel() {
+        cancelled = true;
+      },
+    });
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(() =>
+        Promise.resolve(
+          new Response(body, { status: 401, headers: { "Content-Type": "application/problem+json" } }),
+        ),
+      ),
+    );
+    expect(await refreshAccessToken()).toBeNull();
+    expect(cancelled).toBe(true);
+  });
 });

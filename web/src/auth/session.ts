@@ -69,7 +69,11 @@ async function callRefresh(): Promise<string | null> {
     credentials: "same-origin",
     headers: { "X-Requested-With": "XMLHttpRequest" },
   });
-  if (!response.ok) return null;
+  if (!response.ok) {
+    // No session: let go of the problem body, so the browser does not keep the request open.
+    await response.body?.cancel();
+    return null;
+  }
   const body = (await response.json()) as { access_token: string };
   return body.access_token;
 }
