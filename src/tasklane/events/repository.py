@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exc, insert, select, update
+from sqlalchemy import delete, exc, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.types import AnyRow
@@ -78,12 +78,20 @@ async def since(
     return list((await conn.execute(stmt)).all())
 
 
-async def of_user_after(
-    conn: AsyncConnection, user_id: uuid.UUID, after: uuid.UUID, limit: int
+async def of_reader_after(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    project_ids: Sequence[uuid.UUID],
+    after: uuid.UUID,
+    limit: int,
 ) -> list[AnyRow]:
+    """The user's own events and those of ``project_ids``, past ``after``."""
+    whose = outbox_events.c.user_id == user_id
+    if project_ids:
+        whose = or_(whose, outbox_events.c.project_id.in_(project_ids))
     stmt = (
         select(outbox_events)
-        .where(outbox_events.c.user_id == user_id, outbox_events.c.id > after)
+        .where(whose, outbox_events.c.id > after)
         .order_by(outbox_events.c.id)
         .limit(limit)
     )

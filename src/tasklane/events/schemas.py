@@ -18,6 +18,7 @@ class Event:
     subject_id: uuid.UUID | None
     payload: dict[str, Any]
     created_at: datetime
+    project_id: uuid.UUID | None = None  # whose members see it (a task's project)
 
     def to_json(self) -> bytes:
         return orjson.dumps(
@@ -28,6 +29,7 @@ class Event:
                 "subject_id": str(self.subject_id) if self.subject_id else None,
                 "payload": self.payload,
                 "created_at": self.created_at.isoformat(),
+                "project_id": str(self.project_id) if self.project_id else None,
             }
         )
 
@@ -41,4 +43,5 @@ class Event:
             subject_id=uuid.UUID(data["subject_id"]) if data["subject_id"] else None,
             payload=data["payload"],
             created_at=datetime.fromisoformat(data["created_at"]),
+            project_id=uuid.UUID(data["project_id"]) if data.get("project_id") else None,
         )

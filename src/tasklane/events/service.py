@@ -27,8 +27,11 @@ async def record(
     user_id: uuid.UUID | None,
     subject_id: uuid.UUID | None,
     payload: dict[str, Any],
+    *,
+    project_id: uuid.UUID | None = None,
 ) -> None:
-    """Write an event in ``conn``'s transaction (the change's own)."""
+    """Write an event in ``conn``'s transaction (the change's own). With ``project_id``, the
+    streams of all that project's members carry it, not only ``user_id``'s."""
     await repo.insert_event(
         conn,
         {
@@ -36,6 +39,7 @@ async def record(
             "kind": kind,
             "user_id": user_id,
             "subject_id": subject_id,
+            "project_id": project_id,
             # Written once by the engine's JSON serializer (timestamps as RFC 3339 text).
             "payload": payload,
             "created_at": utcnow(),
@@ -44,7 +48,9 @@ async def record(
 
 
 def _event(row: AnyRow) -> Event:
-    return Event(row.id, row.kind, row.user_id, row.subject_id, row.payload, row.created_at)
+    return Event(
+        row.id, row.kind, row.user_id, row.subject_id, row.payload, row.created_at, row.project_id
+    )
 
 
 async def unpublished(conn: AsyncConnection, limit: int, *, lock: bool) -> list[Event]:
@@ -87,8 +93,18 @@ async def recent(
     return [_event(row) for row in rows]
 
 
-async def of_user_after(
-    conn: AsyncConnection, user_id: uuid.UUID, after: uuid.UUID, limit: int = 500
+async def of_reader_after(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    project_ids: Sequence[uuid.UUID],
+    after: uuid.UUID,
+    limit: int = 500,
 ) -> list[Event]:
-    """The user's events after ``after`` (a stream's Last-Event-ID), oldest first."""
-    return [_event(row) for row in await repo.of_user_after(conn, user_id, after, limit)]
+    """What a stream's reader sees after ``after`` (its Last-Event-ID), oldest first: the
+    user's own events and those of the projects it is a member of now (``project_ids``)."""
+    rows = await repo.of_reader_after(conn, user_id, project_ids, after, limit)
+    return [_event(row) for row in rows]
+
+
+#: Events that change who is a member of the project they are about (``subject_id``).
+MEMBERSHIP_KINDS = frozenset({"project.member_added", "project.member_removed", "project.deleted"})

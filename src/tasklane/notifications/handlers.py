@@ -16,6 +16,7 @@ from tasklane.core.lifecycle import draining
 from tasklane.events import service as events
 from tasklane.notifications import service, stream
 from tasklane.notifications.schemas import NotificationPage, UnreadCount, Unsubscribed
+from tasklane.projects import service as projects
 from tasklane.users import service as users
 
 
@@ -55,7 +56,10 @@ async def stream_events(
             yield b"retry: 2000\n\n"
             if last_event_id is not None:
                 async with ctx.db.primary_reader() as conn:
-                    missed = await events.of_user_after(conn, principal.user_id, last_event_id)
+                    mine = await projects.member_of(conn, principal.user_id)
+                    missed = await events.of_reader_after(
+                        conn, principal.user_id, mine, last_event_id
+                    )
                 for event in missed:
                     sent.add(event.id)
                     yield service.sse(event)

@@ -7,6 +7,11 @@ memory. Every process and instance reads the same outbox, so a change made throu
 instance reaches the streams open on all of them, with or without Redis. Ids are UUIDv7, in
 time order; a transaction may commit a little after its event's id was made, so each poll
 reads back over the statement timeout and skips the events it has passed on already.
+
+An event of a project (a task's change) goes to every current member of that project, as
+well as to the user who made it. The members come from the primary, kept for a few seconds
+per project and forgotten as soon as an event changes that project's membership, so a
+removed member stops receiving the project's events with the removal's own event.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ import logging
 import uuid
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from tasklane.core.cache import TTLCache
 from tasklane.core.context import AppContext
 from tasklane.core.types import utcnow
 from tasklane.events import service as events
 from tasklane.events.schemas import Event
+from tasklane.projects import service as projects
 
 logger = logging.getLogger("tasklane.stream")
 
@@ -29,6 +37,8 @@ logger = logging.getLogger("tasklane.stream")
 #: catches up from its Last-Event-ID).
 QUEUE_SIZE = 1000
 _PAGE = 500
+#: How long a project's member list is kept (an event changing it drops it at once).
+MEMBERS_TTL_SECONDS = 5.0
 
 
 class Overflowed(Exception):
@@ -43,6 +53,7 @@ class Feed:
         self.queues: dict[uuid.UUID, set[asyncio.Queue[Event | None]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._seen: TTLCache[uuid.UUID, bool] = TTLCache(max_entries=200_000)
+        self._members: TTLCache[uuid.UUID, frozenset[uuid.UUID]] = TTLCache(max_entries=10_000)
         self._lookback = timedelta(seconds=ctx.settings.db_statement_timeout + 1)
         self._since = utcnow()
 
@@ -85,17 +96,29 @@ class Feed:
                 for event in batch:
                     if self._seen.get(event.id) is None:
                         self._seen.set(event.id, True, keep)
-                        self._hand_on(event)
+                        self._hand_on(event, await self._readers(conn, event))
                 if len(batch) < _PAGE:
                     break
                 # Page on by id: a millisecond may hold more events than a page.
                 after = batch[-1].id
         self._since = started
 
-    def _hand_on(self, event: Event) -> None:
-        if event.user_id is None:
-            return
-        for queue in list(self.queues.get(event.user_id, ())):
+    async def _readers(self, conn: AsyncConnection, event: Event) -> set[uuid.UUID]:
+        """Whose streams carry ``event``: its user's and, for a project's event, every
+        current member's."""
+        if event.kind in events.MEMBERSHIP_KINDS and event.subject_id is not None:
+            self._members.delete(event.subject_id)
+        readers = {event.user_id} if event.user_id is not None else set()
+        if event.project_id is not None and self.queues:
+            members = self._members.get(event.project_id)
+            if members is None:
+                members = frozenset(await projects.member_ids(conn, event.project_id))
+                self._members.set(event.project_id, members, MEMBERS_TTL_SECONDS)
+            readers |= members
+        return readers
+
+    def _hand_on(self, event: Event, readers: set[uuid.UUID]) -> None:
+        for queue in [q for reader in readers for q in self.queues.get(reader, ())]:
             try:
                 queue.put_nowait(event)
             except asyncio.QueueFull:

@@ -122,8 +122,29 @@ def _change_kind(before: str, after: str) -> str:
 async def _announce(
     conn: AsyncConnection, kind: str, user_id: uuid.UUID, task: TaskDocument
 ) -> None:
-    """The change's domain event, in the change's own transaction (the outbox)."""
-    await events.record(conn, kind, user_id, uuid.UUID(task["id"]), {"task": task})
+    """The change's domain event, in the change's own transaction (the outbox); every member
+    of the task's project sees it on their stream."""
+    await events.record(
+        conn,
+        kind,
+        user_id,
+        uuid.UUID(task["id"]),
+        {"task": task},
+        project_id=uuid.UUID(task["project_id"]),
+    )
+
+
+async def _announce_deleted(
+    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, project_id: uuid.UUID
+) -> None:
+    await events.record(
+        conn,
+        "task.deleted",
+        user_id,
+        task_id,
+        {"id": str(task_id), "project_id": str(project_id)},
+        project_id=project_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,15 +376,11 @@ async def update(
 async def delete(
     conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, if_match: str | None
 ) -> None:
-    if if_match is None:
-        if not await repo.delete_task(conn, user_id, task_id, None):
-            raise await _refused(conn, user_id, [task_id])
-    else:
-        row = await _writable_row(conn, user_id, task_id)
-        if not if_match_allows(if_match, row.version):
-            raise _stale(row)
-        await repo.delete_task(conn, user_id, task_id, row.version)
-    await events.record(conn, "task.deleted", user_id, task_id, {"id": str(task_id)})
+    row = await _writable_row(conn, user_id, task_id)  # its project: who hears of it
+    if if_match is not None and not if_match_allows(if_match, row.version):
+        raise _stale(row)
+    await repo.delete_task(conn, user_id, task_id, row.version)
+    await _announce_deleted(conn, user_id, task_id, row.project_id)
 
 
 async def bulk(
@@ -385,8 +402,8 @@ async def bulk(
         )
     if isinstance(operation, BulkDelete):
         await repo.delete_many(conn, user_id, ids)
-        for task_id in ids:
-            await events.record(conn, "task.deleted", user_id, task_id, {"id": str(task_id)})
+        for row in rows:
+            await _announce_deleted(conn, user_id, row.id, row.project_id)
         return []
     now = utcnow()
     await repo.set_status_many(conn, user_id, ids, operation.status, now)
