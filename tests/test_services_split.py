@@ -158,3 +158,39 @@ async def test_the_embedded_worker_runs_with_the_notification_service_only(
             var_dir=tmp_path,
         ):
             assert _worker_loops() - before == int(runs_worker)
+
+
+async def test_a_service_is_not_ready_until_it_has_read_the_key_set(
+    settings: Settings, api: Api, app: object, tmp_path: Path
+) -> None:
+    """While the auth service's key set cannot be read, a tasks process answers /readyz with
+    503 (a load balancer sends it nothing it would refuse); it keeps trying well within
+    jwks_refetch_min_seconds, and is ready and accepts tokens once the key set is served."""
+    auth = app.state.ctx  # type: ignore[attr-defined]
+    user = await api.user()
+    published = False
+    with JwksServer(lambda: auth.tokens.jwks if published else {"keys": []}) as jwks:
+        async with served(
+            settings,
+            services=("tasks",),
+            jwks_url=jwks.url,
+            jwt_private_key=None,
+            var_dir=tmp_path,
+            jwks_refetch_min_seconds=600,
+        ) as (tasks, _):
+            for _ in range(100):  # the fetch at start has been answered
+                if jwks.hits:
+                    break
+                await asyncio.sleep(0.05)
+            assert_problem(await tasks.get("/readyz"), 503)
+            published = True
+            for _ in range(200):
+                ready = await tasks.get("/readyz")
+                if ready.status_code == 200:
+                    break
+                assert_problem(ready, 503)
+                await asyncio.sleep(0.05)
+            assert ready.status_code == 200, ready.text
+            assert jwks.hits >= 2
+            listed = await tasks.get("/api/v1/tasks", headers=user.headers)
+            assert listed.status_code == 200, listed.text

@@ -1,6 +1,7 @@
-"""/livez (the process answers) and /readyz (it can reach its database and is not stopping;
-with read replicas, how each one stands: a lagging or unreachable replica does not make the
-instance unready, since the primary serves its reads)."""
+"""/livez (the process answers) and /readyz (it can reach its database, holds the auth
+service's signing keys if it verifies tokens with them, and is not stopping; with read
+replicas, how each one stands: a lagging or unreachable replica does not make the instance
+unready, since the primary serves its reads)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,10 @@ async def readyz(ctx: Ctx, response: Response) -> Readiness:
     if draining():
         # SIGTERM received: leave the rotation while requests are still served (tasklane.server).
         raise ServiceUnavailable("The instance is shutting down.")
+    remote = ctx.tokens.remote
+    if remote is not None and not remote.ready:
+        # No key set from the auth service yet: every token would be refused.
+        raise ServiceUnavailable("The auth service's signing keys have not been fetched yet.")
     try:
         async with asyncio.timeout(ctx.settings.readiness_timeout):
             await ctx.db.ping()

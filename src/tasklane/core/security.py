@@ -190,12 +190,18 @@ def keys_of_jwks(document: object) -> dict[str, Ed25519PublicKey]:
     return keys
 
 
+#: How often a process without a key set yet tries to fetch one.
+RETRY_UNTIL_READY_SECONDS = 1.0
+
+
 class RemoteKeys:
     """The verification keys of a process without the auth service: the auth service's JWKS
     (``jwks_url``), fetched at start, again every ``jwks_refresh_seconds`` (so a key
     published ahead of a rotation is known before it signs), and at once when a token names
     an unknown key id, but never more than once every ``jwks_refetch_min_seconds``: forged
-    key ids cannot make the process fetch in a loop. A failed fetch keeps the keys it had."""
+    key ids cannot make the process fetch in a loop. A failed fetch keeps the keys it had.
+    Until a first key set has been read the process is not ready (``/readyz`` answers 503)
+    and tries again every ``RETRY_UNTIL_READY_SECONDS``."""
 
     def __init__(self, settings: Settings) -> None:
         assert settings.jwks_url is not None
@@ -246,9 +252,16 @@ class RemoteKeys:
             await self.fetch()
         return kid in self.keys
 
+    @property
+    def ready(self) -> bool:
+        """Whether a key set has been read (tokens can be verified)."""
+        return bool(self.keys)
+
     def _period(self) -> float:
-        # Until a key set has been read, try again as often as an unknown key id may.
-        return self.refresh_seconds if self.keys else self.min_interval
+        # Until a key set has been read, try again soon: the process cannot serve before.
+        if self.keys:
+            return self.refresh_seconds
+        return min(self.min_interval, RETRY_UNTIL_READY_SECONDS)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch now and every ``refresh_seconds`` until ``stop`` is set (unless a request
