@@ -1,14 +1,18 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import type { Status, Task } from "../../../api/problem";
+import { useToast } from "../../../components/toast-context";
 import { STATUS_LABEL, STATUSES } from "../../../lib/format";
+import { MoveTaskDialog } from "../../projects/components/MoveTaskDialog";
 import { useChangeTask, useRemoveTasks, useTaskDialogs } from "../task-actions";
 
 /**
- * The row menu of a task: its status, edit and delete (menu button pattern: arrows move, Esc
+ * The row menu of a task: its status, edit, move to another project and delete (menu button pattern: arrows move, Esc
  * closes and gives focus back to the button).
  */
 export function TaskMenu({ task }: { task: Task }) {
   const [open, setOpen] = useState(false);
+  const [moving, setMoving] = useState(false);
+  const { toast } = useToast();
   const id = useId();
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLUListElement>(null);
@@ -120,6 +124,20 @@ export function TaskMenu({ task }: { task: Task }) {
               type="button"
               role="menuitem"
               tabIndex={-1}
+              className={item}
+              onClick={() => {
+                close();
+                setMoving(true);
+              }}
+            >
+              Move to…
+            </button>
+          </li>
+          <li role="none">
+            <button
+              type="button"
+              role="menuitem"
+              tabIndex={-1}
               className={`${item} text-rose-700 dark:text-rose-300`}
               onClick={() => {
                 close(false);
@@ -131,6 +149,19 @@ export function TaskMenu({ task }: { task: Task }) {
           </li>
         </ul>
       )}
+      <MoveTaskDialog
+        open={moving}
+        title={task.title}
+        projectId={task.project_id}
+        onClose={() => setMoving(false)}
+        onChoose={(project) => {
+          setMoving(false);
+          void change.mutateAsync({ task, patch: { project_id: project.id } }).then(
+            () => toast({ kind: "success", message: `Moved to ${project.name}` }),
+            () => undefined,
+          );
+        }}
+      />
     </div>
   );
 }
