@@ -7,6 +7,9 @@ worker count. It honours the same contract as Tasklane on these routes:
 - ``GET /api/v1/tasks/{id}``, ``PATCH`` (with ``If-Match``), ``GET /api/v1/tasks`` (``status``,
   ``q`` through the same word-start ``REGEXP`` over the caller's rows, ``limit``, and the
   same opaque keyset ``cursor``), ``POST /api/v1/tasks``, ``POST /api/v1/auth/login``;
+- the same statements for projects and sharing: reads through the caller's memberships (a list
+  reads their project ids first), writes through the editor-or-owner check, a new task into
+  the caller's Inbox, and the members' read that tells whose dashboard counts a write changed;
 - every task route checks the same EdDSA access tokens (the keys are taken from Tasklane's
   ``/.well-known/jwks.json``; verified claims are cached) and whether the token's session is
   still live (answer cached 30 s, as Tasklane does);
@@ -98,23 +101,40 @@ PROBLEM_TYPE = (b"content-type", b"application/problem+json")
 WWW_AUTH = (b"www-authenticate", b'Bearer realm="tasklane"')
 
 COLUMNS = (
-    "id, title, description, status, priority, due_at, completed_at, tags, version, "
-    "created_at, updated_at"
+    "id, project_id, assignee_id, title, description, status, priority, due_at, completed_at, "
+    "tags, version, created_at, updated_at"
 )
-SQL_GET = f"SELECT {COLUMNS} FROM tasks WHERE user_id = %s AND id = %s"
-SQL_LOCK = SQL_GET + " FOR UPDATE"
+# Positions in COLUMNS.
+STATUS, COMPLETED, TAGS, VERSION, CREATED, UPDATED = 5, 8, 9, 10, 11, 12
+# Whose tasks the caller reads (members of their projects) and writes (editors and owners):
+# the statements Tasklane compiles for MariaDB.
+SQL_MEMBER_OF = (
+    "SELECT project_members.project_id FROM project_members WHERE project_members.user_id = %s"
+)
+SQL_WRITER_OF = SQL_MEMBER_OF + " AND project_members.role IN ('editor', 'owner')"
+SQL_GET = f"SELECT {COLUMNS} FROM tasks WHERE project_id IN ({SQL_MEMBER_OF}) AND id = %s"
+SQL_LOCK = (
+    f"SELECT {COLUMNS} FROM tasks WHERE project_id IN ({SQL_WRITER_OF}) AND id = %s FOR UPDATE"
+)
+SQL_PROJECT_OF_TASK = "SELECT DISTINCT project_id FROM tasks WHERE id IN (%s)"
+SQL_INBOX = "SELECT id FROM projects WHERE inbox_of = %s"
+# The members whose dashboard counts a write makes stale.
+SQL_MEMBERS = (
+    "SELECT user_id, role, created_at FROM project_members WHERE project_id = %s "
+    "ORDER BY created_at, user_id"
+)
 SQL_SESSION = "SELECT user_id, expires_at, revoked_at FROM sessions WHERE id = %s"
 SQL_CREDENTIALS = "SELECT id, password_hash, is_active FROM users WHERE email = %s"
 SQL_INSERT_TASK = (
-    "INSERT INTO tasks (id, user_id, title, description, status, priority, due_at, "
-    "completed_at, tags, version, created_at, updated_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "INSERT INTO tasks (id, user_id, project_id, assignee_id, title, description, status, "
+    "priority, due_at, completed_at, tags, version, created_at, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 SQL_INSERT_TAGS = "INSERT IGNORE INTO task_tags (task_id, tag, user_id) VALUES (%s, %s, %s)"
 # The domain event every task write records in its transaction (Tasklane's outbox).
 SQL_INSERT_EVENT = (
-    "INSERT INTO outbox_events (id, kind, user_id, subject_id, payload, created_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s)"
+    "INSERT INTO outbox_events (id, kind, user_id, subject_id, project_id, payload, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
 SQL_DELETE_TAGS = "DELETE FROM task_tags WHERE task_id = %s"
 SQL_INSERT_SESSION = (
@@ -402,20 +422,26 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
 
 
+def _uuid_text(value: Any) -> str | None:
+    return None if value is None else str(uuid.UUID(bytes=bytes(value)))
+
+
 def task_json(row: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
-    tags = row[7]
+    tags = row[TAGS]
     return {
-        "id": str(uuid.UUID(bytes=bytes(row[0]))),
-        "title": row[1],
-        "description": row[2],
-        "status": row[3],
-        "priority": PRIORITY_NAME[row[4]],
-        "due_at": _iso(row[5]),
-        "completed_at": _iso(row[6]),
+        "id": _uuid_text(row[0]),
+        "project_id": _uuid_text(row[1]),
+        "assignee_id": _uuid_text(row[2]),
+        "title": row[3],
+        "description": row[4],
+        "status": row[STATUS],
+        "priority": PRIORITY_NAME[row[6]],
+        "due_at": _iso(row[7]),
+        "completed_at": _iso(row[COMPLETED]),
         "tags": orjson.loads(tags) if isinstance(tags, str | bytes) else list(tags or []),
-        "version": row[8],
-        "created_at": _iso(row[9]),
-        "updated_at": _iso(row[10]),
+        "version": row[VERSION],
+        "created_at": _iso(row[CREATED]),
+        "updated_at": _iso(row[UPDATED]),
     }
 
 
@@ -438,11 +464,11 @@ async def get_task(scope: Scope, send: Send) -> None:
         row = await cur.fetchone()
     if row is None:
         raise NOT_FOUND
-    await respond(send, 200, orjson.dumps(task_json(row)), task_headers(row[8]))
+    await respond(send, 200, orjson.dumps(task_json(row)), task_headers(row[VERSION]))
 
 
 def search_clause(terms: list[str]) -> tuple[str, list[Any]]:
-    """Every term starts a word of the title or description, over the caller's own rows (the
+    """Every term starts a word of the title or description, over the caller's projects (the
     statement Tasklane compiles for MariaDB)."""
     clauses, args = [], []
     for term in terms:
@@ -514,8 +540,8 @@ async def list_tasks(scope: Scope, send: Send) -> None:
     if sort not in ("-created_at", "created_at"):
         raise Problem(400, "bad-request", "Bad request", "The floor sorts by created_at only.")
     descending = sort == "-created_at"
-    where = ["tasks.user_id = %s"]
-    args: list[Any] = [user]
+    where: list[str] = []  # after the caller's projects, read first (as Tasklane does)
+    args: list[Any] = []
     if len(statuses) == 1:
         where.append("tasks.status = %s")
         args.append(statuses[0])
@@ -543,18 +569,23 @@ async def list_tasks(scope: Scope, send: Send) -> None:
         )
         args += [created, created, created, task_id]
     direction = "DESC" if descending else "ASC"
-    sql = (
-        f"SELECT {COLUMNS} FROM tasks WHERE {' AND '.join(where)} "
-        f"ORDER BY tasks.created_at {direction}, tasks.id {direction} LIMIT %s"
-    )
     args.append(limit + 1)
+    rows: Any = []
     async with S.read_pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(sql, args)
-        rows = await cur.fetchall()
+        await cur.execute(SQL_MEMBER_OF, (user,))
+        projects = [row[0] for row in await cur.fetchall()]
+        if projects:
+            mine = "tasks.project_id IN (" + ", ".join(["%s"] * len(projects)) + ")"
+            sql = (
+                f"SELECT {COLUMNS} FROM tasks WHERE {' AND '.join([mine, *where])} "
+                f"ORDER BY tasks.created_at {direction}, tasks.id {direction} LIMIT %s"
+            )
+            await cur.execute(sql, [*projects, *args])
+            rows = await cur.fetchall()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode_cursor(kind, rows[-1][9], rows[-1][0])
+        next_cursor = _encode_cursor(kind, rows[-1][CREATED], rows[-1][0])
     body = orjson.dumps({"items": [task_json(r) for r in rows], "next_cursor": next_cursor})
     await respond(send, 200, body, [JSON_TYPE])
 
@@ -651,6 +682,8 @@ async def create_task(scope: Scope, receive: Receive, send: Send) -> None:
     text_id = str(uuid.UUID(bytes=task_id))
     task = {
         "id": text_id,
+        "project_id": None,  # the caller's Inbox, read in the transaction
+        "assignee_id": None,
         "title": title,
         "description": description,
         "status": status,
@@ -665,11 +698,16 @@ async def create_task(scope: Scope, receive: Receive, send: Send) -> None:
     async with S.write_pool.acquire() as conn:
         try:
             async with conn.cursor() as cur:
+                await cur.execute(SQL_INBOX, (user,))
+                inbox = (await cur.fetchone())[0]
+                task["project_id"] = _uuid_text(inbox)
                 await cur.execute(
                     SQL_INSERT_TASK,
                     (
                         task_id,
                         user,
+                        inbox,
+                        None,
                         title,
                         description,
                         status,
@@ -691,10 +729,13 @@ async def create_task(scope: Scope, receive: Receive, send: Send) -> None:
                         "task.created",
                         user,
                         task_id,
+                        inbox,
                         orjson.dumps({"task": task}).decode(),
                         naive_now,
                     ),
                 )
+                await cur.execute(SQL_MEMBERS, (inbox,))
+                await cur.fetchall()
             await conn.commit()
         except BaseException:
             await conn.rollback()
@@ -715,7 +756,7 @@ def if_match_allows(value: bytes | None, version: int) -> bool:
     return False
 
 
-UPDATE_COLUMNS = {"title": 1, "description": 2, "status": 3, "priority": 4, "due_at": 5}
+UPDATE_COLUMNS = {"title": 3, "description": 4, "status": 5, "priority": 6, "due_at": 7}
 
 
 async def update_task(scope: Scope, receive: Receive, send: Send) -> None:
@@ -742,26 +783,31 @@ async def update_task(scope: Scope, receive: Receive, send: Send) -> None:
     async with S.write_pool.acquire() as conn:
         try:
             async with conn.cursor() as cur:
+                await cur.execute(SQL_PROJECT_OF_TASK, (task_id,))
+                await cur.fetchall()
                 await cur.execute(SQL_LOCK, (user, task_id))
                 row = await cur.fetchone()
                 if row is None:
                     raise NOT_FOUND
-                if not if_match_allows(if_match, row[8]):
+                if not if_match_allows(if_match, row[VERSION]):
                     raise Problem(
                         412,
                         "precondition-failed",
                         "Precondition failed",
                         "The task changed since you read it; the current version is in `current`.",
-                        [(b"etag", f'"{row[8]}"'.encode())],
+                        [(b"etag", f'"{row[VERSION]}"'.encode())],
                         {"current": task_json(row)},
                     )
                 now = datetime.now(UTC)
                 values = list(row)
-                if "status" in changes and changes["status"] == row[3]:
+                if "status" in changes and changes["status"] == row[STATUS]:
                     del changes["status"]
                 if not changes:
+                    await cur.execute(SQL_MEMBERS, (row[1],))
+                    await cur.fetchall()
                     await conn.commit()
-                    await respond(send, 200, orjson.dumps(task_json(row)), task_headers(row[8]))
+                    body = orjson.dumps(task_json(row))
+                    await respond(send, 200, body, task_headers(row[VERSION]))
                     return
                 sets, args = [], []
                 for name, value in changes.items():
@@ -774,17 +820,19 @@ async def update_task(scope: Scope, receive: Receive, send: Send) -> None:
                     completed = now if changes["status"] == "done" else None
                     sets.append("completed_at = %s")
                     args.append(_db_time(completed))
-                    values[6] = completed
+                    values[COMPLETED] = completed
                 if "tags" in changes:
                     sets.append("tags = %s")
                     args.append(orjson.dumps(changes["tags"]).decode())
-                    values[7] = changes["tags"]
-                version = row[8] + 1
+                    values[TAGS] = changes["tags"]
+                version = row[VERSION] + 1
                 sets += ["version = %s", "updated_at = %s"]
                 args += [version, now.replace(tzinfo=None), user, task_id]
-                values[8], values[10] = version, now
+                values[VERSION], values[UPDATED] = version, now
                 await cur.execute(
-                    f"UPDATE tasks SET {', '.join(sets)} WHERE user_id = %s AND id = %s", args
+                    f"UPDATE tasks SET {', '.join(sets)} "
+                    f"WHERE project_id IN ({SQL_WRITER_OF}) AND id = %s",
+                    args,
                 )
                 if "tags" in changes:
                     await cur.execute(SQL_DELETE_TAGS, (task_id,))
@@ -799,10 +847,13 @@ async def update_task(scope: Scope, receive: Receive, send: Send) -> None:
                         "task.updated",
                         user,
                         task_id,
+                        row[1],
                         orjson.dumps({"task": task_json(values)}).decode(),
                         now.replace(tzinfo=None),
                     ),
                 )
+                await cur.execute(SQL_MEMBERS, (row[1],))
+                await cur.fetchall()
             await conn.commit()
         except BaseException:
             await conn.rollback()
