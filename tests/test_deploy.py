@@ -276,8 +276,20 @@ def test_compose_starts_in_order_and_runs_each_service_locked_down() -> None:
     # The data lives in named volumes.
     volumes = _compose()["volumes"]
     for name in ("mariadb-primary", "mariadb-replica", "redis"):
-        (mount,) = services[name]["volumes"]
+        mount = services[name]["volumes"][0]
         assert mount.split(":")[0] in volumes
+    # The app may read each replica's state (its lag decides whether reads go there): the
+    # primary's first start grants it, and the grant replicates.
+    (grants,) = services["mariadb-primary"]["volumes"][1:]
+    source, target, _ = grants.split(":")
+    assert target.startswith("/docker-entrypoint-initdb.d/")
+    sql = (ROOT / source).read_text()
+    assert "GRANT SLAVE MONITOR ON *.* TO 'tasklane'@'%'" in sql
+    user = services["mariadb-primary"]["environment"]["MARIADB_USER"]
+    assert f"'{user}'@" in sql
+    # Services that verify tokens with the auth service's keys start after it is healthy.
+    for name in ("tasks", "notifications"):
+        assert services[name]["depends_on"]["auth"]["condition"] == "service_healthy"
 
 
 def _env_keys(path: Path) -> set[str]:
