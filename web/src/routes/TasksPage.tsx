@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { useSearchParams } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import { describeError } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
 import { useToast } from "../components/toast-context";
@@ -7,6 +7,7 @@ import { useClock } from "../lib/clock";
 import { useBulkUpdateTasks } from "../features/tasks/api/bulk-update-tasks";
 import { useTasks } from "../features/tasks/api/get-tasks";
 import { useProjects } from "../features/projects/api/get-projects";
+import { ProjectSettingsDialog } from "../features/projects/components/ProjectSettingsDialog";
 import { FiltersBar } from "../features/tasks/components/FiltersBar";
 import { QuickAdd } from "../features/tasks/components/QuickAdd";
 import { hasFilters, parseFilters, toListQuery } from "../features/tasks/filters";
@@ -32,6 +33,8 @@ export default function TasksPage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const sentinel = useRef<HTMLDivElement>(null);
   const project = useProjects().data?.find((p) => p.id === filters.project);
+  const [settings, setSettings] = useState(false);
+  const navigate = useNavigate();
 
   const tasks = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
   const chosen = tasks.filter((t) => selected.has(t.id));
@@ -59,7 +62,12 @@ export default function TasksPage() {
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between gap-3">
-        <h1 className="text-2xl font-semibold">{project?.name ?? "Tasks"}</h1>
+        <h1 className="mr-auto text-2xl font-semibold">{project?.name ?? "Tasks"}</h1>
+        {project && !project.is_inbox && (
+          <button type="button" className="btn-secondary" onClick={() => setSettings(true)}>
+            Project settings
+          </button>
+        )}
         {tasks.length > 0 && (
           <button
             type="button"
@@ -75,6 +83,18 @@ export default function TasksPage() {
         )}
       </div>
       {project && project.role !== "viewer" && <QuickAdd label={`Add a task to ${project.name}`} />}
+      {project && (
+        <ProjectSettingsDialog
+          key={project.id}
+          project={project}
+          open={settings}
+          onClose={() => setSettings(false)}
+          onArchived={() => {
+            setSettings(false);
+            void navigate("/tasks");
+          }}
+        />
+      )}
       <FiltersBar searchId={SEARCH_ID} />
       {selecting && chosen.length > 0 && (
         <div
