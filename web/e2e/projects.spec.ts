@@ -1,8 +1,8 @@
 // Projects: the sidebar lists them with their open counts; a task goes into the project viewed
-// and can be moved to another one.
+// and can be moved to another one; an owner shares a project by email.
 import { expect, row, test } from "./fixtures";
 
-test("create a project, add a task to it, move a task to the Inbox", async ({ page, api, audit }) => {
+test("create a project, add a task to it, move a task to the Inbox, share the project", async ({ page, api, audit }) => {
   await page.goto("/tasks");
   const projects = page.getByRole("navigation", { name: "Projects" });
   const inbox = projects.getByRole("link", { name: "Inbox", exact: true });
@@ -30,6 +30,17 @@ test("create a project, add a task to it, move a task to the Inbox", async ({ pa
   await expect(row(page, "Plant the tulips")).toBeHidden();
   await expect(garden).toHaveAccessibleDescription("0 open tasks");
   await expect(inbox).toHaveAccessibleDescription("1 open task");
+
+  await page.getByRole("button", { name: "Project settings" }).click();
+  const settings = page.getByRole("dialog", { name: "Garden settings" });
+  await expect(settings.getByRole("list", { name: "Members" })).toContainText("Owner");
+  await settings.getByLabel("Email").fill("sam@example.com");
+  await settings.getByLabel("Role").selectOption("viewer");
+  await settings.getByRole("button", { name: "Share" }).click();
+  await expect(page.getByText("Invitation sent to sam@example.com")).toBeVisible();
+  await expect(settings.getByRole("list", { name: "Members" })).toContainText("sam@example.com");
+  await audit("project settings");
+  await settings.getByRole("button", { name: "Close dialog" }).click();
 
   const { items } = await api.call<{ items: { id: string; is_inbox: boolean; colour: string; name: string }[] }>(
     "GET",
