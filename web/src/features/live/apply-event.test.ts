@@ -1,6 +1,7 @@
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 import type { Task } from "../../api/problem";
+import { projectKeys } from "../projects/api/project-keys";
 import { notificationKeys, type NotificationItem, type NotificationPage } from "../notifications/api/notification-cache";
 import { taskKeys, type TaskPages } from "../tasks/api/task-cache";
 import { applyEvent, type LiveEvent } from "./apply-event";
@@ -43,13 +44,14 @@ function setup() {
   qc.setQueryData(TODO, pages(task("a"), task("b")));
   qc.setQueryData(DONE, pages());
   qc.setQueryData(taskKeys.stats(), { total: 2 });
+  qc.setQueryData(projectKeys.list(), []);
   const ids = (key: readonly unknown[]) =>
     qc.getQueryData<TaskPages>(key)?.pages.flatMap((p) => p.items.map((t) => `${t.id}:${t.status}:${t.version}`));
   return { qc, ids };
 }
 
 describe("applyEvent", () => {
-  it("moves a completed task between lists and marks the stats stale", () => {
+  it("moves a completed task between lists and marks the stats and the projects' counts stale", () => {
     const { qc, ids } = setup();
     const changed = applyEvent(qc, event("task.completed", { task: task("a", { status: "done", version: 2 }) }));
     expect(changed).toBe(true);
@@ -57,6 +59,7 @@ describe("applyEvent", () => {
     expect(ids(TODO)).toEqual(["b:todo:1"]);
     expect(ids(DONE)).toEqual(["a:done:2"]);
     expect(qc.getQueryState(taskKeys.stats())?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(projectKeys.list())?.isInvalidated).toBe(true);
   });
 
   it("skips an event whose version is not newer than the cached one", () => {

@@ -6,6 +6,7 @@ import {
   type NotificationPage,
   type UnreadCount,
 } from "../notifications/api/notification-cache";
+import { projectKeys } from "../projects/api/project-keys";
 import { addTask, dropTasks, putTask, taskKeys, type TaskPages } from "../tasks/api/task-cache";
 
 /** The body (`data:`) of an event of GET /api/v1/events. */
@@ -46,12 +47,14 @@ export function applyEvent(qc: QueryClient, event: LiveEvent): boolean {
       if (cached === undefined && event.kind === "task.created") addTask(qc, task);
       else putTask(qc, task);
       void qc.invalidateQueries({ queryKey: taskKeys.stats() });
+      void qc.invalidateQueries({ queryKey: projectKeys.list() });
       return true;
     }
     case "task.deleted": {
       const id = (event.payload as { id?: string } | null)?.id ?? event.subject_id;
       dropTasks(qc, new Set([id]));
       void qc.invalidateQueries({ queryKey: taskKeys.stats() });
+      void qc.invalidateQueries({ queryKey: projectKeys.list() });
       return true;
     }
     case "notification.created": {
