@@ -62,7 +62,7 @@ export default function TasksPage() {
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between gap-3">
-        <h1 className="mr-auto text-2xl font-semibold">{project?.name ?? "Tasks"}</h1>
+        <h1 className="mr-auto text-2xl font-semibold">{project?.name ?? (filters.mine ? "Assigned to me" : "Tasks")}</h1>
         {project && !project.is_inbox && (
           <button type="button" className="btn-secondary" onClick={() => setSettings(true)}>
             Project settings

@@ -80,10 +80,12 @@ describe("filters in the URL", () => {
     expect(q.tag).toEqual(["work"]);
   });
 
-  it("keeps the project viewed through filters, and asks the API for its tasks only", () => {
+  it("keeps the view (a project, assigned to me) through filters, and asks the API for its tasks only", () => {
     const filters = parseFilters(new URLSearchParams("project=p1&status=todo"));
     expect(hasFilters({ ...filters, status: [] })).toBe(false);
     expect(filtersToParams({ ...filters, q: "fence" }).toString()).toBe("q=fence&status=todo&project=p1");
     expect(toListQuery(filters, "UTC").project_id).toBe("p1");
+    const mine = parseFilters(new URLSearchParams("assignee=me"));
+    expect([hasFilters(mine), toListQuery(mine, "UTC").assignee]).toEqual([false, "me"]);
   });
 });

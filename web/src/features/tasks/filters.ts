@@ -35,6 +35,8 @@ export interface TaskFilters {
   sort: Sort;
   /** The project viewed (its id), or "" for all of them. */
   project: string;
+  /** Only the tasks assigned to the user (the "Assigned to me" view). */
+  mine: boolean;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -55,6 +57,7 @@ export function parseFilters(params: URLSearchParams): TaskFilters {
     overdue: params.get("overdue") === "1",
     sort: SORTS.some((s) => s.value === sort) ? (sort as Sort) : DEFAULT_SORT,
     project: params.get("project") ?? "",
+    mine: params.get("assignee") === "me",
   };
 }
 
@@ -70,12 +73,13 @@ export function filtersToParams(filters: TaskFilters): URLSearchParams {
   if (filters.overdue) params.set("overdue", "1");
   if (filters.sort !== DEFAULT_SORT) params.set("sort", filters.sort);
   if (filters.project) params.set("project", filters.project);
+  if (filters.mine) params.set("assignee", "me");
   return params;
 }
 
-/** Whether anything narrows the list besides its sort and the project viewed. */
+/** Whether anything narrows the list besides its sort and the view (a project, "Assigned to me"). */
 export function hasFilters(filters: TaskFilters): boolean {
-  return filtersToParams({ ...filters, sort: DEFAULT_SORT, project: "" }).size > 0;
+  return filtersToParams({ ...filters, sort: DEFAULT_SORT, project: "", mine: false }).size > 0;
 }
 
 /** The API query for these filters (the due range covers whole days in the profile's zone). */
@@ -89,5 +93,6 @@ export function toListQuery(filters: TaskFilters, zone: string, limit = 30): Lis
   if (filters.dueTo) query.due_before = startOfDay(addDays(filters.dueTo, 1), zone).toISOString();
   if (filters.overdue) query.overdue = true;
   if (filters.project) query.project_id = filters.project;
+  if (filters.mine) query.assignee = "me";
   return query;
 }

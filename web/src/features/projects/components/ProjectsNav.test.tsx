@@ -67,8 +67,10 @@ describe("ProjectsNav", () => {
       "/tasks?project=p2",
     );
     const nav = await screen.findByRole("navigation", { name: "Projects" });
-    const links = await within(nav).findAllByRole("link");
-    expect(links.map((l) => l.textContent)).toEqual(["Inbox3", "Home1"]);
+    await within(nav).findByRole("link", { name: "Home" });
+    const links = within(nav).getAllByRole("link");
+    expect(links.map((l) => l.textContent)).toEqual(["Assigned to me", "Inbox3", "Home1"]);
+    expect(within(nav).getByRole("link", { name: "Assigned to me" })).toHaveAttribute("href", "/tasks?assignee=me");
     expect(within(nav).getByRole("link", { name: "Home" })).toHaveAttribute("href", "/tasks?project=p2");
     expect(within(nav).getByRole("link", { name: "Home" })).toHaveAccessibleDescription("1 open task");
     expect(within(nav).getByRole("link", { name: "Home" })).toHaveAttribute("aria-current", "page");

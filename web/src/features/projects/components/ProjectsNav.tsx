@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Link, useNavigate } from "react-router";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { ApiError, describeError } from "../../../api/problem";
 import { Dialog } from "../../../components/Dialog";
 import { useToast } from "../../../components/toast-context";
@@ -8,10 +8,15 @@ import { useProjects } from "../api/get-projects";
 import { useViewedProjectId } from "../viewed-project";
 import { ProjectForm } from "./ProjectForm";
 
-/** The sidebar's projects: the Inbox first, each with its open count, and "New project". */
+const ACTIVE = "bg-indigo-100 font-medium text-indigo-900 dark:bg-indigo-900 dark:text-indigo-50";
+const IDLE = "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800";
+
+/** The sidebar's "Assigned to me" and projects: the Inbox first, each with its open count, and "New project". */
 export function ProjectsNav() {
   const projects = useProjects();
   const viewed = useViewedProjectId();
+  const [params] = useSearchParams();
+  const mine = useLocation().pathname === "/tasks" && params.get("assignee") === "me" && !viewed;
   const navigate = useNavigate();
   const { toast } = useToast();
   const [creating, setCreating] = useState(false);
@@ -54,17 +59,22 @@ export function ProjectsNav() {
         </p>
       ) : (
         <ul className="space-y-0.5">
+          <li>
+            <Link
+              to="/tasks?assignee=me"
+              aria-current={mine ? "page" : undefined}
+              className={`flex items-center gap-2 rounded-md px-3 py-2 text-sm ${mine ? ACTIVE : IDLE}`}
+            >
+              Assigned to me
+            </Link>
+          </li>
           {projects.data?.map((project) => (
             <li key={project.id}>
               <Link
                 to={`/tasks?project=${project.id}`}
                 aria-current={viewed === project.id ? "page" : undefined}
                 aria-describedby={`project-count-${project.id}`}
-                className={`flex items-center gap-2 rounded-md px-3 py-2 text-sm ${
-                  viewed === project.id
-                    ? "bg-indigo-100 font-medium text-indigo-900 dark:bg-indigo-900 dark:text-indigo-50"
-                    : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-                }`}
+                className={`flex items-center gap-2 rounded-md px-3 py-2 text-sm ${viewed === project.id ? ACTIVE : IDLE}`}
               >
                 <span aria-hidden="true" className="size-2.5 shrink-0 rounded-full" style={{ backgroundColor: project.colour }} />
                 <span className="min-w-0 flex-1 truncate">{project.name}</span>

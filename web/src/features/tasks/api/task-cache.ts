@@ -23,6 +23,7 @@ function queryOf(key: readonly unknown[]): ListQuery | undefined {
 /** Whether a list's filters admit the task, as far as the client can tell (not searches or tags). */
 export function admits(query: ListQuery | undefined, task: Task, now: number = Date.now()): boolean {
   if (query?.project_id && task.project_id !== query.project_id) return false;
+  if (query?.assignee === "me" && task.assignee_id === null) return false;
   if (query?.status?.length && !query.status.includes(task.status)) return false;
   if (query?.priority?.length && !query.priority.includes(task.priority)) return false;
   const due = task.due_at ? new Date(task.due_at).getTime() : null;
@@ -93,7 +94,7 @@ export function dropTasks(qc: QueryClient, ids: ReadonlySet<string>): void {
 export function addTask(qc: QueryClient, task: Task): void {
   for (const [key, data] of qc.getQueriesData<TaskPages>({ queryKey: taskKeys.lists() })) {
     const query = queryOf(key);
-    if (!data?.pages[0] || !admits(query, task) || query?.q || query?.tag || query?.overdue) continue;
+    if (!data?.pages[0] || !admits(query, task) || query?.q || query?.tag || query?.overdue || query?.assignee) continue;
     const [first, ...rest] = data.pages;
     qc.setQueryData<TaskPages>(key, { ...data, pages: [{ ...first, items: [task, ...first.items] }, ...rest] });
   }

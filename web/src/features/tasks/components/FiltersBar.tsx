@@ -166,7 +166,7 @@ export function FiltersBar({ searchId }: { searchId: string }) {
             className="btn-secondary"
             onClick={() => {
               setQ("");
-              setParams(filtersToParams({ ...parseFilters(new URLSearchParams()), sort: filters.sort, project: filters.project }), {
+              setParams(filtersToParams({ ...parseFilters(new URLSearchParams()), sort: filters.sort, project: filters.project, mine: filters.mine }), {
                 replace: true,
               });
             }}
