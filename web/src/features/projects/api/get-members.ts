@@ -11,6 +11,6 @@ export const getMembersQueryOptions = (id: string) =>
   queryOptions({ queryKey: projectKeys.members(id), queryFn: ({ signal }) => getMembers(id, signal) });
 
 /** A project's members (and, for its owners, the invitations that wait). */
-export function useMembers(id: string) {
-  return useQuery(getMembersQueryOptions(id));
+export function useMembers(id: string, { enabled = true }: { enabled?: boolean } = {}) {
+  return useQuery({ ...getMembersQueryOptions(id), enabled });
 }

@@ -19,6 +19,7 @@ function changes(before: Task, body: TaskCreate): TaskUpdate {
   if ((body.due_at ?? null) !== (before.due_at ? new Date(before.due_at).toISOString() : null))
     patch.due_at = body.due_at ?? null;
   if (JSON.stringify(body.tags) !== JSON.stringify(before.tags)) patch.tags = body.tags ?? [];
+  if ((body.assignee_id ?? null) !== before.assignee_id) patch.assignee_id = body.assignee_id ?? null;
   return patch;
 }
 
@@ -82,6 +83,7 @@ export function TaskActionsProvider({ children }: { children: ReactNode }) {
         <TaskForm
           key={editor.task?.id ?? "new"}
           task={editor.task}
+          projectId={viewedProject}
           busy={create.isPending}
           serverErrors={editorErrors}
           onSubmit={save}

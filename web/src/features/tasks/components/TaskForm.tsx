@@ -1,6 +1,7 @@
 import { useId, useState, type SyntheticEvent } from "react";
 import type { Priority, Status, Task, TaskCreate } from "../../../api/problem";
 import { Field } from "../../../components/Field";
+import { useMembers } from "../../projects/api/get-members";
 import { parseTags } from "../../../lib/validation";
 import { useClock } from "../../../lib/clock";
 import { fromZonedInput, toZonedInput } from "../../../lib/dates";
@@ -10,6 +11,8 @@ const TAG = /^[\p{L}\p{N}_][\p{L}\p{N}_ .\-/]*$/u;
 
 interface Props {
   task?: Task | undefined;
+  /** The project a new task goes into (its members can be assigned); an edited task's own otherwise. */
+  projectId?: string | undefined;
   busy?: boolean;
   serverErrors?: Record<string, string>;
   onSubmit: (body: TaskCreate) => void;
@@ -17,7 +20,7 @@ interface Props {
 }
 
 /** Create or edit a task. */
-export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: Props) {
+export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, onCancel }: Props) {
   const ids = useId();
   // Entered and shown in the profile's zone, whatever zone the browser runs in.
   const { zone } = useClock();
@@ -27,6 +30,9 @@ export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: 
   const [priority, setPriority] = useState<Priority>(task?.priority ?? "medium");
   const [due, setDue] = useState(toZonedInput(task?.due_at ?? null, zone));
   const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
+  const [assignee, setAssignee] = useState(task?.assignee_id ?? "");
+  const project = task?.project_id ?? projectId;
+  const members = useMembers(project ?? "", { enabled: !!project }).data?.members;
   const [errors, setErrors] = useState<Record<string, string>>({});
   const shown = { ...serverErrors, ...errors };
 
@@ -50,6 +56,7 @@ export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: 
       priority,
       due_at: fromZonedInput(due, zone),
       tags: tagList,
+      ...(assignee ? { assignee_id: assignee } : {}),
     });
   }
 
@@ -122,6 +129,21 @@ export function TaskForm({ task, busy, serverErrors = {}, onSubmit, onCancel }: 
           onChange={(e) => setDue(e.target.value)}
           error={shown.due_at}
         />
+        {members && (
+          <div>
+            <label htmlFor={`${ids}-assignee`} className="mb-1 block text-sm font-medium">
+              Assignee
+            </label>
+            <select id={`${ids}-assignee`} className="input" value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+              <option value="">Nobody</option>
+              {members.map((m) => (
+                <option key={m.user_id} value={m.user_id}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <Field
           label="Tags"
           name="tags"
