@@ -2,6 +2,8 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, expect, it, vi } from "vitest";
+import type { User } from "../../../api/problem";
+import { AuthContext, type AuthApi } from "../../../auth/auth-context";
 import { ToastProvider } from "../../../components/Toasts";
 import { json } from "../../../test/render";
 import type { Project } from "../api/project-keys";
@@ -14,7 +16,7 @@ const GARDEN = {
 
 afterEach(() => vi.unstubAllGlobals());
 
-it("renames, shares by email with a role, lists the members, and archives", async () => {
+it("renames, shares by email with a role, lists and removes members, and archives", async () => {
   const sent: string[] = [];
   vi.stubGlobal(
     "fetch",
@@ -23,9 +25,13 @@ it("renames, shares by email with a role, lists the members, and archives", asyn
       sent.push(`${request.method} ${new URL(request.url).pathname} ${body}`);
       if (request.url.endsWith("/members") && request.method === "GET")
         return json({
-          members: [{ user_id: "u1", name: "Erin Example", email: "erin@example.com", role: "owner", joined_at: "2026-01-01T00:00:00Z" }],
+          members: [
+            { user_id: "u1", name: "Erin Example", email: "erin@example.com", role: "owner", joined_at: "2026-01-01T00:00:00Z" },
+            { user_id: "u2", name: "Sam Sample", email: "sam@example.com", role: "editor", joined_at: "2026-01-01T00:00:00Z" },
+          ],
           invitations: [],
         });
+      if (request.method === "DELETE") return new Response(null, { status: 204 });
       if (request.url.endsWith("/members")) return json({ id: "i1", email: "sam@example.com", role: "viewer", created_at: "2026-01-01T00:00:00Z" }, 202);
       const patch = JSON.parse(body) as { archived?: boolean };
       return json({ ...GARDEN, ...patch, archived_at: patch.archived ? "2026-01-02T00:00:00Z" : null, version: 2 });
@@ -35,12 +41,14 @@ it("renames, shares by email with a role, lists the members, and archives", asyn
   render(
     <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
       <ToastProvider>
-        <ProjectSettingsDialog project={GARDEN} open onClose={vi.fn()} onArchived={onArchived} />
+        <AuthContext.Provider value={{ status: "authenticated", user: { id: "u1" } as User } as AuthApi}>
+          <ProjectSettingsDialog project={GARDEN} open onClose={vi.fn()} onArchived={onArchived} />
+        </AuthContext.Provider>
       </ToastProvider>
     </QueryClientProvider>,
   );
   const dialog = screen.getByRole("dialog", { name: "Garden settings" });
-  expect(await within(dialog).findByRole("list", { name: "Members" })).toHaveTextContent("Erin Example erin@example.comOwner");
+  expect(await within(dialog).findByRole("list", { name: "Members" })).toHaveTextContent("Erin Example erin@example.comOwnerLeave");
 
   await userEvent.clear(within(dialog).getByLabelText("Name"));
   await userEvent.type(within(dialog).getByLabelText("Name"), "Allotment");
@@ -52,11 +60,15 @@ it("renames, shares by email with a role, lists the members, and archives", asyn
   await userEvent.click(within(dialog).getByRole("button", { name: "Share" }));
   expect(await screen.findByText("Invitation sent to sam@example.com")).toBeInTheDocument();
 
+  await userEvent.click(within(dialog).getByRole("button", { name: "Remove Sam Sample" }));
+  expect(await screen.findByText("Member removed")).toBeInTheDocument();
+
   await userEvent.click(within(dialog).getByRole("button", { name: "Archive project" }));
   await waitFor(() => expect(onArchived).toHaveBeenCalled());
   expect(sent.filter((s) => !s.startsWith("GET"))).toEqual([
     'PATCH /api/v1/projects/g1 {"name":"Allotment","colour":"#16a34a"}',
     'POST /api/v1/projects/g1/members {"email":"sam@example.com","role":"viewer"}',
+    "DELETE /api/v1/projects/g1/members/u2 ",
     'PATCH /api/v1/projects/g1 {"archived":true}',
   ]);
 });

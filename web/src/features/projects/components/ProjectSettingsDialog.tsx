@@ -2,9 +2,11 @@ import { useId, useState, type SyntheticEvent } from "react";
 import { ApiError, describeError } from "../../../api/problem";
 import { Dialog } from "../../../components/Dialog";
 import { Field } from "../../../components/Field";
+import { useAuth } from "../../../auth/auth-context";
 import { useToast } from "../../../components/toast-context";
 import { useAddMember } from "../api/add-member";
 import { useMembers } from "../api/get-members";
+import { useRemoveMember } from "../api/remove-member";
 import type { Project, Role } from "../api/project-keys";
 import { useUpdateProject } from "../api/update-project";
 import { ProjectForm } from "./ProjectForm";
@@ -88,6 +90,11 @@ function Sharing({ project }: { project: Project }) {
   const { toast } = useToast();
   const members = useMembers(project.id);
   const owner = project.role === "owner";
+  const me = useAuth().user?.id;
+  const remove = useRemoveMember({
+    onSuccess: (_r, { userId }) => toast({ kind: "success", message: userId === me ? `You left “${project.name}”` : "Member removed" }),
+    onError: (error) => toast({ kind: "error", message: describeError(error) }),
+  });
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("editor");
   const [error, setError] = useState<string | undefined>();
@@ -126,7 +133,20 @@ function Sharing({ project }: { project: Project }) {
               <span className="min-w-0 truncate">
                 {m.name} <span className="text-slate-600 dark:text-slate-400">{m.email}</span>
               </span>
-              <span>{ROLE_LABEL[m.role]}</span>
+              <span className="flex items-center gap-2">
+                {ROLE_LABEL[m.role]}
+                {(owner || m.user_id === me) && (
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    disabled={remove.isPending}
+                    aria-label={m.user_id === me ? undefined : `Remove ${m.name}`}
+                    onClick={() => remove.mutate({ id: project.id, userId: m.user_id })}
+                  >
+                    {m.user_id === me ? "Leave" : "Remove"}
+                  </button>
+                )}
+              </span>
             </li>
           ))}
           {members.data.invitations.map((i) => (
