@@ -37,11 +37,15 @@ export class Api {
     return this.call<TaskOut>("POST", "/api/v1/tasks", body);
   }
 
+  /** The task titled so, waiting a little for a save the page has just sent. */
   async findTask(title: string): Promise<TaskOut> {
-    const page = await this.call<{ items: TaskOut[] }>("GET", "/api/v1/tasks?limit=100");
-    const task = page.items.find((t) => t.title === title);
-    if (!task) throw new Error(`no task titled “${title}”`);
-    return task;
+    for (let attempt = 0; ; attempt += 1) {
+      const page = await this.call<{ items: TaskOut[] }>("GET", "/api/v1/tasks?limit=100");
+      const task = page.items.find((t) => t.title === title);
+      if (task) return task;
+      if (attempt >= 50) throw new Error(`no task titled “${title}”`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }
 
