@@ -10,8 +10,10 @@ measures speed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -115,8 +117,22 @@ async def on_frozen_able(frozen_settings: Settings) -> AsyncIterator[tuple[Any, 
 
 
 def _freeze(server: PrivateServer) -> None:
+    """SIGSTOP, and wait until every thread of the server has stopped: a thread running on
+    another core goes on for a moment after the signal, long enough to answer a COMMIT."""
     assert server.pid is not None
     os.kill(server.pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 5
+    while not _all_threads_stopped(server.pid):
+        assert time.monotonic() < deadline, "the server did not stop"
+        time.sleep(0.001)
+
+
+def _all_threads_stopped(pid: int) -> bool:
+    states = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that has just ended
+            states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+    return all(state in ("T", "t") for state in states)
 
 
 def _thaw(server: PrivateServer) -> None:
