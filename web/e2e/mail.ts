@@ -39,11 +39,21 @@ export function plainText(raw: string): string {
   throw new Error("no text/plain part");
 }
 
+function textOf(raw: string): string {
+  try {
+    return plainText(raw);
+  } catch {
+    return "";
+  }
+}
+
 /**
- * The newest message to `to`, waiting for the worker to write it (up to `timeout` ms). Only
- * files newer than `since` (a Date.now() taken before the action that sends it) count.
+ * The newest message to `to` (whose text matches `about`, when given: an account gets other
+ * mail too, such as the verification sent at sign-up), waiting for the worker to write it (up
+ * to `timeout` ms). Only files newer than `since` (a Date.now() taken before the action that
+ * sends it) count.
  */
-export async function waitForMail(to: string, since: number, timeout = 10_000): Promise<string> {
+export async function waitForMail(to: string, since: number, timeout = 10_000, about?: RegExp): Promise<string> {
   const dir = mailDir();
   const deadline = Date.now() + timeout;
   for (;;) {
@@ -58,7 +68,11 @@ export async function waitForMail(to: string, since: number, timeout = 10_000): 
       .filter((f) => f.mtime >= since - 1000)
       .sort((a, b) => b.mtime - a.mtime)
       .map((f) => readFileSync(f.path, "utf8"))
-      .find((raw) => new RegExp(`^To:.*${to.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "im").test(raw));
+      .find(
+        (raw) =>
+          new RegExp(`^To:.*${to.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "im").test(raw) &&
+          (about === undefined || about.test(textOf(raw))),
+      );
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`no mail to ${to} in ${dir} within ${timeout} ms`);
     await new Promise((r) => setTimeout(r, 200));

@@ -15,7 +15,7 @@ test("forgot password, the emailed link, a new password", async ({ page, account
   await expect(page.getByText("If an account has this address, a link to choose a new password is on its way.")).toBeVisible();
   await shot("forgot-password-sent");
 
-  const link = resetLink(await waitForMail(account.email, since));
+  const link = resetLink(await waitForMail(account.email, since, 10_000, /\/reset-password#token=/));
   expect(link.origin).toBe(new URL(baseURL ?? "").origin);
   await page.goto(link.href);
   const password = page.getByLabel("New password", { exact: true });
