@@ -74,6 +74,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 NGINX_DIR = ROOT / "deploy" / "nginx"
 LOOPBACK = "127.0.0.1"
+#: nginx's passive health check: an instance that failed gets no traffic for this long (s).
+NGINX_FAIL_TIMEOUT = 5
 #: In the environment of every process the cluster starts: its directory.
 MARKER = "TASKLANE_CLUSTER_DIR"
 #: How often the monitor looks.
@@ -863,6 +865,7 @@ class Cluster:
                         self.log(f"instance {index}: pid {old} did not stop; killed", echo=echo)
                         kill_group(old)
                         wait_groups_empty([old], 5)
+                gone_at = time.monotonic()
                 self.reap()
                 self.end_orphans(index)
                 self.start_instance(index)
@@ -871,6 +874,11 @@ class Cluster:
                     f"in {time.monotonic() - began:.1f} s",
                     echo=echo,
                 )
+                if index != chosen[-1]:
+                    # nginx saw the old process refuse and sends the port nothing until
+                    # fail_timeout has passed: stopping the next one sooner could leave it no
+                    # instance to send a request to.
+                    time.sleep(max(0.0, gone_at + NGINX_FAIL_TIMEOUT + 0.5 - time.monotonic()))
 
     # --- nginx ---------------------------------------------------------------------------
 
@@ -878,7 +886,7 @@ class Cluster:
         runtime = self.root / "nginx"
         conf_dir = runtime / "conf"
         upstreams = "\n".join(
-            f"        server {LOOPBACK}:{i.port} max_fails=2 fail_timeout=5s;"
+            f"        server {LOOPBACK}:{i.port} max_fails=2 fail_timeout={NGINX_FAIL_TIMEOUT}s;"
             for i in self.instances
         )
         web_dist = self.web_dist or str(runtime / "empty")
