@@ -15,6 +15,18 @@ import httpx
 from tasklane.tasks.schemas import TaskOut
 
 PASSWORD = "correct horse battery staple"
+#: The fields of a user profile as the API answers it.
+USER_FIELDS = {
+    "id",
+    "email",
+    "name",
+    "role",
+    "timezone",
+    "preferences",
+    "created_at",
+    "updated_at",
+    "email_verified_at",
+}
 ORIGIN = "http://testserver"
 SAME_SITE = {"X-Requested-With": "XMLHttpRequest", "Origin": ORIGIN}
 

@@ -23,6 +23,7 @@ from tasklane.users.models import users
 from tests.helpers import (
     PASSWORD,
     SAME_SITE,
+    USER_FIELDS,
     Api,
     User,
     assert_problem,
@@ -32,17 +33,6 @@ from tests.helpers import (
 
 AUTH = "/api/v1/auth"
 ME = "/api/v1/users/me"
-USER_FIELDS = {
-    "id",
-    "email",
-    "name",
-    "role",
-    "timezone",
-    "preferences",
-    "created_at",
-    "updated_at",
-    "email_verified_at",
-}
 
 
 def fullwidth(text: str) -> str:

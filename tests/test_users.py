@@ -16,22 +16,19 @@ from tasklane.core.context import AppContext
 from tasklane.settings import Settings
 from tasklane.tasks.models import tasks
 from tasklane.users.models import users
-from tests.helpers import PASSWORD, Api, User, assert_problem, refresh_cookie, unique_email
+from tests.helpers import (
+    PASSWORD,
+    USER_FIELDS,
+    Api,
+    User,
+    assert_problem,
+    refresh_cookie,
+    unique_email,
+)
 
 ME = "/api/v1/users/me"
 USERS = "/api/v1/users"
 NEW_PASSWORD = "a brand new passphrase, 2026"
-USER_FIELDS = {
-    "id",
-    "email",
-    "name",
-    "role",
-    "timezone",
-    "preferences",
-    "created_at",
-    "updated_at",
-    "email_verified_at",
-}
 DEFAULT_PREFERENCES = {
     "theme": "system",
     "task_view": "list",
