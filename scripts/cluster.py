@@ -87,6 +87,25 @@ MAX_BACKOFF_SECONDS = 30.0
 ORPHAN_SECONDS = 5.0
 
 
+def wait_for_tls(port: int, cafile: Path, running: Callable[[], bool], error_log: Path) -> None:
+    """Until nginx completes a TLS handshake on ``port`` (its certificate from ``cafile``),
+    20 s at most; a ClusterError if it exits first or never does."""
+    context = ssl.create_default_context(cafile=str(cafile))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not running():
+            raise ClusterError(f"nginx exited: see {error_log}")
+        try:
+            with (
+                socket.create_connection((LOOPBACK, port), timeout=1) as raw,
+                context.wrap_socket(raw, server_hostname="localhost"),
+            ):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise ClusterError("nginx did not start listening")
+
+
 class ClusterError(RuntimeError):
     pass
 
@@ -937,20 +956,10 @@ class Cluster:
         proc = self._spawn(self._nginx_command(), "nginx.log")
         self.nginx_pid = proc.pid
         self._record("nginx_pid")
-        context = ssl.create_default_context(cafile=str(self.cert))
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise ClusterError(f"nginx exited: see {self.root / 'nginx/logs/error.log'}")
-            try:
-                with (
-                    socket.create_connection((LOOPBACK, self.https_port), timeout=1) as raw,
-                    context.wrap_socket(raw, server_hostname="localhost"),
-                ):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise ClusterError("nginx did not start listening")
+        wait_for_tls(
+            self.https_port, self.cert, lambda: proc.poll() is None,
+            self.root / "nginx" / "logs" / "error.log",
+        )  # fmt: skip
 
     # --- the monitor ---------------------------------------------------------------------
 

@@ -51,7 +51,6 @@ import re
 import secrets
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -72,6 +71,7 @@ from scripts.cluster import (
     kill_group,
     require,
     start_time,
+    wait_for_tls,
     wait_groups_empty,
 )
 from scripts.private_mariadb import MariaDBError
@@ -501,20 +501,10 @@ class Topology:
             raise TopologyError(f"nginx -t refused the configuration:\n{check.stderr}")
         self.nginx_pid = self._spawn([*base, "-g", "daemon off;"], "nginx", dict(os.environ))
         self.save()
-        context = ssl.create_default_context(cafile=str(self.cert))
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if not alive(self.nginx_pid):
-                raise TopologyError(f"nginx exited: see {runtime / 'logs' / 'error.log'}")
-            try:
-                with (
-                    socket.create_connection((LOOPBACK, self.https_port), timeout=1) as raw,
-                    context.wrap_socket(raw, server_hostname="localhost"),
-                ):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise TopologyError("nginx did not start listening")
+        nginx_pid = self.nginx_pid
+        wait_for_tls(
+            self.https_port, self.cert, lambda: alive(nginx_pid), runtime / "logs" / "error.log"
+        )
 
     # --- the whole -----------------------------------------------------------------------
 
