@@ -24,6 +24,7 @@ from tasklane.core import metrics
 from tasklane.core.caller import caller_of
 from tasklane.core.context import AppContext
 from tasklane.core.errors import NotFound
+from tasklane.core.sql import Pool
 from tasklane.core.types import utcnow
 from tasklane.events import service as events
 from tasklane.settings import Settings
@@ -89,7 +90,7 @@ class Sampler:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         db = ctx.db
-        self.pools: list[tuple[str, Any]] = [
+        self.pools: list[tuple[str, Pool]] = [
             ("write", db.write_engine.pool),
             ("read", db.read_engine.pool),
             *((f"replica-{i}", r.engine.pool) for i, r in enumerate(db.replicas, start=1)),

@@ -40,9 +40,9 @@ from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tasklane.core.context import AppContext
+from tasklane.core.sql import Connection, Engine
 from tasklane.core.types import AnyRow, uuid7
 from tasklane.projects.models import project_members, projects
 from tasklane.settings import Settings
@@ -308,7 +308,7 @@ class _Index:
     definition: str  # SQLite: its CREATE INDEX; MariaDB: its SHOW CREATE TABLE line
 
 
-async def _secondary_indexes(conn: AsyncConnection, dialect: str) -> list[_Index]:
+async def _secondary_indexes(conn: Connection, dialect: str) -> list[_Index]:
     found: list[_Index] = []
     if dialect == "sqlite":
         result = await conn.exec_driver_sql(
@@ -326,7 +326,7 @@ async def _secondary_indexes(conn: AsyncConnection, dialect: str) -> list[_Index
     return found
 
 
-async def _drop_indexes(conn: AsyncConnection, dialect: str, indexes: list[_Index]) -> None:
+async def _drop_indexes(conn: Connection, dialect: str, indexes: list[_Index]) -> None:
     if dialect == "sqlite":
         for index in indexes:
             await conn.exec_driver_sql(f'DROP INDEX "{index.name}"')
@@ -338,7 +338,7 @@ async def _drop_indexes(conn: AsyncConnection, dialect: str, indexes: list[_Inde
             await conn.exec_driver_sql(f"ALTER TABLE {table} {drops}")
 
 
-async def _restore_indexes(engine: AsyncEngine, dialect: str, indexes: list[_Index]) -> None:
+async def _restore_indexes(engine: Engine, dialect: str, indexes: list[_Index]) -> None:
     """Recreate those of ``indexes`` that are missing. MariaDB builds each table's in one
     ALTER TABLE (one scan), the two tables at the same time on two connections."""
 
@@ -374,7 +374,7 @@ class _Loader(Protocol):
 class _InsertLoader:
     """SQLite and PostgreSQL: ``executemany`` of one INSERT per table and batch."""
 
-    def __init__(self, conn: AsyncConnection, paramstyle: str) -> None:
+    def __init__(self, conn: Connection, paramstyle: str) -> None:
         self.conn = conn
         self.task_sql = _insert_sql("tasks", TASK_COLUMNS, paramstyle)
         self.tag_sql = _insert_sql("task_tags", TAG_COLUMNS, paramstyle)
@@ -402,7 +402,7 @@ class _TextLoader:
     #: Rows per INSERT statement: well under the 16 MiB default ``max_allowed_packet``.
     rows_per_statement = 10_000
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         # Constant column names; the values are literals made by ``_Format``.
         self.task_head = f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES "  # noqa: S608  # nosec B608
@@ -419,7 +419,7 @@ class _TextLoader:
 
     async def _execute(self, statement: str) -> None:
         # No parameters: the driver must not %-format the statement.
-        await self.conn.exec_driver_sql(statement, execution_options={"no_parameters": True})
+        await self.conn.exec_driver_sql(statement)
 
 
 #: The seeding connection's SQLite settings during the load: no fsync (a crash mid-seed loses
@@ -434,12 +434,11 @@ _SQLITE_BULK_PRAGMAS = {
 
 
 @asynccontextmanager
-async def _bulk_session(conn: AsyncConnection, dialect: str) -> AsyncIterator[None]:
+async def _bulk_session(conn: Connection, dialect: str) -> AsyncIterator[None]:
     """Session settings for the load only, put back before the connection is pooled again."""
     if dialect == "sqlite":
-        # Outside a transaction (SQLAlchemy's begin would open one): the driver's connection.
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
+        # Outside a transaction: the driver's connection.
+        raw = conn.driver_connection
         saved: dict[str, Any] = {}
         for pragma, value in _SQLITE_BULK_PRAGMAS.items():
             saved[pragma] = (await (await raw.execute(f"PRAGMA {pragma}")).fetchone())[0]
@@ -554,10 +553,12 @@ async def seed(
         indexes: list[_Index] = []
         async with engine.connect() as conn, _bulk_session(conn, dialect):
             if total >= rebuild_indexes_from and dialect != "postgresql":
-                existing = await conn.scalar(
-                    text("SELECT COUNT(*) FROM (SELECT 1 FROM tasks LIMIT :n) AS t"),
-                    {"n": total + 1},
-                )
+                existing = (
+                    await conn.execute(
+                        text("SELECT COUNT(*) FROM (SELECT 1 FROM tasks LIMIT :n) AS t"),
+                        {"n": total + 1},
+                    )
+                ).scalar()
                 if existing is not None and existing <= total:
                     indexes = await _secondary_indexes(conn, dialect)
                     await _drop_indexes(conn, dialect, indexes)
@@ -583,7 +584,7 @@ async def seed(
 
 
 async def _load(
-    conn: AsyncConnection,
+    conn: Connection,
     dialect: str,
     batches: Iterator[tuple[list[TaskRow], list[TagRow]]],
     advance: Callable[[int], object],
@@ -594,20 +595,21 @@ async def _load(
     if dialect == "mysql":
         loader = _TextLoader(conn)
     else:
-        loader = _InsertLoader(conn, conn.sync_engine.dialect.paramstyle)
-    async with conn.begin():
-        pending: asyncio.Task[None] | None = None
-        try:
-            for task_rows, tag_rows in batches:
-                if pending is not None:
-                    await pending
-                pending = asyncio.create_task(loader.load(task_rows, tag_rows))
-                await asyncio.sleep(0)  # let it hand the batch to the driver
-                advance(len(task_rows))
-        except BaseException:
-            if pending is not None:  # the connection must be idle before the rollback
-                with contextlib.suppress(Exception):
-                    await pending
-            raise
-        if pending is not None:
-            await pending
+        loader = _InsertLoader(conn, conn.dialect.paramstyle)
+    await conn.begin()  # committed at the end; rolled back by the pool if the load fails
+    pending: asyncio.Task[None] | None = None
+    try:
+        for task_rows, tag_rows in batches:
+            if pending is not None:
+                await pending
+            pending = asyncio.create_task(loader.load(task_rows, tag_rows))
+            await asyncio.sleep(0)  # let it hand the batch to the driver
+            advance(len(task_rows))
+    except BaseException:
+        if pending is not None:  # the connection must be idle before the rollback
+            with contextlib.suppress(Exception):
+                await pending
+        raise
+    if pending is not None:
+        await pending
+    await conn.commit()

@@ -30,9 +30,9 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.context import AppContext
+from tasklane.core.sql import Connection
 from tasklane.events import service as events
 from tasklane.events.bus import RedisStreamBus
 from tasklane.events.schemas import Event
@@ -44,22 +44,22 @@ GROUP = "notification-service"
 BATCH = 100
 PRUNE_EVERY_SECONDS = 3600.0
 
-Consumer = Callable[[AppContext, AsyncConnection, Event], Awaitable[None]]
+Consumer = Callable[[AppContext, Connection, Event], Awaitable[None]]
 
 
-async def _reminders(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+async def _reminders(ctx: AppContext, conn: Connection, event: Event) -> None:
     await notifications.plan_reminders(conn, event, ctx.settings.reminder_offsets_minutes)
 
 
-async def _reset_mail(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+async def _reset_mail(ctx: AppContext, conn: Connection, event: Event) -> None:
     await notifications.mail_password_reset(ctx, conn, event)
 
 
-async def _account_mail(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+async def _account_mail(ctx: AppContext, conn: Connection, event: Event) -> None:
     await notifications.mail_account(ctx, conn, event)
 
 
-async def _digests(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+async def _digests(ctx: AppContext, conn: Connection, event: Event) -> None:
     await notifications.plan_digest(conn, event)
 
 

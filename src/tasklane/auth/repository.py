@@ -6,15 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exc, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, func, insert, select, update
 
 from tasklane.auth.models import known_devices, password_resets, refresh_tokens, sessions
+from tasklane.core.sql import Connection, IntegrityError
 from tasklane.core.types import AnyRow
 
 
 async def insert_session(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     session_id: uuid.UUID,
     user_id: uuid.UUID,
@@ -35,7 +35,7 @@ async def insert_session(
 
 
 async def insert_refresh_token(
-    conn: AsyncConnection, *, session_id: uuid.UUID, token_hash: bytes, now: datetime
+    conn: Connection, *, session_id: uuid.UUID, token_hash: bytes, now: datetime
 ) -> None:
     await conn.execute(
         insert(refresh_tokens).values(
@@ -44,7 +44,7 @@ async def insert_refresh_token(
     )
 
 
-async def refresh_token_for_update(conn: AsyncConnection, token_hash: bytes) -> AnyRow | None:
+async def refresh_token_for_update(conn: Connection, token_hash: bytes) -> AnyRow | None:
     """The token and its session, locked until the transaction ends (two refreshes of the same
     token are serialised: the second sees the first one's rotation)."""
     stmt = (
@@ -66,7 +66,7 @@ async def refresh_token_for_update(conn: AsyncConnection, token_hash: bytes) -> 
 
 
 async def mark_rotated(
-    conn: AsyncConnection, token_id: uuid.UUID, now: datetime, successor: bytes
+    conn: Connection, token_id: uuid.UUID, now: datetime, successor: bytes
 ) -> None:
     await conn.execute(
         update(refresh_tokens)
@@ -75,11 +75,11 @@ async def mark_rotated(
     )
 
 
-async def touch_session(conn: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
+async def touch_session(conn: Connection, session_id: uuid.UUID, now: datetime) -> None:
     await conn.execute(update(sessions).where(sessions.c.id == session_id).values(last_used_at=now))
 
 
-async def revoke_session(conn: AsyncConnection, session_id: uuid.UUID, now: datetime) -> None:
+async def revoke_session(conn: Connection, session_id: uuid.UUID, now: datetime) -> None:
     await conn.execute(
         update(sessions)
         .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
@@ -88,7 +88,7 @@ async def revoke_session(conn: AsyncConnection, session_id: uuid.UUID, now: date
 
 
 async def revoke_user_sessions(
-    conn: AsyncConnection, user_id: uuid.UUID, now: datetime, keep: uuid.UUID | None = None
+    conn: Connection, user_id: uuid.UUID, now: datetime, keep: uuid.UUID | None = None
 ) -> list[uuid.UUID]:
     """Revoke every live session of a user but ``keep``; returns the ids revoked."""
     where = [sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None)]
@@ -100,19 +100,19 @@ async def revoke_user_sessions(
     return ids
 
 
-async def session_state(conn: AsyncConnection, session_id: uuid.UUID) -> AnyRow | None:
+async def session_state(conn: Connection, session_id: uuid.UUID) -> AnyRow | None:
     stmt = select(sessions.c.user_id, sessions.c.expires_at, sessions.c.revoked_at).where(
         sessions.c.id == session_id
     )
     return (await conn.execute(stmt)).first()
 
 
-async def insert_reset(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_reset(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(insert(password_resets).values(**values))
 
 
 async def reset_by_token(
-    conn: AsyncConnection, token_hash: bytes, *, lock: bool = False
+    conn: Connection, token_hash: bytes, *, lock: bool = False
 ) -> AnyRow | None:
     stmt = select(password_resets).where(password_resets.c.token_hash == token_hash)
     if lock:
@@ -120,13 +120,13 @@ async def reset_by_token(
     return (await conn.execute(stmt)).first()
 
 
-async def mark_reset_used(conn: AsyncConnection, reset_id: uuid.UUID, now: datetime) -> None:
+async def mark_reset_used(conn: Connection, reset_id: uuid.UUID, now: datetime) -> None:
     await conn.execute(
         update(password_resets).where(password_resets.c.id == reset_id).values(used_at=now)
     )
 
 
-async def retire_resets(conn: AsyncConnection, user_id: uuid.UUID, now: datetime) -> None:
+async def retire_resets(conn: Connection, user_id: uuid.UUID, now: datetime) -> None:
     """Every unused reset of the user stops working (one was used, or a new one issued)."""
     await conn.execute(
         update(password_resets)
@@ -138,37 +138,37 @@ async def retire_resets(conn: AsyncConnection, user_id: uuid.UUID, now: datetime
 # --- known devices (new-device login notices) ------------------------------------------------
 
 
-async def device(conn: AsyncConnection, user_id: uuid.UUID, device_hash: bytes) -> AnyRow | None:
+async def device(conn: Connection, user_id: uuid.UUID, device_hash: bytes) -> AnyRow | None:
     stmt = select(known_devices.c.id).where(
         known_devices.c.user_id == user_id, known_devices.c.device_hash == device_hash
     )
     return (await conn.execute(stmt)).first()
 
 
-async def fingerprint_known(conn: AsyncConnection, user_id: uuid.UUID, fingerprint: bytes) -> bool:
+async def fingerprint_known(conn: Connection, user_id: uuid.UUID, fingerprint: bytes) -> bool:
     stmt = select(known_devices.c.id).where(
         known_devices.c.user_id == user_id, known_devices.c.fingerprint == fingerprint
     )
     return (await conn.execute(stmt.limit(1))).first() is not None
 
 
-async def has_devices(conn: AsyncConnection, user_id: uuid.UUID) -> bool:
+async def has_devices(conn: Connection, user_id: uuid.UUID) -> bool:
     stmt = select(known_devices.c.id).where(known_devices.c.user_id == user_id).limit(1)
     return (await conn.execute(stmt)).first() is not None
 
 
-async def insert_device(conn: AsyncConnection, values: dict[str, Any]) -> bool:
+async def insert_device(conn: Connection, values: dict[str, Any]) -> bool:
     """Remember a device; False (nothing changed) if a concurrent login just did."""
     try:
         async with conn.begin_nested():
             await conn.execute(insert(known_devices).values(**values))
-    except exc.IntegrityError:
+    except IntegrityError:
         return False
     return True
 
 
 async def touch_device(
-    conn: AsyncConnection, device_id: uuid.UUID, now: datetime, session_id: uuid.UUID
+    conn: Connection, device_id: uuid.UUID, now: datetime, session_id: uuid.UUID
 ) -> None:
     await conn.execute(
         update(known_devices)
@@ -177,7 +177,7 @@ async def touch_device(
     )
 
 
-async def prune_devices(conn: AsyncConnection, user_id: uuid.UUID, keep: int) -> None:
+async def prune_devices(conn: Connection, user_id: uuid.UUID, keep: int) -> None:
     """Forget the account's devices beyond the ``keep`` seen most recently (an account has a
     few dozen at most: they are read through the user's index and sorted here)."""
     stmt = select(known_devices.c.id, known_devices.c.last_seen_at).where(
@@ -191,12 +191,12 @@ async def prune_devices(conn: AsyncConnection, user_id: uuid.UUID, keep: int) ->
     await conn.execute(delete(known_devices).where(known_devices.c.id.in_(stale)))
 
 
-async def device_for_update(conn: AsyncConnection, device_id: uuid.UUID) -> AnyRow | None:
+async def device_for_update(conn: Connection, device_id: uuid.UUID) -> AnyRow | None:
     stmt = select(known_devices).where(known_devices.c.id == device_id).with_for_update()
     return (await conn.execute(stmt)).first()
 
 
-async def notices_since(conn: AsyncConnection, user_id: uuid.UUID, since: datetime) -> int:
+async def notices_since(conn: Connection, user_id: uuid.UUID, since: datetime) -> int:
     stmt = select(func.count()).where(
         known_devices.c.user_id == user_id,
         known_devices.c.notified_at >= since,
@@ -206,7 +206,7 @@ async def notices_since(conn: AsyncConnection, user_id: uuid.UUID, since: dateti
 
 
 async def mark_notified(
-    conn: AsyncConnection, device_id: uuid.UUID, now: datetime, end_token_hash: bytes | None
+    conn: Connection, device_id: uuid.UUID, now: datetime, end_token_hash: bytes | None
 ) -> None:
     await conn.execute(
         update(known_devices)
@@ -215,12 +215,12 @@ async def mark_notified(
     )
 
 
-async def device_by_end_token(conn: AsyncConnection, token_hash: bytes) -> AnyRow | None:
+async def device_by_end_token(conn: Connection, token_hash: bytes) -> AnyRow | None:
     stmt = (
         select(known_devices).where(known_devices.c.end_token_hash == token_hash).with_for_update()
     )
     return (await conn.execute(stmt)).first()
 
 
-async def delete_device(conn: AsyncConnection, device_id: uuid.UUID) -> None:
+async def delete_device(conn: Connection, device_id: uuid.UUID) -> None:
     await conn.execute(delete(known_devices).where(known_devices.c.id == device_id))

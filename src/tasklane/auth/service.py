@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth import repository as repo
 from tasklane.core.context import AppContext
 from tasklane.core.errors import InvalidCredentials, Unauthorized, ValidationProblem
 from tasklane.core.security import AccessClaims, hash_refresh_token, new_refresh_token
 from tasklane.core.shared import key as shared_key
+from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.users import service as users
 from tasklane.users.schemas import UserOut
@@ -45,7 +45,7 @@ async def check_credentials(ctx: AppContext, account: AnyRow | None, password: s
 
 
 async def open_session(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, user_agent: str | None
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID, user_agent: str | None
 ) -> IssuedTokens:
     """A new session (one login on one device) and its first tokens."""
     now = utcnow()
@@ -75,7 +75,7 @@ class Rotation:
     reason: str = ""
 
 
-async def rotate(ctx: AppContext, conn: AsyncConnection, token: str) -> Rotation:
+async def rotate(ctx: AppContext, conn: Connection, token: str) -> Rotation:
     """Rotate ``token``. Within the grace window a rotated token answers its successor again;
     after it, presenting a rotated token revokes the whole session (token theft). A session
     not refreshed for ``session_idle_timeout_seconds`` is revoked instead of rotated: the
@@ -117,7 +117,7 @@ async def rotate(ctx: AppContext, conn: AsyncConnection, token: str) -> Rotation
     return Rotation(tokens=IssuedTokens(access, ttl, successor))
 
 
-async def end_session(conn: AsyncConnection, token: str) -> uuid.UUID | None:
+async def end_session(conn: Connection, token: str) -> uuid.UUID | None:
     """Revoke the session of refresh ``token``; its id, or None if there is no such token."""
     row = await repo.refresh_token_for_update(conn, hash_refresh_token(token))
     if row is None:
@@ -128,7 +128,7 @@ async def end_session(conn: AsyncConnection, token: str) -> uuid.UUID | None:
 
 
 async def end_sessions(
-    conn: AsyncConnection, user_id: uuid.UUID, keep: uuid.UUID | None = None
+    conn: Connection, user_id: uuid.UUID, keep: uuid.UUID | None = None
 ) -> list[uuid.UUID]:
     """Revoke every session of the user (but ``keep``) in ``conn``'s transaction. Pass the ids
     it returns to :func:`forget_sessions` once that transaction has committed: announced
@@ -211,7 +211,7 @@ class IssuedReset:
     name: str
 
 
-async def issue_reset(ctx: AppContext, conn: AsyncConnection, email: str) -> IssuedReset | None:
+async def issue_reset(ctx: AppContext, conn: Connection, email: str) -> IssuedReset | None:
     """A reset token for the active account with this address (None without one). Earlier
     unused tokens of the account stop working: only the newest link does."""
     account = await users.credentials(conn, email)
@@ -236,7 +236,7 @@ async def issue_reset(ctx: AppContext, conn: AsyncConnection, email: str) -> Iss
     return IssuedReset(token, profile.email, profile.name)
 
 
-async def reset_account(conn: AsyncConnection, token: str) -> UserOut:
+async def reset_account(conn: Connection, token: str) -> UserOut:
     """The account a usable reset token belongs to, or a 422 on ``token``."""
     row = await repo.reset_by_token(conn, hash_refresh_token(token))
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
@@ -247,7 +247,7 @@ async def reset_account(conn: AsyncConnection, token: str) -> UserOut:
     return profile
 
 
-async def use_reset(conn: AsyncConnection, token: str, user_id: uuid.UUID) -> None:
+async def use_reset(conn: Connection, token: str, user_id: uuid.UUID) -> None:
     """Spend the token (locked: two uses of one link cannot both pass), or a 422."""
     row = await repo.reset_by_token(conn, hash_refresh_token(token), lock=True)
     now = utcnow()
@@ -288,7 +288,7 @@ class DeviceCheck:
     notice: uuid.UUID | None  # the new device to send a notice about, if one is owed
 
 
-async def device_known(conn: AsyncConnection, email: str, device_token: str) -> bool:
+async def device_known(conn: Connection, email: str, device_token: str) -> bool:
     """Whether ``device_token`` is a device cookie the account of ``email`` signed in with."""
     account = await users.credentials(conn, email)
     if account is None:
@@ -297,7 +297,7 @@ async def device_known(conn: AsyncConnection, email: str, device_token: str) -> 
 
 
 async def check_device(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     session_id: uuid.UUID,
     device_token: str | None,
@@ -342,7 +342,7 @@ class LoginNotice:
 
 
 async def issue_login_notice(
-    ctx: AppContext, conn: AsyncConnection, device_id: uuid.UUID
+    ctx: AppContext, conn: Connection, device_id: uuid.UUID
 ) -> LoginNotice | None:
     """The notice owed for a new device, once: None if it was sent already, the device has
     been forgotten, the account is gone, or the account had its day's notices (a stream of
@@ -364,9 +364,7 @@ async def issue_login_notice(
     return LoginNotice(token, profile.email, profile.name)
 
 
-async def end_noticed_session(
-    ctx: AppContext, conn: AsyncConnection, token: str
-) -> uuid.UUID | None:
+async def end_noticed_session(ctx: AppContext, conn: Connection, token: str) -> uuid.UUID | None:
     """The link of a new-device notice: the device's session ends and the device is
     forgotten (its next login is new again). Works once, for as long as a session can last;
     else a 422 on ``token``. The session ended, if one was live."""

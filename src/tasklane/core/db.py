@@ -44,25 +44,30 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import event, exc, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import PoolResetState
 
 from tasklane.core import encoding
 from tasklane.core.caller import current_caller
 from tasklane.core.errors import OutcomeUnknown
 from tasklane.core.routing import LocalWriteTracker, WriteTracker
+from tasklane.core.sql import (
+    Connection,
+    DatabaseError,
+    Engine,
+    Executor,
+    Pool,
+    make_dialect,
+    make_driver,
+)
 from tasklane.settings import Settings
 
 logger = logging.getLogger("tasklane.db")
 
 #: What a replica that is down, unreachable, refusing us or too slow raises when asked for a
-#: connection (drivers report a refused or timed-out connect as a DBAPIError or a bare OSError;
-#: the client's own bound raises TimeoutError, the pool's wait its TimeoutError).
-_CONNECT_ERRORS = (DBAPIError, OSError, TimeoutError, PoolTimeout)
+#: connection (a refused or failed connect is a DatabaseError or a bare OSError; the client's
+#: own bound and the pool's wait raise TimeoutError).
+_CONNECT_ERRORS = (DatabaseError, OSError, TimeoutError)
 
 #: How a replica stands at its last check (see :class:`Replica`).
 ReplicaState = Literal["ok", "lagging", "stopped", "unreachable", "unknown"]
@@ -71,9 +76,9 @@ ReplicaState = Literal["ok", "lagging", "stopped", "unreachable", "unknown"]
 MEASUREMENT_MAX_AGE = 1.0
 
 
-def _engine_kwargs(settings: Settings, engine: str = "write") -> dict[str, Any]:
-    """Pool settings of one engine: ``write``, ``read`` (the primary's autocommit reads) or
-    ``replica``; the read and replica pools fall back to the write pool's sizes."""
+def _pool_sizes(settings: Settings, engine: str = "write") -> tuple[int, int]:
+    """``(size, overflow)`` of one pool: ``write``, ``read`` (the primary's autocommit reads)
+    or ``replica``; the read and replica pools fall back to the write pool's sizes."""
     size, overflow = settings.db_pool_size, settings.db_max_overflow
     if engine == "read":
         size = settings.db_read_pool_size or size
@@ -87,16 +92,7 @@ def _engine_kwargs(settings: Settings, engine: str = "write") -> dict[str, Any]:
             if settings.db_replica_max_overflow is None
             else settings.db_replica_max_overflow
         )
-    return {
-        "pool_size": size,
-        "max_overflow": overflow,
-        "pool_timeout": settings.db_pool_timeout,
-        "pool_recycle": settings.db_pool_recycle,
-        "echo": settings.db_echo,
-        # JSON columns (a task's tags) through orjson rather than the standard library.
-        "json_serializer": _json_dumps,
-        "json_deserializer": orjson.loads,
-    }
+    return size, overflow
 
 
 def _json_dumps(value: Any) -> str:
@@ -104,65 +100,8 @@ def _json_dumps(value: Any) -> str:
     return encoding.dumps(value).decode()
 
 
-#: ``connection_record.info`` keys: when the connection was last returned to the pool, and
-#: that the transaction it ran was committed (nothing left to roll back).
-_IDLE_SINCE = "tasklane_idle_since"
-_COMMITTED = "tasklane_committed"
-
-
-def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
-    """Ping a pooled connection at checkout only when it sat idle longer than ``idle_seconds``
-    (SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one more round trip a request).
-    A connection in steady use is not pinged; one that idled (through a database restart, a
-    proxy's idle cut-off) is, and a failed ping replaces it and every older pooled connection
-    before the request sees an error."""
-    sync_engine = engine.sync_engine
-    dialect = sync_engine.dialect
-
-    @event.listens_for(sync_engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_IDLE_SINCE] = time.monotonic()
-
-    @event.listens_for(sync_engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        idle_since = record.info.get(_IDLE_SINCE)
-        if idle_since is None or time.monotonic() - idle_since <= idle_seconds:
-            return  # new, or in steady use
-        try:
-            dialect.do_ping(dbapi_connection)
-        except Exception as error:  # gone: the pool reconnects and retries the checkout
-            raise exc.InvalidatePoolError(f"ping after idle failed: {error}") from error
-
-
-def _discard_after_timeouts(engine: AsyncEngine) -> None:
-    """A statement given up on by the driver's timeout leaves its connection in an unknown
-    state (asyncpg may still have the statement running, or the server may be frozen):
-    count it as a disconnect, so the pool discards the connection instead of reusing it."""
-
-    @event.listens_for(engine.sync_engine, "handle_error")
-    def _on_error(context: Any) -> None:
-        if isinstance(context.original_exception, TimeoutError):
-            context.is_disconnect = True
-
-
-def _rollback_only_if_needed(engine: AsyncEngine) -> None:
-    """The pool's reset-on-return sends ROLLBACK on every connection returned, even right after
-    a COMMIT: a round trip per write for nothing. ``transaction()`` marks a connection whose
-    transaction committed; every other connection (an error, a cancelled request, a failed
-    COMMIT) is still rolled back before anyone else gets it. The custom reset scheme of
-    SQLAlchemy's pooling documentation (``reset_on_return=None`` and a ``reset`` listener)."""
-
-    @event.listens_for(engine.sync_engine, "reset")
-    def _on_reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
-        committed = record.info.pop(_COMMITTED, False) if record is not None else False
-        if committed or state.transaction_was_reset or state.terminate_only:
-            return
-        if state.asyncio_safe:
-            dbapi_connection.rollback()
-
-
 def database_url(settings: Settings, raw: str | None = None) -> str:
-    """The URL of the primary (or of ``raw``, a replica of it) as the engine gets it."""
+    """The URL of the primary (or of ``raw``, a replica of it) as the drivers get it."""
     url = make_url(raw or settings.database_url)
     if settings.dialect == "mysql" and "charset" not in url.query:
         url = url.update_query_dict({"charset": "utf8mb4"})
@@ -181,14 +120,19 @@ def _connect_args(settings: Settings, connect_timeout: float) -> dict[str, Any]:
     return {}  # SQLite: in process; a lock waits at most busy_timeout
 
 
+def _safe_name(url: str) -> str:
+    """host:port/database of ``url``, without credentials."""
+    return make_url(url).render_as_string(hide_password=True).split("@")[-1]
+
+
 @dataclass(eq=False)
 class Replica:
     """One read replica: its engines, whether it is being skipped, and its last check."""
 
     name: str  # host:port/database, no credentials: safe to log
-    engine: AsyncEngine
+    engine: Engine
     #: The checks' own engine: a check measures the server, not the requests' pool.
-    check_engine: AsyncEngine | None = None
+    check_engine: Engine
     down_until: float = 0.0
     #: What the last check found: ``ok``, ``lagging``, ``stopped`` (replication is not
     #: running), ``unreachable`` or ``unknown`` (not checked yet, or its status not readable).
@@ -238,85 +182,89 @@ def word_prefix(title: str | None, description: str | None, term: str) -> int:
     return int(bool(pattern.search(title or "") or pattern.search(description or "")))
 
 
-def _configure_sqlite(engine: AsyncEngine, *, writer: bool) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, decide when transactions begin (below).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-        dbapi_connection.create_function("tasklane_word_prefix", 3, word_prefix, deterministic=True)
-
-    if writer:
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            # Take the write lock up front: two deferred transactions that both read and then
-            # write would otherwise fail with SQLITE_BUSY instead of waiting for each other.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 class Database:
-    """The engines of one process."""
+    """The connection pools of one process, and the one :class:`~tasklane.core.sql.Executor`
+    that runs every statement on them (``executor.listeners`` sees each one)."""
 
     def __init__(self, settings: Settings, *, write_tracker: WriteTracker | None = None) -> None:
         self.settings = settings
         self.dialect = settings.dialect
         url = database_url(settings)
-        connect_args = _connect_args(settings, settings.db_connect_timeout)
-        self.write_engine = create_async_engine(
-            url,
-            pool_reset_on_return=None,
-            connect_args=connect_args,
-            **_engine_kwargs(settings, "write"),
-        )
-        _rollback_only_if_needed(self.write_engine)
-        self.read_engine = create_async_engine(
-            url,
-            isolation_level="AUTOCOMMIT",
-            skip_autocommit_rollback=True,
-            connect_args=connect_args,
-            **_engine_kwargs(settings, "read"),
-        )
-        for engine in (self.write_engine, self.read_engine):
-            _ping_after_idle(engine, settings.db_pool_ping_after_idle)
-            _discard_after_timeouts(engine)
-        if self.dialect == "sqlite":
-            _configure_sqlite(self.write_engine, writer=True)
-            _configure_sqlite(self.read_engine, writer=False)
-        # Replicas: a pool each; pre-ping always, so a dead replica is found at checkout (and
-        # skipped) rather than by the request's first query.
-        replica_kwargs = {**_engine_kwargs(settings, "replica"), "pool_pre_ping": True}
-        self.replicas = [
-            Replica(
-                name=make_url(raw).render_as_string(hide_password=True).split("@")[-1],
-                engine=create_async_engine(
-                    database_url(settings, raw),
-                    isolation_level="AUTOCOMMIT",
-                    skip_autocommit_rollback=True,
-                    connect_args=_connect_args(settings, settings.database_replica_connect_timeout),
-                    **replica_kwargs,
-                ),
+        dialect = make_dialect(url, json_serializer=_json_dumps, json_deserializer=orjson.loads)
+        self.executor = Executor(dialect, echo=settings.db_echo)
+
+        def engine(
+            raw_url: str, purpose: str, *, autocommit: bool, connect_timeout: float, **pool: Any
+        ) -> Engine:
+            driver = make_driver(
+                raw_url,
+                dialect,
+                connect_args=_connect_args(settings, connect_timeout),
+                json_loads=orjson.loads,
+                word_prefix=word_prefix,
             )
-            for raw in settings.database_replica_urls
-        ]
-        for replica in self.replicas:
-            _discard_after_timeouts(replica.engine)
-            replica.max_lag = settings.database_replica_max_lag_seconds
-            # One connection kept for the checks (a spare or two if checks overlap), pinged
-            # before each use: a check measures the server, never the requests' pool.
-            replica.check_engine = create_async_engine(
-                database_url(settings, replica.engine.url.render_as_string(hide_password=False)),
-                pool_size=1,
-                max_overflow=2,
-                pool_pre_ping=True,
-                isolation_level="AUTOCOMMIT",
-                skip_autocommit_rollback=True,
-                connect_args=_connect_args(settings, settings.database_replica_connect_timeout),
+            size, overflow = _pool_sizes(settings, purpose)
+            options: dict[str, Any] = {
+                "size": size,
+                "overflow": overflow,
+                "timeout": settings.db_pool_timeout,
+                "recycle": settings.db_pool_recycle,
+                **pool,
+            }
+            return Engine(
+                _safe_name(raw_url),
+                self.executor,
+                driver,
+                Pool(driver, autocommit=autocommit, **options),
+            )
+
+        # Writes: one transaction per request. Reads: autocommit, so a GET never pays for a
+        # BEGIN and a ROLLBACK. Both ping a connection that sat idle (a database restart, a
+        # proxy's idle cut-off) before handing it out, not one in steady use.
+        idle = settings.db_pool_ping_after_idle
+        self.write_engine = engine(
+            url,
+            "write",
+            autocommit=False,
+            connect_timeout=settings.db_connect_timeout,
+            ping_after_idle=idle,
+        )
+        self.read_engine = engine(
+            url,
+            "read",
+            autocommit=True,
+            connect_timeout=settings.db_connect_timeout,
+            ping_after_idle=idle,
+        )
+        # Replicas: a pool each, pinged at every checkout, so a dead replica is found there (and
+        # skipped) rather than by the request's first query; and one connection kept for the
+        # checks (a spare or two if checks overlap): a check measures the server, never the
+        # requests' pool.
+        replica_timeout = settings.database_replica_connect_timeout
+        self.replicas = []
+        for raw in settings.database_replica_urls:
+            replica_url = database_url(settings, raw)
+            self.replicas.append(
+                Replica(
+                    name=_safe_name(replica_url),
+                    engine=engine(
+                        replica_url,
+                        "replica",
+                        autocommit=True,
+                        connect_timeout=replica_timeout,
+                        pre_ping=True,
+                    ),
+                    check_engine=engine(
+                        replica_url,
+                        "replica",
+                        autocommit=True,
+                        connect_timeout=replica_timeout,
+                        pre_ping=True,
+                        size=1,
+                        overflow=2,
+                    ),
+                    max_lag=settings.database_replica_max_lag_seconds,
+                )
             )
         self._turn = itertools.count()
         self._checks: asyncio.Task[None] | None = None
@@ -333,11 +281,11 @@ class Database:
         """The bound on one use of a connection (taking it, a handshake, its statements):
         ``db_statement_timeout``, kept by the client, so it holds when the server is frozen
         and cannot enforce a timeout of its own. A connection cancelled mid-statement is
-        discarded by the pool, never reused; the block raises TimeoutError."""
+        discarded, never reused; the block raises TimeoutError."""
         return asyncio.timeout(self.settings.db_statement_timeout)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction, committed when the block exits normally. With replicas, the
         request's user is then remembered as a writer (read-your-writes) before the block
         returns, so before any response tells the client the write is done. A COMMIT the
@@ -345,13 +293,13 @@ class Database:
         committing = False
         try:
             async with self._bounded(), self.write_engine.connect() as conn:
-                async with conn.begin():
-                    yield conn
-                    committing = True  # the block is done: leaving it sends the COMMIT
-                conn.info[_COMMITTED] = True  # the pool need not roll it back (see above)
-        except (DBAPIError, TimeoutError) as error:
+                await conn.begin()
+                yield conn
+                committing = True  # the block is done: the COMMIT goes out now
+                await conn.commit()
+        except (DatabaseError, TimeoutError) as error:
             lost = isinstance(error, TimeoutError) or (
-                isinstance(error, DBAPIError) and error.connection_invalidated
+                isinstance(error, DatabaseError) and error.connection_invalidated
             )
             if committing and lost:  # no answer to the COMMIT: stored or not, unknown
                 raise OutcomeUnknown from error
@@ -369,7 +317,7 @@ class Database:
         await uow.committed()
 
     @asynccontextmanager
-    async def reader(self) -> AsyncIterator[AsyncConnection]:
+    async def reader(self) -> AsyncIterator[Connection]:
         """Autocommit reads that may be a little stale: a replica when one is configured,
         healthy and allowed for this request (see the module docstring), else the primary."""
         if self.replicas and await self._replica_allowed():
@@ -380,31 +328,28 @@ class Database:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._first_check)
             for replica in self._in_turn():
-                conn = replica.engine.connect()
                 try:
                     async with asyncio.timeout(self.settings.database_replica_connect_timeout):
-                        await conn.start()
+                        pooled = await replica.engine.acquire()
                 except _CONNECT_ERRORS as error:
                     self._mark_down(replica, error)
                     continue
                 try:
-                    async with self._bounded():
+                    async with self._bounded(), replica.engine.use(pooled) as conn:
                         yield conn
                 except TimeoutError as error:  # the replica stopped answering mid-request
                     self._mark_down(replica, error)
                     raise
-                except DBAPIError as error:
+                except DatabaseError as error:
                     if error.connection_invalidated:  # it went away during the request
                         self._mark_down(replica, error)
                     raise
-                finally:
-                    await conn.close()
                 return
         async with self._bounded(), self.read_engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
-    async def primary_reader(self) -> AsyncIterator[AsyncConnection]:
+    async def primary_reader(self) -> AsyncIterator[Connection]:
         """Autocommit reads that must see the latest commit (cache fills, session checks):
         always the primary, never a replica."""
         self._ensure_checks()
@@ -428,8 +373,7 @@ class Database:
         await self.read_engine.dispose()
         for replica in self.replicas:
             await replica.engine.dispose()
-            if replica.check_engine is not None:
-                await replica.check_engine.dispose()
+            await replica.check_engine.dispose()
 
     # --- replica routing --------------------------------------------------------------------
 
@@ -507,7 +451,6 @@ class Database:
         await asyncio.gather(*(self._check(replica) for replica in self.replicas))
 
     async def _check(self, replica: Replica) -> None:
-        assert replica.check_engine is not None
         began = time.monotonic()
         try:
             async with asyncio.timeout(self.settings.database_replica_connect_timeout):
@@ -528,7 +471,7 @@ class Database:
             log("read replica %s: %s (lag %s s)", replica.name, state, lag)
         replica.state, replica.lag_seconds, replica.checked_at = state, lag, began
 
-    async def _replication(self, conn: AsyncConnection) -> tuple[ReplicaState, float | None]:
+    async def _replication(self, conn: Connection) -> tuple[ReplicaState, float | None]:
         """``(state, lag in seconds)`` of the replica ``conn`` is on."""
         if self.dialect == "postgresql":
             row = (await conn.execute(text(_PG_REPLICATION))).one()
@@ -547,7 +490,7 @@ class Database:
             return "stopped", None
         return "ok", float(behind)
 
-    async def _mysql_status(self, conn: AsyncConnection) -> dict[str, Any] | None:
+    async def _mysql_status(self, conn: Connection) -> dict[str, Any] | None:
         """The replica's IO and SQL threads and Seconds_Behind_Master; None when the status
         cannot be read (no privilege) or the server replicates from nothing."""
         statements = (
@@ -558,8 +501,8 @@ class Database:
         for statement in statements:
             try:
                 result = await conn.exec_driver_sql(statement)
-            except DBAPIError as error:
-                code = error.orig.args[0] if error.orig and error.orig.args else None
+            except DatabaseError as error:
+                code = error.code
                 if code == _MYSQL_SYNTAX_ERROR:  # an older server: the other spelling
                     continue
                 if code in _MYSQL_DENIED:
@@ -577,7 +520,7 @@ class Database:
             }
         return None
 
-    def _log_denied(self, error: DBAPIError) -> None:
+    def _log_denied(self, error: DatabaseError) -> None:
         if not self._denied_logged:
             self._denied_logged = True
             logger.error(
@@ -625,7 +568,7 @@ class UnitOfWork:
 
     __slots__ = ("_after", "conn")
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._after: list[Callable[[], Awaitable[None]]] = []
 

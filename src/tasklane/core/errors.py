@@ -12,11 +12,11 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from tasklane.core import encoding
+from tasklane.core.sql import DatabaseError, IntegrityError, PoolTimeout
 
 logger = logging.getLogger("tasklane.errors")
 
@@ -235,7 +235,7 @@ def _on_pool_timeout(_exc: Exception) -> Response:
 
 
 def _on_db_error(exc: Exception) -> Response:
-    if isinstance(exc, sa_exc.IntegrityError):
+    if isinstance(exc, IntegrityError):
         logger.warning("integrity error reached the boundary: %s", exc.orig)
         return render_problem(Conflict("The change conflicts with the stored data."))
     logger.error("database error: %s", exc)
@@ -269,8 +269,8 @@ _HANDLERS: dict[type[Exception], Callable[[Exception], Response]] = {
     ProblemError: _on_problem,
     RequestValidationError: _on_validation,
     StarletteHTTPException: _on_http,
-    sa_exc.TimeoutError: _on_pool_timeout,
-    sa_exc.DBAPIError: _on_db_error,
+    PoolTimeout: _on_pool_timeout,
+    DatabaseError: _on_db_error,
     TimeoutError: _on_db_timeout,  # PostgreSQL's command timeout (asyncpg)
     OSError: _on_io_error,
     Exception: _on_unexpected,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,8 @@ from prometheus_client import (
     multiprocess,
 )
 from starlette.types import Scope
+
+from tasklane.core.sql import Pool
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -157,42 +158,16 @@ def flush() -> None:
 # --- pools ------------------------------------------------------------------------------------
 
 
-def measure_pool(pool: Any, engine: str) -> None:
-    """Observe in ``DB_POOL_WAIT`` every checkout of ``pool`` (a SQLAlchemy ``QueuePool``)
-    that found no idle connection. A checkout that finds one costs one ``qsize()`` more.
-    (Wraps the pool's private ``_do_get``: SQLAlchemy has no event before a checkout; it is
-    pinned, and tests/test_metrics.py exercises this.)"""
-    queue = getattr(pool, "_pool", None)
-    if queue is None or not hasattr(queue, "qsize") or getattr(pool, "_tasklane_measured", False):
-        return  # not a queue pool (nothing waits), or measured already
-    pool._tasklane_measured = True
-    take = pool._do_get
-    histogram = DB_POOL_WAIT.labels(engine)
-    measuring = False
-
-    def do_get() -> Any:
-        nonlocal measuring
-        if measuring or queue.qsize():
-            return take()
-        measuring = True
-        started = time.perf_counter()
-        try:
-            return take()
-        finally:
-            measuring = False
-            histogram.observe(time.perf_counter() - started)
-
-    pool._do_get = do_get
+def measure_pool(pool: Pool, engine: str) -> None:
+    """Observe in ``DB_POOL_WAIT`` every checkout of ``pool`` that found no idle connection
+    (it waited for one, or opened one)."""
+    pool.on_wait = DB_POOL_WAIT.labels(engine).observe
 
 
-def sample_pool(pool: Any, engine: str) -> None:
+def sample_pool(pool: Pool, engine: str) -> None:
     """Set the pool gauges of ``engine`` from ``pool`` now."""
-    checked_out = getattr(pool, "checkedout", None)
-    size = getattr(pool, "size", None)
-    if checked_out is None or size is None:
-        return
-    DB_POOL_IN_USE.labels(engine).set(checked_out())
-    DB_POOL_MAX.labels(engine).set(size() + max(0, getattr(pool, "_max_overflow", 0)))
+    DB_POOL_IN_USE.labels(engine).set(pool.checkedout())
+    DB_POOL_MAX.labels(engine).set(pool.capacity)
 
 
 # --- exposition and the multiprocess directory -----------------------------------------------

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import DateTime, Dialect, LargeBinary, Row
+from sqlalchemy import DateTime, Dialect, LargeBinary
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from tasklane.core.sql import Row
 
 
 def uuid7() -> uuid.UUID:
@@ -136,4 +138,4 @@ def utcnow() -> datetime:
 
 
 #: A result row of any shape (SQLAlchemy 2.1 types rows by their column tuple).
-AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+AnyRow: TypeAlias = Row

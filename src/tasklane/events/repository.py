@@ -7,20 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exc, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, insert, or_, select, update
 
+from tasklane.core.sql import Connection, IntegrityError
 from tasklane.core.types import AnyRow
 from tasklane.events.models import handled_events, outbox_events
 
 _INSERT = insert(outbox_events)
 
 
-async def insert_event(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_event(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(_INSERT, values)
 
 
-async def unpublished(conn: AsyncConnection, limit: int, *, lock: bool) -> list[AnyRow]:
+async def unpublished(conn: Connection, limit: int, *, lock: bool) -> list[AnyRow]:
     """The oldest events not yet handed to the bus. With ``lock``, they stay locked until
     the transaction ends and rows another relay has locked are skipped (``SKIP LOCKED``:
     MariaDB 10.6+, PostgreSQL; SQLite has one writer at a time and ignores it)."""
@@ -35,7 +35,7 @@ async def unpublished(conn: AsyncConnection, limit: int, *, lock: bool) -> list[
     return list((await conn.execute(stmt)).all())
 
 
-async def mark_published(conn: AsyncConnection, ids: Sequence[uuid.UUID], now: datetime) -> None:
+async def mark_published(conn: Connection, ids: Sequence[uuid.UUID], now: datetime) -> None:
     await conn.execute(
         update(outbox_events)
         .where(outbox_events.c.id.in_(ids), outbox_events.c.published_at.is_(None))
@@ -44,7 +44,7 @@ async def mark_published(conn: AsyncConnection, ids: Sequence[uuid.UUID], now: d
 
 
 async def record_handled(
-    conn: AsyncConnection, consumer: str, event_id: uuid.UUID, now: datetime
+    conn: Connection, consumer: str, event_id: uuid.UUID, now: datetime
 ) -> bool:
     """Note that ``consumer`` handled ``event_id``; False if it already had (nothing
     changed: the caller skips the event)."""
@@ -53,24 +53,22 @@ async def record_handled(
             await conn.execute(
                 insert(handled_events).values(consumer=consumer, event_id=event_id, handled_at=now)
             )
-    except exc.IntegrityError:
+    except IntegrityError:
         return False
     return True
 
 
-async def prune_published(conn: AsyncConnection, before: datetime) -> int:
+async def prune_published(conn: Connection, before: datetime) -> int:
     result = await conn.execute(delete(outbox_events).where(outbox_events.c.published_at < before))
     return result.rowcount
 
 
-async def prune_handled(conn: AsyncConnection, before: datetime) -> int:
+async def prune_handled(conn: Connection, before: datetime) -> int:
     result = await conn.execute(delete(handled_events).where(handled_events.c.handled_at < before))
     return result.rowcount
 
 
-async def since(
-    conn: AsyncConnection, lower: uuid.UUID, limit: int, *, inclusive: bool
-) -> list[AnyRow]:
+async def since(conn: Connection, lower: uuid.UUID, limit: int, *, inclusive: bool) -> list[AnyRow]:
     """Events with an id from ``lower`` on, or past it unless ``inclusive`` (ids are UUIDv7: in
     time order), oldest first."""
     bound = outbox_events.c.id >= lower if inclusive else outbox_events.c.id > lower
@@ -79,7 +77,7 @@ async def since(
 
 
 async def of_reader_after(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     project_ids: Sequence[uuid.UUID],
     after: uuid.UUID,

@@ -14,15 +14,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import repository as repo
 from tasklane.events.schemas import Event
 
 
 async def record(
-    conn: AsyncConnection,
+    conn: Connection,
     kind: str,
     user_id: uuid.UUID | None,
     subject_id: uuid.UUID | None,
@@ -53,22 +52,22 @@ def _event(row: AnyRow) -> Event:
     )
 
 
-async def unpublished(conn: AsyncConnection, limit: int, *, lock: bool) -> list[Event]:
+async def unpublished(conn: Connection, limit: int, *, lock: bool) -> list[Event]:
     return [_event(row) for row in await repo.unpublished(conn, limit, lock=lock)]
 
 
-async def mark_published(conn: AsyncConnection, events: Sequence[Event]) -> None:
+async def mark_published(conn: Connection, events: Sequence[Event]) -> None:
     if events:
         await repo.mark_published(conn, [event.id for event in events], utcnow())
 
 
-async def first_time(conn: AsyncConnection, consumer: str, event: Event) -> bool:
+async def first_time(conn: Connection, consumer: str, event: Event) -> bool:
     """True the first time ``consumer`` handles ``event`` (in the transaction of its effect);
     False for a redelivery, whose effect is already stored."""
     return await repo.record_handled(conn, consumer, event.id, utcnow())
 
 
-async def prune(conn: AsyncConnection, keep: timedelta) -> None:
+async def prune(conn: Connection, keep: timedelta) -> None:
     """Forget published events and handled records older than ``keep``."""
     before = utcnow() - keep
     await repo.prune_published(conn, before)
@@ -82,7 +81,7 @@ def _lowest_id_at(moment: datetime) -> uuid.UUID:
 
 
 async def recent(
-    conn: AsyncConnection, since: datetime, limit: int = 1000, *, after: uuid.UUID | None = None
+    conn: Connection, since: datetime, limit: int = 1000, *, after: uuid.UUID | None = None
 ) -> list[Event]:
     """Events made from ``since`` on (by their ids' time), oldest first; with ``after``, only
     those past that id (the next page: ids are unique where timestamps are not)."""
@@ -94,7 +93,7 @@ async def recent(
 
 
 async def of_reader_after(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     project_ids: Sequence[uuid.UUID],
     after: uuid.UUID,

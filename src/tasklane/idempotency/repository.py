@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exc, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import ColumnElement, and_, delete, insert, select, text, update
 
+from tasklane.core.sql import Connection, DatabaseError, IntegrityError
 from tasklane.core.types import AnyRow
 from tasklane.idempotency.models import idempotency_keys as keys
 from tasklane.idempotency.schemas import KeyId
@@ -18,7 +18,7 @@ def _where(ident: KeyId) -> ColumnElement[bool]:
     )
 
 
-async def try_claim(conn: AsyncConnection, values: dict[str, Any], wait_seconds: int) -> str:
+async def try_claim(conn: Connection, values: dict[str, Any], wait_seconds: int) -> str:
     """Insert a claim in ``conn``'s transaction: ``"claimed"``; ``"taken"`` if a committed
     record has the key; ``"busy"`` if another transaction, still running, holds it and did
     not end within ``wait_seconds`` (inserting the same key waits for that transaction: if
@@ -34,9 +34,9 @@ async def try_claim(conn: AsyncConnection, values: dict[str, Any], wait_seconds:
             await conn.execute(insert(keys).values(**values))
             if conn.dialect.name == "postgresql":
                 await conn.execute(text("SET LOCAL lock_timeout = DEFAULT"))
-    except exc.IntegrityError:
+    except IntegrityError:
         return "taken"
-    except exc.DBAPIError as error:
+    except DatabaseError as error:
         if _lock_wait_ended(error):
             return "busy"
         raise
@@ -46,26 +46,22 @@ async def try_claim(conn: AsyncConnection, values: dict[str, Any], wait_seconds:
     return "claimed"
 
 
-def _lock_wait_ended(error: exc.DBAPIError) -> bool:
+def _lock_wait_ended(error: DatabaseError) -> bool:
     """MariaDB/MySQL's lock wait timeout (1205), PostgreSQL's lock_timeout (55P03)."""
-    orig = error.orig
-    code = orig.args[0] if orig is not None and orig.args else None
-    cause = orig.__cause__ if orig is not None else None
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
-    return code == 1205 or sqlstate == "55P03"
+    return error.code == 1205 or error.sqlstate == "55P03"
 
 
-async def get(conn: AsyncConnection, ident: KeyId) -> AnyRow | None:
+async def get(conn: Connection, ident: KeyId) -> AnyRow | None:
     return (await conn.execute(select(keys).where(_where(ident)))).first()
 
 
-async def replace(conn: AsyncConnection, ident: KeyId, values: dict[str, Any]) -> None:
+async def replace(conn: Connection, ident: KeyId, values: dict[str, Any]) -> None:
     await conn.execute(delete(keys).where(_where(ident)))
     await conn.execute(insert(keys).values(**values))
 
 
 async def complete(
-    conn: AsyncConnection, ident: KeyId, status_code: int, headers: dict[str, str], body: bytes
+    conn: Connection, ident: KeyId, status_code: int, headers: dict[str, str], body: bytes
 ) -> None:
     await conn.execute(
         update(keys)

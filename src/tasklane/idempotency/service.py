@@ -15,11 +15,11 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Conflict, ValidationProblem
+from tasklane.core.sql import Connection
 from tasklane.core.types import utcnow
 from tasklane.idempotency import repository as repo
 from tasklane.idempotency.schemas import KeyId
@@ -42,7 +42,7 @@ def check_key(key: str) -> str:
 
 
 async def claim(
-    conn: AsyncConnection, ctx: AppContext, ident: KeyId, fingerprint: bytes
+    conn: Connection, ctx: AppContext, ident: KeyId, fingerprint: bytes
 ) -> Response | None:
     """Claim the key in ``conn``'s transaction (None: go on, the change and its stored answer
     commit together), or the answer stored by the attempt that completed it. The claim lives
@@ -82,7 +82,7 @@ async def claim(
     return Response(content=row.body, status_code=row.status_code, headers=headers)
 
 
-async def complete(conn: AsyncConnection, ident: KeyId, response: Response) -> None:
+async def complete(conn: Connection, ident: KeyId, response: Response) -> None:
     stored = {
         name: value for name, value in response.headers.items() if name.lower() in _STORED_HEADERS
     }

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exc, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, func, insert, select, update
 
+from tasklane.core.sql import Connection, IntegrityError
 from tasklane.core.types import AnyRow
 from tasklane.notifications.models import (
     digest_schedule,
@@ -20,7 +20,7 @@ from tasklane.notifications.models import (
 
 
 async def replace_reminders(
-    conn: AsyncConnection, task_id: uuid.UUID, rows: list[dict[str, Any]]
+    conn: Connection, task_id: uuid.UUID, rows: list[dict[str, Any]]
 ) -> None:
     """The task's unfired reminders become ``rows`` (fired ones are kept: they happened)."""
     await conn.execute(
@@ -30,7 +30,7 @@ async def replace_reminders(
         await conn.execute(insert(reminders), rows)
 
 
-async def fired_offsets(conn: AsyncConnection, task_id: uuid.UUID) -> set[tuple[int, datetime]]:
+async def fired_offsets(conn: Connection, task_id: uuid.UUID) -> set[tuple[int, datetime]]:
     """(offset, fire_at) of the task's reminders that fired already."""
     stmt = select(reminders.c.offset_minutes, reminders.c.fire_at).where(
         reminders.c.task_id == task_id, reminders.c.fired_at.is_not(None)
@@ -38,7 +38,7 @@ async def fired_offsets(conn: AsyncConnection, task_id: uuid.UUID) -> set[tuple[
     return {(row.offset_minutes, row.fire_at) for row in await conn.execute(stmt)}
 
 
-async def due_reminders(conn: AsyncConnection, now: datetime, limit: int) -> list[AnyRow]:
+async def due_reminders(conn: Connection, now: datetime, limit: int) -> list[AnyRow]:
     """Reminders whose time has come, locked until the transaction ends; those another
     worker has locked are skipped, so each fires once however many workers run."""
     stmt = (
@@ -51,16 +51,16 @@ async def due_reminders(conn: AsyncConnection, now: datetime, limit: int) -> lis
     return list((await conn.execute(stmt)).all())
 
 
-async def mark_fired(conn: AsyncConnection, reminder_id: uuid.UUID, now: datetime) -> None:
+async def mark_fired(conn: Connection, reminder_id: uuid.UUID, now: datetime) -> None:
     await conn.execute(update(reminders).where(reminders.c.id == reminder_id).values(fired_at=now))
 
 
-async def insert_notification(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_notification(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(insert(notifications).values(**values))
 
 
 async def page(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     before: uuid.UUID | None,
     limit: int,
@@ -77,7 +77,7 @@ async def page(
     return list((await conn.execute(stmt)).all())
 
 
-async def unread_count(conn: AsyncConnection, user_id: uuid.UUID) -> int:
+async def unread_count(conn: Connection, user_id: uuid.UUID) -> int:
     stmt = select(func.count()).where(
         notifications.c.user_id == user_id, notifications.c.read_at.is_(None)
     )
@@ -85,7 +85,7 @@ async def unread_count(conn: AsyncConnection, user_id: uuid.UUID) -> int:
 
 
 async def mark_read(
-    conn: AsyncConnection, user_id: uuid.UUID, notification_id: uuid.UUID | None, now: datetime
+    conn: Connection, user_id: uuid.UUID, notification_id: uuid.UUID | None, now: datetime
 ) -> int:
     """Mark one of the user's notifications read (how many matched: 0 or 1), or all of its
     unread ones (``notification_id`` None). A notification read already keeps its time."""
@@ -102,11 +102,11 @@ async def mark_read(
     return result.rowcount
 
 
-async def insert_mail(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_mail(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(insert(outgoing_mail).values(**values))
 
 
-async def unsent_mail(conn: AsyncConnection, limit: int) -> list[AnyRow]:
+async def unsent_mail(conn: Connection, limit: int) -> list[AnyRow]:
     """Mail not sent yet, oldest first, locked (others' skipped): each is sent by one worker."""
     stmt = (
         select(outgoing_mail)
@@ -118,7 +118,7 @@ async def unsent_mail(conn: AsyncConnection, limit: int) -> list[AnyRow]:
     return list((await conn.execute(stmt)).all())
 
 
-async def mark_sent(conn: AsyncConnection, mail_id: uuid.UUID, now: datetime) -> None:
+async def mark_sent(conn: Connection, mail_id: uuid.UUID, now: datetime) -> None:
     """Sent: the record stays (Message-ID, when), the body goes (it may hold a secret link)."""
     await conn.execute(
         update(outgoing_mail)
@@ -127,7 +127,7 @@ async def mark_sent(conn: AsyncConnection, mail_id: uuid.UUID, now: datetime) ->
     )
 
 
-async def count_attempt(conn: AsyncConnection, mail_id: uuid.UUID) -> None:
+async def count_attempt(conn: Connection, mail_id: uuid.UUID) -> None:
     await conn.execute(
         update(outgoing_mail)
         .where(outgoing_mail.c.id == mail_id)
@@ -135,7 +135,7 @@ async def count_attempt(conn: AsyncConnection, mail_id: uuid.UUID) -> None:
     )
 
 
-async def anything_due(conn: AsyncConnection, now: datetime) -> bool:
+async def anything_due(conn: Connection, now: datetime) -> bool:
     """Whether a reminder or a digest is due or a mail waits: a read that spares an idle
     worker a write transaction (on SQLite, the database's one write lock) every turn."""
     due = select(reminders.c.id).where(reminders.c.fired_at.is_(None), reminders.c.fire_at <= now)
@@ -147,30 +147,31 @@ async def anything_due(conn: AsyncConnection, now: datetime) -> bool:
     return False
 
 
-async def link_secret(conn: AsyncConnection, name: str) -> str | None:
+async def link_secret(conn: Connection, name: str) -> str | None:
     stmt = select(link_secrets.c.secret).where(link_secrets.c.name == name)
-    return (await conn.execute(stmt)).scalar_one_or_none()
+    value: str | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return value
 
 
-async def add_link_secret(conn: AsyncConnection, name: str, secret: str, now: datetime) -> None:
+async def add_link_secret(conn: Connection, name: str, secret: str, now: datetime) -> None:
     """Store a secret unless another process stored one first (then theirs stays)."""
     try:
         async with conn.begin_nested():
             await conn.execute(
                 insert(link_secrets).values(name=name, secret=secret, created_at=now)
             )
-    except exc.IntegrityError:
+    except IntegrityError:
         pass
 
 
-async def set_digest(conn: AsyncConnection, user_id: uuid.UUID, next_at: datetime | None) -> None:
+async def set_digest(conn: Connection, user_id: uuid.UUID, next_at: datetime | None) -> None:
     """The account's next digest at ``next_at``; none when None."""
     await conn.execute(delete(digest_schedule).where(digest_schedule.c.user_id == user_id))
     if next_at is not None:
         await conn.execute(insert(digest_schedule).values(user_id=user_id, next_at=next_at))
 
 
-async def due_digests(conn: AsyncConnection, now: datetime, limit: int) -> list[AnyRow]:
+async def due_digests(conn: Connection, now: datetime, limit: int) -> list[AnyRow]:
     """Digests whose time has come, locked (others' skipped: each goes out once)."""
     stmt = (
         select(digest_schedule)
@@ -182,6 +183,7 @@ async def due_digests(conn: AsyncConnection, now: datetime, limit: int) -> list[
     return list((await conn.execute(stmt)).all())
 
 
-async def digest_at(conn: AsyncConnection, user_id: uuid.UUID) -> datetime | None:
+async def digest_at(conn: Connection, user_id: uuid.UUID) -> datetime | None:
     stmt = select(digest_schedule.c.next_at).where(digest_schedule.c.user_id == user_id)
-    return (await conn.execute(stmt)).scalar_one_or_none()
+    value: datetime | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return value

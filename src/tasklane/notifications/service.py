@@ -18,12 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.auth import service as auth
 from tasklane.core.context import AppContext
 from tasklane.core.errors import NotFound, ValidationProblem
 from tasklane.core.pagination import decode_cursor, encode_cursor
+from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
 from tasklane.events.schemas import Event
@@ -41,7 +41,7 @@ logger = logging.getLogger("tasklane.notifications")
 REMINDERS = "reminders"
 
 
-async def plan_reminders(conn: AsyncConnection, event: Event, offsets: Sequence[int]) -> None:
+async def plan_reminders(conn: Connection, event: Event, offsets: Sequence[int]) -> None:
     """Bring the task's reminders in line with the task as it is now: one per offset (minutes
     before its due time: the owner's preference, else ``offsets``) while it is open; none
     once it is done or deleted. A reminder whose time had passed when the change was made is
@@ -86,9 +86,7 @@ def _reminder_text(offset: int) -> str:
     return f"Due in {offset} minutes."
 
 
-async def fire_due(
-    conn: AsyncConnection, limit: int = 100, settings: Settings | None = None
-) -> int:
+async def fire_due(conn: Connection, limit: int = 100, settings: Settings | None = None) -> int:
     """Fire the reminders whose time has come: each becomes an in-app notification and is
     marked fired in this transaction (rows locked, others' skipped: once however many
     workers run), and, with ``settings``, an email too if the account wants reminder mail.
@@ -124,7 +122,7 @@ async def fire_due(
 
 
 async def _mail_reminder(
-    conn: AsyncConnection, settings: Settings, user_id: uuid.UUID, title: str, reminder: AnyRow
+    conn: Connection, settings: Settings, user_id: uuid.UUID, title: str, reminder: AnyRow
 ) -> None:
     """A reminder by email, to a verified address whose owner has not turned them off;
     with a one-click unsubscribe (non-essential mail)."""
@@ -163,7 +161,7 @@ def _out(row: AnyRow) -> NotificationOut:
 
 
 async def page(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     cursor: str | None,
     limit: int,
@@ -177,12 +175,12 @@ async def page(
     return NotificationPage(items=[_out(row) for row in rows[:limit]], next_cursor=next_cursor)
 
 
-async def unread_count(conn: AsyncConnection, user_id: uuid.UUID) -> int:
+async def unread_count(conn: Connection, user_id: uuid.UUID) -> int:
     return await repo.unread_count(conn, user_id)
 
 
 async def mark_read(
-    conn: AsyncConnection, user_id: uuid.UUID, notification_id: uuid.UUID | None
+    conn: Connection, user_id: uuid.UUID, notification_id: uuid.UUID | None
 ) -> None:
     """Mark one notification (someone else's is a 404), or all, read."""
     matched = await repo.mark_read(conn, user_id, notification_id, utcnow())
@@ -198,7 +196,7 @@ MAX_ATTEMPTS = 10
 
 
 async def queue_mail(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     kind: str,
     to: str,
@@ -227,7 +225,7 @@ async def queue_mail(
     )
 
 
-async def send_pending(conn: AsyncConnection, settings: Settings) -> int:
+async def send_pending(conn: Connection, settings: Settings) -> int:
     """Send the mail waiting in the outbox (rows locked, others' skipped); how many. A send
     that fails is counted and tried again on a later turn, up to MAX_ATTEMPTS."""
     sent = 0
@@ -254,7 +252,7 @@ async def send_pending(conn: AsyncConnection, settings: Settings) -> int:
     return sent
 
 
-async def mail_password_reset(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+async def mail_password_reset(ctx: AppContext, conn: Connection, event: Event) -> None:
     """A reset was asked for an address: if an active account has it, a link goes to it.
     The request itself answered the same either way; this runs in the worker."""
     if event.kind != "auth.password_reset_requested":
@@ -291,7 +289,7 @@ MAIL_LINKS = "mail-links"
 _secrets: dict[str, bytes] = {}
 
 
-async def link_secret(conn: AsyncConnection, settings: Settings) -> bytes:
+async def link_secret(conn: Connection, settings: Settings) -> bytes:
     """The key of the unsubscribe links: the setting, or the one kept in the database (made
     by whichever process needs it first; every other reads that one)."""
     if settings.mail_link_secret:
@@ -310,7 +308,7 @@ async def link_secret(conn: AsyncConnection, settings: Settings) -> bytes:
 UNSUBSCRIBE_INVALID = "This unsubscribe link is not valid."
 
 
-async def unsubscribe(ctx: AppContext, conn: AsyncConnection, token: str) -> tuple[uuid.UUID, str]:
+async def unsubscribe(ctx: AppContext, conn: Connection, token: str) -> tuple[uuid.UUID, str]:
     """A one-click unsubscribe: the kind of mail the signed token names is turned off for its
     account (a second click changes nothing). The account and the kind; a 422 on ``token``
     if we did not sign it."""
@@ -324,7 +322,7 @@ async def unsubscribe(ctx: AppContext, conn: AsyncConnection, token: str) -> tup
 ACCOUNT_MAIL = "account-mail"
 
 
-async def mail_account(ctx: AppContext, conn: AsyncConnection, event: Event) -> None:
+async def mail_account(ctx: AppContext, conn: Connection, event: Event) -> None:
     """Security mail (never with an unsubscribe header): a link that verifies an address, a
     link that confirms an email change (with a notice to the current address, or, if the new
     address belongs to another account, a word to it instead), a new-device login notice."""
@@ -372,7 +370,7 @@ async def mail_account(ctx: AppContext, conn: AsyncConnection, event: Event) -> 
         await _queue(conn, "login_notice", notice.email, composed)
 
 
-async def _queue(conn: AsyncConnection, kind: str, to: str, composed: messages.Composed) -> None:
+async def _queue(conn: Connection, kind: str, to: str, composed: messages.Composed) -> None:
     await queue_mail(
         conn, kind=kind, to=to, subject=composed.subject, text=composed.text, html=composed.html
     )
@@ -399,7 +397,7 @@ def next_digest_at(after: datetime, wall: str, timezone: str) -> datetime:
     return candidate if candidate > after else _at_local(day + timedelta(days=1), wall, zone)
 
 
-async def plan_digest(conn: AsyncConnection, event: Event) -> None:
+async def plan_digest(conn: Connection, event: Event) -> None:
     """Keep the account's digest schedule in line with its settings (on or off, its time, its
     time zone), whatever the order its changes are handled in: the profile is read now."""
     if event.kind != users.PROFILE_CHANGED:
@@ -414,7 +412,7 @@ async def plan_digest(conn: AsyncConnection, event: Event) -> None:
 
 
 async def send_digests(
-    conn: AsyncConnection, settings: Settings, now: datetime | None = None, limit: int = 100
+    conn: Connection, settings: Settings, now: datetime | None = None, limit: int = 100
 ) -> int:
     """Queue the digests whose time has come (rows locked, others' skipped: once however many
     workers run): the account's open tasks due by the end of that local day, overdue ones
@@ -447,7 +445,7 @@ def _as_utc(value: Any) -> datetime:
 
 
 async def _digest(
-    conn: AsyncConnection, settings: Settings, profile: Any, day: date, zone: ZoneInfo
+    conn: Connection, settings: Settings, profile: Any, day: date, zone: ZoneInfo
 ) -> int:
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     query = TaskQuery(
@@ -494,6 +492,6 @@ def sse(event: Event) -> bytes:
     return b"id: %s\nevent: %s\ndata: %s\n\n" % (str(event.id).encode(), event.kind.encode(), data)
 
 
-async def work_waiting(conn: AsyncConnection) -> bool:
+async def work_waiting(conn: Connection) -> bool:
     """Whether a reminder is due or a mail waits to be sent."""
     return await repo.anything_due(conn, utcnow())

@@ -22,10 +22,9 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from tasklane.core.cache import TTLCache
 from tasklane.core.context import AppContext
+from tasklane.core.sql import Connection
 from tasklane.core.types import utcnow
 from tasklane.events import service as events
 from tasklane.events.schemas import Event
@@ -103,7 +102,7 @@ class Feed:
                 after = batch[-1].id
         self._since = started
 
-    async def _readers(self, conn: AsyncConnection, event: Event) -> set[uuid.UUID]:
+    async def _readers(self, conn: Connection, event: Event) -> set[uuid.UUID]:
         """Whose streams carry ``event``: its user's and, for a project's event, every
         current member's."""
         if event.kind in events.MEMBERSHIP_KINDS and event.subject_id is not None:

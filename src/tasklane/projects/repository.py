@@ -17,14 +17,13 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    exc,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tasklane.core.sql import Connection, IntegrityError
 from tasklane.core.types import AnyRow
 from tasklane.projects.models import project_invitations, project_members, projects
 
@@ -61,7 +60,7 @@ _ONE = select(*_COLUMNS).select_from(_MEMBER_JOIN).where(projects.c.id == bindpa
 
 
 async def membership(
-    conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID, *, lock: bool = False
+    conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID, *, lock: bool = False
 ) -> AnyRow | None:
     """A project with the caller's role and position, if the caller is a member."""
     stmt = _ONE.with_for_update(of=projects) if lock else _ONE
@@ -71,7 +70,7 @@ async def membership(
     return row
 
 
-async def list_for(conn: AsyncConnection, user_id: uuid.UUID, archived: bool) -> list[AnyRow]:
+async def list_for(conn: Connection, user_id: uuid.UUID, archived: bool) -> list[AnyRow]:
     """The caller's projects, in their order."""
     stmt = (
         select(*_COLUMNS)
@@ -84,48 +83,44 @@ async def list_for(conn: AsyncConnection, user_id: uuid.UUID, archived: bool) ->
     return list((await conn.execute(stmt, {"user_id": user_id})).all())
 
 
-async def inbox_of(conn: AsyncConnection, user_id: uuid.UUID) -> uuid.UUID | None:
+async def inbox_of(conn: Connection, user_id: uuid.UUID) -> uuid.UUID | None:
     stmt = select(projects.c.id).where(projects.c.inbox_of == user_id)
     value: uuid.UUID | None = (await conn.execute(stmt)).scalar()
     return value
 
 
-async def insert_project(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_project(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(insert(projects).values(**values))
 
 
-async def insert_inbox(
-    conn: AsyncConnection, project: dict[str, Any], member: dict[str, Any]
-) -> bool:
+async def insert_inbox(conn: Connection, project: dict[str, Any], member: dict[str, Any]) -> bool:
     """False when the user has an Inbox already (made by a concurrent first use): the
     savepoint is rolled back and the transaction goes on."""
     try:
         async with conn.begin_nested():
             await conn.execute(insert(projects).values(**project))
             await conn.execute(insert(project_members).values(**member))
-    except exc.IntegrityError:
+    except IntegrityError:
         return False
     return True
 
 
-async def update_project(
-    conn: AsyncConnection, project_id: uuid.UUID, values: dict[str, Any]
-) -> None:
+async def update_project(conn: Connection, project_id: uuid.UUID, values: dict[str, Any]) -> None:
     await conn.execute(update(projects).where(projects.c.id == project_id).values(**values))
 
 
-async def delete_project(conn: AsyncConnection, project_id: uuid.UUID) -> None:
+async def delete_project(conn: Connection, project_id: uuid.UUID) -> None:
     await conn.execute(delete(projects).where(projects.c.id == project_id))
 
 
-async def detach_children(conn: AsyncConnection, project_id: uuid.UUID) -> None:
+async def detach_children(conn: Connection, project_id: uuid.UUID) -> None:
     """Its sub-projects move to the top (before it is deleted: they may be others')."""
     await conn.execute(
         update(projects).where(projects.c.parent_id == project_id).values(parent_id=None)
     )
 
 
-async def shared_memberships(conn: AsyncConnection, user_id: uuid.UUID) -> list[AnyRow]:
+async def shared_memberships(conn: Connection, user_id: uuid.UUID) -> list[AnyRow]:
     """(project_id, role) of every project of ``user_id`` but their Inbox."""
     stmt = (
         select(project_members.c.project_id, project_members.c.role)
@@ -135,18 +130,18 @@ async def shared_memberships(conn: AsyncConnection, user_id: uuid.UUID) -> list[
     return list((await conn.execute(stmt, {"user_id": user_id})).all())
 
 
-async def parent_of(conn: AsyncConnection, project_id: uuid.UUID) -> uuid.UUID | None:
+async def parent_of(conn: Connection, project_id: uuid.UUID) -> uuid.UUID | None:
     stmt = select(projects.c.parent_id).where(projects.c.id == project_id)
     value: uuid.UUID | None = (await conn.execute(stmt)).scalar()
     return value
 
 
-async def children_of(conn: AsyncConnection, project_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+async def children_of(conn: Connection, project_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     stmt = select(projects.c.id).where(projects.c.parent_id.in_(list(project_ids)))
     return list((await conn.execute(stmt)).scalars())
 
 
-async def next_position(conn: AsyncConnection, user_id: uuid.UUID) -> int:
+async def next_position(conn: Connection, user_id: uuid.UUID) -> int:
     stmt = select(func.coalesce(func.max(project_members.c.position), -1) + 1).where(
         project_members.c.user_id == user_id
     )
@@ -158,16 +153,16 @@ async def next_position(conn: AsyncConnection, user_id: uuid.UUID) -> int:
 _PROJECTS_OF = member_projects(bindparam("user_id"), None)
 
 
-async def projects_of(conn: AsyncConnection, user_id: uuid.UUID) -> list[uuid.UUID]:
+async def projects_of(conn: Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The projects ``user_id`` is a member of, from the membership index alone."""
     return list((await conn.execute(_PROJECTS_OF, {"user_id": user_id})).scalars())
 
 
-async def insert_member(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_member(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(insert(project_members).values(**values))
 
 
-async def role_of(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
+async def role_of(conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
     stmt = select(project_members.c.role).where(
         project_members.c.project_id == project_id, project_members.c.user_id == user_id
     )
@@ -175,7 +170,7 @@ async def role_of(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UU
     return value
 
 
-async def members(conn: AsyncConnection, project_id: uuid.UUID) -> list[AnyRow]:
+async def members(conn: Connection, project_id: uuid.UUID) -> list[AnyRow]:
     stmt = (
         select(
             project_members.c.user_id,
@@ -188,7 +183,7 @@ async def members(conn: AsyncConnection, project_id: uuid.UUID) -> list[AnyRow]:
     return list((await conn.execute(stmt)).all())
 
 
-async def owners_for_update(conn: AsyncConnection, project_id: uuid.UUID) -> list[uuid.UUID]:
+async def owners_for_update(conn: Connection, project_id: uuid.UUID) -> list[uuid.UUID]:
     """The owners, their rows locked: two owners leaving at once cannot both be the last."""
     stmt = (
         select(project_members.c.user_id)
@@ -198,9 +193,7 @@ async def owners_for_update(conn: AsyncConnection, project_id: uuid.UUID) -> lis
     return list((await conn.execute(stmt)).scalars())
 
 
-async def set_role(
-    conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID, role: str
-) -> None:
+async def set_role(conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
     await conn.execute(
         update(project_members)
         .where(project_members.c.project_id == project_id, project_members.c.user_id == user_id)
@@ -209,7 +202,7 @@ async def set_role(
 
 
 async def set_position(
-    conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID, position: int
+    conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID, position: int
 ) -> None:
     await conn.execute(
         update(project_members)
@@ -218,7 +211,7 @@ async def set_position(
     )
 
 
-async def delete_member(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+async def delete_member(conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     stmt = delete(project_members).where(
         project_members.c.project_id == project_id, project_members.c.user_id == user_id
     )
@@ -228,7 +221,7 @@ async def delete_member(conn: AsyncConnection, project_id: uuid.UUID, user_id: u
 # --- invitations --------------------------------------------------------------------------------
 
 
-async def invitations(conn: AsyncConnection, project_id: uuid.UUID) -> list[AnyRow]:
+async def invitations(conn: Connection, project_id: uuid.UUID) -> list[AnyRow]:
     stmt = (
         select(
             project_invitations.c.id,
@@ -242,7 +235,7 @@ async def invitations(conn: AsyncConnection, project_id: uuid.UUID) -> list[AnyR
     return list((await conn.execute(stmt)).all())
 
 
-async def invitation(conn: AsyncConnection, project_id: uuid.UUID, email: str) -> AnyRow | None:
+async def invitation(conn: Connection, project_id: uuid.UUID, email: str) -> AnyRow | None:
     stmt = select(project_invitations.c.id, project_invitations.c.role).where(
         project_invitations.c.project_id == project_id, project_invitations.c.email == email
     )
@@ -250,11 +243,11 @@ async def invitation(conn: AsyncConnection, project_id: uuid.UUID, email: str) -
     return row
 
 
-async def insert_invitation(conn: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_invitation(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(insert(project_invitations).values(**values))
 
 
-async def set_invitation_role(conn: AsyncConnection, invitation_id: uuid.UUID, role: str) -> None:
+async def set_invitation_role(conn: Connection, invitation_id: uuid.UUID, role: str) -> None:
     await conn.execute(
         update(project_invitations)
         .where(project_invitations.c.id == invitation_id)
@@ -263,7 +256,7 @@ async def set_invitation_role(conn: AsyncConnection, invitation_id: uuid.UUID, r
 
 
 async def delete_invitation(
-    conn: AsyncConnection, project_id: uuid.UUID, invitation_id: uuid.UUID
+    conn: Connection, project_id: uuid.UUID, invitation_id: uuid.UUID
 ) -> bool:
     stmt = delete(project_invitations).where(
         project_invitations.c.project_id == project_id,
@@ -272,7 +265,7 @@ async def delete_invitation(
     return (await conn.execute(stmt)).rowcount > 0
 
 
-async def invitations_for_update(conn: AsyncConnection, email: str) -> list[AnyRow]:
+async def invitations_for_update(conn: Connection, email: str) -> list[AnyRow]:
     stmt = (
         select(
             project_invitations.c.id, project_invitations.c.project_id, project_invitations.c.role
@@ -283,6 +276,6 @@ async def invitations_for_update(conn: AsyncConnection, email: str) -> list[AnyR
     return list((await conn.execute(stmt)).all())
 
 
-async def delete_invitations(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> None:
+async def delete_invitations(conn: Connection, ids: Sequence[uuid.UUID]) -> None:
     if ids:
         await conn.execute(delete(project_invitations).where(project_invitations.c.id.in_(ids)))

@@ -13,9 +13,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from tasklane.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationProblem
+from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
 from tasklane.projects import repository as repo
@@ -71,7 +70,7 @@ def document(row: AnyRow) -> dict[str, Any]:
 
 
 async def require(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     project_id: uuid.UUID,
     needed: Role = "viewer",
@@ -90,7 +89,7 @@ async def require(
 # --- the Inbox ----------------------------------------------------------------------------------
 
 
-async def create_inbox(conn: AsyncConnection, user_id: uuid.UUID) -> uuid.UUID:
+async def create_inbox(conn: Connection, user_id: uuid.UUID) -> uuid.UUID:
     """The account's Inbox, owned by it: made with the account, or at its first use."""
     now = utcnow()
     project_id = uuid7()
@@ -122,11 +121,11 @@ async def create_inbox(conn: AsyncConnection, user_id: uuid.UUID) -> uuid.UUID:
     return found
 
 
-async def has_inbox(conn: AsyncConnection, user_id: uuid.UUID) -> bool:
+async def has_inbox(conn: Connection, user_id: uuid.UUID) -> bool:
     return await repo.inbox_of(conn, user_id) is not None
 
 
-async def inbox_id(conn: AsyncConnection, user_id: uuid.UUID) -> uuid.UUID:
+async def inbox_id(conn: Connection, user_id: uuid.UUID) -> uuid.UUID:
     """The caller's Inbox (made now for an account that has none, as a bulk-loaded one)."""
     found = await repo.inbox_of(conn, user_id)
     return found if found is not None else await create_inbox(conn, user_id)
@@ -135,7 +134,7 @@ async def inbox_id(conn: AsyncConnection, user_id: uuid.UUID) -> uuid.UUID:
 # --- projects -----------------------------------------------------------------------------------
 
 
-async def _depth(conn: AsyncConnection, project_id: uuid.UUID) -> int:
+async def _depth(conn: Connection, project_id: uuid.UUID) -> int:
     """How deep a project is: 1 at the top."""
     depth = 1
     parent = await repo.parent_of(conn, project_id)
@@ -145,7 +144,7 @@ async def _depth(conn: AsyncConnection, project_id: uuid.UUID) -> int:
     return depth
 
 
-async def _subtree(conn: AsyncConnection, project_id: uuid.UUID) -> tuple[set[uuid.UUID], int]:
+async def _subtree(conn: Connection, project_id: uuid.UUID) -> tuple[set[uuid.UUID], int]:
     """A project's sub-projects at every level, and the height of its subtree (1: none)."""
     found: set[uuid.UUID] = set()
     level = [project_id]
@@ -158,7 +157,7 @@ async def _subtree(conn: AsyncConnection, project_id: uuid.UUID) -> tuple[set[uu
 
 
 async def _check_parent(
-    conn: AsyncConnection, user_id: uuid.UUID, parent_id: uuid.UUID, height: int
+    conn: Connection, user_id: uuid.UUID, parent_id: uuid.UUID, height: int
 ) -> None:
     """A parent must be a project the caller owns, not an Inbox, with room below it."""
     try:
@@ -174,16 +173,16 @@ async def _check_parent(
 
 
 async def list_projects(
-    conn: AsyncConnection, user_id: uuid.UUID, archived: bool
+    conn: Connection, user_id: uuid.UUID, archived: bool
 ) -> list[dict[str, Any]]:
     return [document(row) for row in await repo.list_for(conn, user_id, archived)]
 
 
-async def get(conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID) -> dict[str, Any]:
+async def get(conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID) -> dict[str, Any]:
     return document(await require(conn, user_id, project_id))
 
 
-async def create(conn: AsyncConnection, user_id: uuid.UUID, body: ProjectCreate) -> dict[str, Any]:
+async def create(conn: Connection, user_id: uuid.UUID, body: ProjectCreate) -> dict[str, Any]:
     await inbox_id(conn, user_id)  # the Inbox comes first in a new account's list
     if body.parent_id is not None:
         await _check_parent(conn, user_id, body.parent_id, 1)
@@ -219,7 +218,7 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: ProjectCreate)
 
 
 async def update(
-    conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID, body: ProjectUpdate
+    conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID, body: ProjectUpdate
 ) -> dict[str, Any]:
     row = await require(conn, user_id, project_id, lock=True)
     sent = body.model_fields_set
@@ -262,7 +261,7 @@ async def update(
     return project
 
 
-async def delete(conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
+async def delete(conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
     """Delete a project and its tasks (the owners'). Not the Inbox, not one with sub-projects."""
     row = await require(conn, user_id, project_id, "owner", lock=True)
     if row.inbox_of is not None:
@@ -274,7 +273,7 @@ async def delete(conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUI
 
 
 async def _announce(
-    conn: AsyncConnection,
+    conn: Connection,
     kind: str,
     user_id: uuid.UUID,
     project_id: uuid.UUID,
@@ -287,20 +286,20 @@ async def _announce(
 # --- members ------------------------------------------------------------------------------------
 
 
-async def member_ids(conn: AsyncConnection, project_id: uuid.UUID) -> list[uuid.UUID]:
+async def member_ids(conn: Connection, project_id: uuid.UUID) -> list[uuid.UUID]:
     return [row.user_id for row in await repo.members(conn, project_id)]
 
 
-async def member_of(conn: AsyncConnection, user_id: uuid.UUID) -> list[uuid.UUID]:
+async def member_of(conn: Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The projects whose tasks ``user_id`` may read."""
     return await repo.projects_of(conn, user_id)
 
 
-async def is_member(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+async def is_member(conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     return await repo.role_of(conn, project_id, user_id) is not None
 
 
-async def _member_out(conn: AsyncConnection, row: AnyRow) -> MemberOut:
+async def _member_out(conn: Connection, row: AnyRow) -> MemberOut:
     try:
         profile = await users.get_profile(conn, row.user_id)
         email, name = profile.email, profile.name
@@ -317,7 +316,7 @@ def _invitation_out(row: AnyRow, email: str | None = None) -> InvitationOut:
     )
 
 
-async def members(conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID) -> Members:
+async def members(conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID) -> Members:
     row = await require(conn, user_id, project_id)
     people = [await _member_out(conn, member) for member in await repo.members(conn, project_id)]
     waiting = (
@@ -329,7 +328,7 @@ async def members(conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UU
 
 
 async def add_member(
-    conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID, body: MemberAdd
+    conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID, body: MemberAdd
 ) -> MemberOut | InvitationOut:
     """Share with an address. An account whose address is verified becomes a member at once;
     any other address gets an invitation that binds when an account proves it owns it."""
@@ -393,9 +392,7 @@ async def add_member(
     return _invitation_out(rows[0])
 
 
-async def _keep_an_owner(
-    conn: AsyncConnection, project_id: uuid.UUID, member_id: uuid.UUID
-) -> None:
+async def _keep_an_owner(conn: Connection, project_id: uuid.UUID, member_id: uuid.UUID) -> None:
     """A 409 if ``member_id`` is the project's only owner (the owners' rows locked)."""
     owners = await repo.owners_for_update(conn, project_id)
     if owners == [member_id]:
@@ -403,7 +400,7 @@ async def _keep_an_owner(
 
 
 async def change_role(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     project_id: uuid.UUID,
     member_id: uuid.UUID,
@@ -429,7 +426,7 @@ async def change_role(
 
 
 async def remove_member(
-    conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID, member_id: uuid.UUID
+    conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID, member_id: uuid.UUID
 ) -> None:
     """An owner removes anyone; any member may leave. The last owner cannot go."""
     await require(
@@ -451,14 +448,14 @@ async def remove_member(
 
 
 async def cancel_invitation(
-    conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID, invitation_id: uuid.UUID
+    conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID, invitation_id: uuid.UUID
 ) -> None:
     await require(conn, user_id, project_id, "owner")
     if not await repo.delete_invitation(conn, project_id, invitation_id):
         raise NotFound("No such invitation.")
 
 
-async def hand_over(conn: AsyncConnection, user_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
+async def hand_over(conn: Connection, user_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Before an account is deleted: each project it shares with others passes on (the oldest
     other member becomes an owner if it was the only one), and each project nobody else is in
     is deleted with its tasks. Returns ``(project, heir)`` for the shared ones: the tasks the
@@ -489,9 +486,7 @@ async def hand_over(conn: AsyncConnection, user_id: uuid.UUID) -> list[tuple[uui
     return handed
 
 
-async def bind_invitations(
-    conn: AsyncConnection, user_id: uuid.UUID, email: str
-) -> list[uuid.UUID]:
+async def bind_invitations(conn: Connection, user_id: uuid.UUID, email: str) -> list[uuid.UUID]:
     """Make ``user_id`` a member of every project that invited ``email``. Call it once the
     account has proved it owns the address (never before: anyone can register any address).
     Returns the projects joined."""

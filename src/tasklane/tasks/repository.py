@@ -33,9 +33,9 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
 
+from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, UTCDateTime, UUIDType
 from tasklane.projects import service as projects
 from tasklane.projects.schemas import WRITERS
@@ -357,7 +357,7 @@ def _typed(value: Any) -> Any:
 
 
 async def list_page(
-    conn: AsyncConnection, user_id: uuid.UUID, f: TaskFilter, project_ids: Sequence[uuid.UUID]
+    conn: Connection, user_id: uuid.UUID, f: TaskFilter, project_ids: Sequence[uuid.UUID]
 ) -> tuple[list[AnyRow], list[Any] | None]:
     """A page of :func:`read_columns` rows and, if there are more, the sort-key values of its
     last row (typed, as the cursor holds them). ``project_ids``: the caller's projects."""
@@ -387,7 +387,7 @@ def _read_one(dialect: str, given: bool) -> Select[Any]:
 
 
 async def read(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     task_id: uuid.UUID,
     project_ids: Sequence[uuid.UUID] | None = None,
@@ -401,9 +401,7 @@ async def read(
     return row
 
 
-async def get_for_update(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID
-) -> AnyRow | None:
+async def get_for_update(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow | None:
     """One task the caller may change, typed, locked until the transaction ends."""
     params = owned_by(user_id, task_id=task_id)
     row: AnyRow | None = (await conn.execute(_GET_FOR_UPDATE, params)).first()
@@ -415,7 +413,7 @@ _REMINDER_VIEW = select(tasks.c.user_id, tasks.c.title, tasks.c.status, tasks.c.
 )
 
 
-async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> AnyRow | None:
+async def reminder_view(conn: Connection, task_id: uuid.UUID) -> AnyRow | None:
     """What the notification service needs of a task, by id alone: the service acts for the
     owner named in the row, not for a caller (every caller's statement starts from
     :func:`readable`)."""
@@ -427,13 +425,13 @@ _INSERT_TASK = insert(tasks)
 _INSERT_TAGS = insert(task_tags)
 
 
-async def insert_task(conn: AsyncConnection, user_id: uuid.UUID, values: dict[str, Any]) -> None:
+async def insert_task(conn: Connection, user_id: uuid.UUID, values: dict[str, Any]) -> None:
     await conn.execute(_INSERT_TASK, {"user_id": user_id, **values})
     await _insert_tags(conn, user_id, values["id"], values["tags"])
 
 
 async def _insert_tags(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, tags: Sequence[str]
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, tags: Sequence[str]
 ) -> None:
     if tags:
         await conn.execute(
@@ -445,7 +443,7 @@ _UPDATE = update(tasks).where(writable(), tasks.c.id == bindparam("task_id"))
 
 
 async def update_task(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, values: dict[str, Any]
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, values: dict[str, Any]
 ) -> None:
     # The SET clause comes from the column names among the parameters (compiled once per
     # set of changed fields).
@@ -456,7 +454,7 @@ async def update_task(
 
 
 async def delete_task(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, version: int | None
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, version: int | None
 ) -> bool:
     stmt = delete(tasks).where(writable(), tasks.c.id == task_id)
     if version is not None:
@@ -468,14 +466,14 @@ async def delete_task(
 
 
 async def get_many_for_update(
-    conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    conn: Connection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> list[AnyRow]:
     stmt = select(*COLUMNS).where(writable(), tasks.c.id.in_(ids)).with_for_update()
     return list((await conn.execute(stmt, owned_by(user_id))).all())
 
 
 async def set_status_many(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     ids: Sequence[uuid.UUID],
     status: str,
@@ -500,7 +498,7 @@ async def set_status_many(
     await conn.execute(stmt, owned_by(user_id))
 
 
-async def delete_many(conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
+async def delete_many(conn: Connection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
     stmt = delete(tasks).where(writable(), tasks.c.id.in_(ids))
     return (await conn.execute(stmt, owned_by(user_id))).rowcount
 
@@ -509,7 +507,7 @@ async def delete_many(conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[u
 
 
 async def counts(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     now: datetime,
     day_start: datetime,
@@ -536,15 +534,13 @@ async def counts(
     return list((await conn.execute(stmt, owned_by(user_id))).all())
 
 
-async def completed_since(
-    conn: AsyncConnection, user_id: uuid.UUID, since: datetime
-) -> list[datetime]:
+async def completed_since(conn: Connection, user_id: uuid.UUID, since: datetime) -> list[datetime]:
     stmt = select(tasks.c.completed_at).where(readable(), tasks.c.completed_at >= since)
     return list((await conn.execute(stmt, owned_by(user_id))).scalars())
 
 
 async def readable_ids(
-    conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    conn: Connection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
     """Which of ``ids`` the caller may read (to tell a 403 from a 404 once a write failed)."""
     stmt = select(tasks.c.id).where(readable(), tasks.c.id.in_(ids))
@@ -552,7 +548,7 @@ async def readable_ids(
 
 
 async def open_counts(
-    conn: AsyncConnection, user_id: uuid.UUID, project_ids: Sequence[uuid.UUID]
+    conn: Connection, user_id: uuid.UUID, project_ids: Sequence[uuid.UUID]
 ) -> list[AnyRow]:
     """(project_id, n): the tasks not done of each of ``project_ids`` the caller may read."""
     stmt = (
@@ -563,13 +559,13 @@ async def open_counts(
     return list((await conn.execute(stmt, owned_by(user_id))).all())
 
 
-async def project_of(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+async def project_of(conn: Connection, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     stmt = select(tasks.c.project_id).where(tasks.c.id.in_(ids)).distinct()
     return set((await conn.execute(stmt)).scalars())
 
 
 async def unassign(
-    conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+    conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID, now: datetime
 ) -> None:
     """Clear ``user_id``'s assignments in a project they left (a new version of each task)."""
     await conn.execute(
@@ -580,7 +576,7 @@ async def unassign(
 
 
 async def hand_over(
-    conn: AsyncConnection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
+    conn: Connection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
 ) -> None:
     await conn.execute(
         update(tasks)

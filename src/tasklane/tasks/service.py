@@ -9,12 +9,12 @@ from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationProblem
 from tasklane.core.pagination import Kind, decode_cursor, encode_cursor
 from tasklane.core.shared import key as shared_key
+from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
 from tasklane.projects import service as projects
@@ -119,9 +119,7 @@ def _change_kind(before: str, after: str) -> str:
     return "task.updated"
 
 
-async def _announce(
-    conn: AsyncConnection, kind: str, user_id: uuid.UUID, task: TaskDocument
-) -> None:
+async def _announce(conn: Connection, kind: str, user_id: uuid.UUID, task: TaskDocument) -> None:
     """The change's domain event, in the change's own transaction (the outbox); every member
     of the task's project sees it on their stream."""
     await events.record(
@@ -135,7 +133,7 @@ async def _announce(
 
 
 async def _announce_deleted(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, project_id: uuid.UUID
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, project_id: uuid.UUID
 ) -> None:
     await events.record(
         conn,
@@ -155,7 +153,7 @@ class ReminderView:
     due_at: datetime | None
 
 
-async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> ReminderView | None:
+async def reminder_view(conn: Connection, task_id: uuid.UUID) -> ReminderView | None:
     """A task as the notification service plans its reminders (None once deleted)."""
     row = await repo.reminder_view(conn, task_id)
     if row is None:
@@ -190,16 +188,12 @@ def _stale(row: AnyRow) -> PreconditionFailed:
     )
 
 
-async def _check_assignee(
-    conn: AsyncConnection, project_id: uuid.UUID, assignee_id: uuid.UUID
-) -> None:
+async def _check_assignee(conn: Connection, project_id: uuid.UUID, assignee_id: uuid.UUID) -> None:
     if not await projects.is_member(conn, project_id, assignee_id):
         raise ValidationProblem.single("assignee_id", "Assign the task to a member of its project.")
 
 
-async def _writable_project(
-    conn: AsyncConnection, user_id: uuid.UUID, project_id: uuid.UUID
-) -> None:
+async def _writable_project(conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
     """A project the caller may add tasks to; a 422 on ``project_id`` otherwise."""
     try:
         await projects.require(conn, user_id, project_id, "editor")
@@ -207,7 +201,7 @@ async def _writable_project(
         raise ValidationProblem.single("project_id", "No such project.") from None
 
 
-async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) -> TaskDocument:
+async def create(conn: Connection, user_id: uuid.UUID, body: TaskCreate) -> TaskDocument:
     if body.project_id is None:
         project_id = await projects.inbox_id(conn, user_id)
     else:
@@ -238,7 +232,7 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
 
 
 async def get(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     task_id: uuid.UUID,
     project_ids: list[uuid.UUID] | None = None,
@@ -289,7 +283,7 @@ def task_filter(query: TaskQuery) -> TaskFilter:
 
 
 async def list_tasks(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     f: TaskFilter,
     project_ids: list[uuid.UUID] | None = None,
@@ -324,7 +318,7 @@ def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
     return values
 
 
-async def _refused(conn: AsyncConnection, user_id: uuid.UUID, ids: list[uuid.UUID]) -> Exception:
+async def _refused(conn: Connection, user_id: uuid.UUID, ids: list[uuid.UUID]) -> Exception:
     """Why a write found none of ``ids`` among the tasks the caller may change: a 403 if they
     can read them (a viewer), else a 404 (someone else's task, or none)."""
     if await repo.readable_ids(conn, user_id, ids):
@@ -332,7 +326,7 @@ async def _refused(conn: AsyncConnection, user_id: uuid.UUID, ids: list[uuid.UUI
     return NotFound(NOT_FOUND)
 
 
-async def _writable_row(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow:
+async def _writable_row(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow:
     row = await repo.get_for_update(conn, user_id, task_id)
     if row is None:
         raise await _refused(conn, user_id, [task_id])
@@ -340,7 +334,7 @@ async def _writable_row(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid
 
 
 async def update(
-    conn: AsyncConnection,
+    conn: Connection,
     user_id: uuid.UUID,
     task_id: uuid.UUID,
     body: TaskUpdate,
@@ -374,7 +368,7 @@ async def update(
 
 
 async def delete(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, if_match: str | None
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, if_match: str | None
 ) -> None:
     row = await _writable_row(conn, user_id, task_id)  # its project: who hears of it
     if if_match is not None and not if_match_allows(if_match, row.version):
@@ -384,7 +378,7 @@ async def delete(
 
 
 async def bulk(
-    conn: AsyncConnection, user_id: uuid.UUID, operation: BulkSetStatus | BulkDelete
+    conn: Connection, user_id: uuid.UUID, operation: BulkSetStatus | BulkDelete
 ) -> list[TaskDocument]:
     """All or nothing: if any id is not a task the caller may change, nothing changes (a 404,
     or a 403 when all of those are tasks they may only read)."""
@@ -451,7 +445,7 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-async def stats(conn: AsyncConnection, user_id: uuid.UUID, timezone: str) -> dict[str, Any]:
+async def stats(conn: Connection, user_id: uuid.UUID, timezone: str) -> dict[str, Any]:
     """Counts for the dashboard. Day boundaries are computed here, in the user's zone (DST
     included), not by the database, which may lack time-zone tables."""
     zone = ZoneInfo(timezone)
@@ -485,7 +479,7 @@ async def stats(conn: AsyncConnection, user_id: uuid.UUID, timezone: str) -> dic
 
 
 async def open_counts(
-    conn: AsyncConnection, user_id: uuid.UUID, project_ids: list[uuid.UUID]
+    conn: Connection, user_id: uuid.UUID, project_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
     """How many tasks are not done, per project (those the caller may read)."""
     if not project_ids:
@@ -494,16 +488,16 @@ async def open_counts(
     return {uuid.UUID(str(row.project_id)): row.n for row in rows}
 
 
-async def projects_of(conn: AsyncConnection, task_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+async def projects_of(conn: Connection, task_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return await repo.project_of(conn, task_ids)
 
 
-async def unassign(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
+async def unassign(conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
     await repo.unassign(conn, project_id, user_id, utcnow())
 
 
 async def hand_over(
-    conn: AsyncConnection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
+    conn: Connection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
 ) -> None:
     """The tasks ``from_user`` made in a project become ``to_user``'s (an account leaving)."""
     await repo.hand_over(conn, project_id, from_user, to_user)

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationProblem
 from tasklane.core.pagination import decode_cursor, encode_cursor
 from tasklane.core.security import hash_refresh_token, new_refresh_token
 from tasklane.core.shared import key as shared_key
+from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
 from tasklane.users import repository as repo
@@ -59,7 +58,7 @@ def _admin_out(row: AnyRow) -> AdminUserOut:
 
 
 async def create_user(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     email: str,
     name: str,
@@ -90,29 +89,29 @@ async def create_user(
     return _user_out(row)
 
 
-async def credentials(conn: AsyncConnection, email: str) -> AnyRow | None:
+async def credentials(conn: Connection, email: str) -> AnyRow | None:
     """(id, password_hash, is_active) of the account with this email, if any."""
     return await repo.credentials_by_email(conn, normalize_email(email))
 
 
-async def set_password(conn: AsyncConnection, user_id: uuid.UUID, password_hash: str) -> None:
+async def set_password(conn: Connection, user_id: uuid.UUID, password_hash: str) -> None:
     """A new password chosen by its owner (a reset): the hash and the change time."""
     await repo.update_fields(
         conn, user_id, {"password_hash": password_hash, "updated_at": utcnow()}
     )
 
 
-async def active_profile(conn: AsyncConnection, user_id: uuid.UUID) -> UserOut | None:
+async def active_profile(conn: Connection, user_id: uuid.UUID) -> UserOut | None:
     """The account's profile while it is active, else None."""
     row = await repo.get(conn, user_id)
     return _user_out(row) if row is not None and row.is_active else None
 
 
-async def rehash_password(conn: AsyncConnection, user_id: uuid.UUID, password_hash: str) -> None:
+async def rehash_password(conn: Connection, user_id: uuid.UUID, password_hash: str) -> None:
     await repo.update_fields(conn, user_id, {"password_hash": password_hash})
 
 
-async def get_profile(conn: AsyncConnection, user_id: uuid.UUID) -> UserOut:
+async def get_profile(conn: Connection, user_id: uuid.UUID) -> UserOut:
     row = await repo.get(conn, user_id)
     if row is None or not row.is_active:
         raise Unauthorized("The account no longer exists or is deactivated.")
@@ -140,9 +139,7 @@ async def forget_profile(ctx: AppContext, user_id: uuid.UUID) -> None:
     await ctx.cache.delete(_profile_key(user_id))
 
 
-async def update_profile(
-    conn: AsyncConnection, user_id: uuid.UUID, change: ProfileUpdate
-) -> UserOut:
+async def update_profile(conn: Connection, user_id: uuid.UUID, change: ProfileUpdate) -> UserOut:
     current = await get_profile(conn, user_id)
     changed: dict[str, Any] = change.model_dump(include={"name", "timezone"}, exclude_none=True)
     if change.preferences is not None:
@@ -162,7 +159,7 @@ async def update_profile(
 
 
 async def _verify_password(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, password: str, field: str
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID, password: str, field: str
 ) -> None:
     stored = await repo.password_hash(conn, user_id)
     if not await ctx.hasher.verify(stored, password):
@@ -170,7 +167,7 @@ async def _verify_password(
 
 
 async def change_password(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, current: str, new: str
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID, current: str, new: str
 ) -> None:
     profile = await get_profile(conn, user_id)
     await _verify_password(ctx, conn, user_id, current, "current_password")
@@ -183,7 +180,7 @@ async def change_password(
 
 
 async def start_email_change(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, new_email: str, password: str
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID, new_email: str, password: str
 ) -> str:
     """Check a request to move the account to ``new_email`` (the password, a different
     address); the normalised address. Nothing changes until the link mailed to it is opened,
@@ -205,13 +202,13 @@ PROFILE_CHANGED = "users.profile_changed"
 EMAIL_CHANGE_REQUESTED = "users.email_change_requested"
 
 
-async def ask_verification(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+async def ask_verification(conn: Connection, user_id: uuid.UUID) -> None:
     """Ask for a verification link to the account's address, in ``conn``'s transaction (the
     link itself is made and mailed by the notification service)."""
     await events.record(conn, VERIFICATION_REQUESTED, None, None, {"user_id": str(user_id)})
 
 
-async def ask_email_change(conn: AsyncConnection, user_id: uuid.UUID, new_email: str) -> None:
+async def ask_email_change(conn: Connection, user_id: uuid.UUID, new_email: str) -> None:
     payload = {"user_id": str(user_id), "new_email": new_email}
     await events.record(conn, EMAIL_CHANGE_REQUESTED, None, None, payload)
 
@@ -233,7 +230,7 @@ class EmailLink:
 
 
 async def _issue(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, purpose: str, email: str
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID, purpose: str, email: str
 ) -> str:
     """A new token for ``purpose``; the earlier unused ones of that purpose stop working."""
     now = utcnow()
@@ -254,14 +251,14 @@ async def _issue(
     return token
 
 
-async def require_unverified(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+async def require_unverified(conn: Connection, user_id: uuid.UUID) -> None:
     profile = await get_profile(conn, user_id)
     if profile.email_verified_at is not None:
         raise Conflict("This address is verified already.")
 
 
 async def issue_verification(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID
 ) -> EmailLink | None:
     """A verification link for the account's address; None if it is verified already or
     the account is gone or deactivated."""
@@ -273,7 +270,7 @@ async def issue_verification(
 
 
 async def issue_email_change(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, new_email: str
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID, new_email: str
 ) -> EmailLink | None:
     """A link that moves the account to ``new_email``, or (``token`` None) the news that
     another account has it; None if the account is gone or already has that address."""
@@ -293,7 +290,7 @@ class EmailConfirmed:
     changed: bool  # the account moved to ``email`` (else: its address was verified)
 
 
-async def confirm_email(conn: AsyncConnection, token: str) -> EmailConfirmed:
+async def confirm_email(conn: Connection, token: str) -> EmailConfirmed:
     """Spend a verification or email-change token (locked: two uses cannot both pass): the
     address is verified, or the account moves to the new one (verified, since the link
     reached it). Sessions are kept. A 422 on ``token`` if it is unknown, used or expired, or
@@ -318,7 +315,7 @@ async def confirm_email(conn: AsyncConnection, token: str) -> EmailConfirmed:
     return EmailConfirmed(row.user_id, row.email, row.purpose == CHANGE)
 
 
-async def opt_out(conn: AsyncConnection, user_id: uuid.UUID, kind: MailKind) -> bool:
+async def opt_out(conn: Connection, user_id: uuid.UUID, kind: MailKind) -> bool:
     """Stop one kind of non-essential mail for the account; False if there is no account."""
     row = await repo.get(conn, user_id)
     if row is None:
@@ -332,26 +329,26 @@ async def opt_out(conn: AsyncConnection, user_id: uuid.UUID, kind: MailKind) -> 
 
 
 async def confirm_password(
-    ctx: AppContext, conn: AsyncConnection, user_id: uuid.UUID, password: str
+    ctx: AppContext, conn: Connection, user_id: uuid.UUID, password: str
 ) -> None:
     """A 422 on ``password`` unless it is the account's current password."""
     await get_profile(conn, user_id)
     await _verify_password(ctx, conn, user_id, password, "password")
 
 
-async def delete_account(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+async def delete_account(conn: Connection, user_id: uuid.UUID) -> None:
     """Delete the account; the caller has checked the password (``confirm_password``)."""
     # Sessions, refresh tokens, tasks and idempotency records go with it (ON DELETE CASCADE).
     await repo.delete_user(conn, user_id)
 
 
-async def require_admin(conn: AsyncConnection, user_id: uuid.UUID) -> None:
+async def require_admin(conn: Connection, user_id: uuid.UUID) -> None:
     row = await repo.get(conn, user_id)
     if row is None or not row.is_active or row.role != "admin":
         raise Forbidden("This needs an administrator.")
 
 
-async def list_users(conn: AsyncConnection, cursor: str | None, limit: int) -> UserPage:
+async def list_users(conn: Connection, cursor: str | None, limit: int) -> UserPage:
     after: tuple[datetime, uuid.UUID] | None = None
     if cursor:
         created_at, user_id = decode_cursor(cursor, "users", ("datetime", "id"))
@@ -365,7 +362,7 @@ async def list_users(conn: AsyncConnection, cursor: str | None, limit: int) -> U
     return UserPage(items=[_admin_out(r) for r in rows], next_cursor=next_cursor)
 
 
-async def set_active(conn: AsyncConnection, user_id: uuid.UUID, active: bool) -> AdminUserOut:
+async def set_active(conn: Connection, user_id: uuid.UUID, active: bool) -> AdminUserOut:
     if not await repo.update_fields(conn, user_id, {"is_active": active, "updated_at": utcnow()}):
         raise NotFound("No such user.")
     row = await repo.get(conn, user_id)
