@@ -105,7 +105,7 @@ class Requests:
         return call
 
 
-async def measure(settings: Settings, requests: int) -> dict[str, Any]:
+async def measure(settings: Settings, requests: int, top: int = 0) -> dict[str, Any]:
     app = create_app(settings)
     results: dict[str, Any] = {}
     async with app.router.lifespan_context(app):
@@ -161,10 +161,18 @@ async def measure(settings: Settings, requests: int) -> dict[str, Any]:
             bad = sorted({s for s in calls.statuses if s >= 300})
             if bad:
                 raise SystemExit(f"{name}: answered {bad}")
+            by_function = sorted(
+                stats.stats.items(),  # type: ignore[attr-defined]
+                key=lambda item: -item[1][1],
+            )[:top]
             results[name] = {
                 "python_calls": round(stats.total_calls / requests),  # type: ignore[attr-defined]
                 "by_package": {k: round(v / requests) for k, v in by_package.most_common(8)},
                 "cpu_us_median": round(statistics.median(batches)),
+                "top": [
+                    (f"{Path(f).name}:{line}:{func}", round(row[1] / requests, 1))
+                    for (f, line, func), row in by_function
+                ],
             }
     return results
 
@@ -174,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="a server to create a scratch database next to")
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--top", type=int, default=0, help="also list the functions called most, per request"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite+aiosqlite:///{scratch}/calls.db"
@@ -197,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             migrate(settings)
-            results = asyncio.run(measure(settings, args.requests))
+            results = asyncio.run(measure(settings, args.requests, args.top))
         finally:
             if server:
                 asyncio.run(_admin(server, f"DROP DATABASE IF EXISTS {name}"))
@@ -205,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     for workload, row in results.items():
         packages = ", ".join(f"{k} {v}" for k, v in row["by_package"].items())
         print(f"{workload:<8} {row['python_calls']:>6} {row['cpu_us_median']:>7}  {packages}")
+        for where, count in row["top"]:
+            print(f"{'':<8} {count:>6}  {where}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -51,8 +51,8 @@ def test_only_handlers_own_transactions() -> None:
 
 
 def test_sql_is_built_in_repositories_only() -> None:
-    """Outside the repositories (and the tables, the framework in core, the seed tool), the
-    only thing taken from SQLAlchemy is the connection's type."""
+    """Outside the repositories (and the tables, the framework in core, the seed tool), nothing
+    is taken from SQLAlchemy: services name the connection as core.sql's ``Connection``."""
     found = []
     for path, tree in _modules():
         if path.name in SQL_HOMES or path.parent.name == "core":
@@ -60,12 +60,37 @@ def test_sql_is_built_in_repositories_only() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
                 names = {alias.name for alias in node.names}
-                if node.module != "sqlalchemy.ext.asyncio" or names != {"AsyncConnection"}:
-                    found.append(f"{_where(path, node)} from {node.module} import {names}")
+                found.append(f"{_where(path, node)} from {node.module} import {names}")
             elif isinstance(node, ast.Import) and any(
                 alias.name.startswith("sqlalchemy") for alias in node.names
             ):
                 found.append(_where(path, node))
+    assert not found, found
+
+
+#: SQLAlchemy's execution layer: engines, connections, pools and their events. Statements
+#: run through core/sql.py's executor; only the migrations (Alembic runs on SQLAlchemy's
+#: engine) and backup.py (schema reflection) use it.
+EXECUTION_LAYER = ("sqlalchemy.ext.asyncio", "sqlalchemy.pool", "sqlalchemy.event")
+EXECUTION_NAMES = {"create_engine", "create_async_engine", "event", "Engine", "Connection"}
+EXECUTION_USERS = {"backup.py"}
+
+
+def test_statements_run_through_the_executor_only() -> None:
+    """No module of src/ (the migrations and the backup tool aside) imports SQLAlchemy's
+    engines, connections, pools or events: there is one way to run SQL."""
+    found = []
+    for path, tree in _modules():
+        if path.name in EXECUTION_USERS:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+                module = node.module or ""
+                names = {alias.name for alias in node.names}
+                if module.startswith(EXECUTION_LAYER) or (
+                    module in ("sqlalchemy", "sqlalchemy.engine") and names & EXECUTION_NAMES
+                ):
+                    found.append(f"{_where(path, node)} from {module} import {names}")
     assert not found, found
 
 

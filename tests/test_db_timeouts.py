@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from scripts.private_mariadb import MariaDBError, PrivateServer, binary, free_port
 from tasklane.cli import migrate
@@ -59,7 +58,7 @@ async def test_a_statement_past_the_timeout_is_a_503_and_the_pool_recovers(
         path = f"/api/v1/tasks/{task['id']}"
         # Another writer holds the row's lock, longer than any request may wait (its own
         # connection, outside the app's bounded units of work).
-        async with ctx.db.write_engine.connect() as holder, holder.begin():
+        async with ctx.db.write_engine.begin() as holder:
             await tasks_repo.get_for_update(holder, uuid.UUID(user.id), uuid.UUID(task["id"]))
             blocked = await _bounded(
                 api.client.patch(path, json={"title": "Waited"}, headers=user.headers)
@@ -178,21 +177,23 @@ async def test_an_unconfirmed_commit_says_so_and_a_retry_with_the_key_applies_it
     app, client = on_frozen_able
     api = Api(client())
     user = await api.user()
-    engine = app.state.ctx.db.write_engine.sync_engine
+    driver = app.state.ctx.db.write_engine.driver
+    commit = driver.commit
     frozen: list[bool] = []
 
-    def freeze_at_commit(_conn: Any) -> None:
+    async def freeze_at_commit(raw: Any) -> None:
         if not frozen:  # the next COMMIT reaches a server that does not answer
             frozen.append(True)
             _freeze(frozen_able)
+        await commit(raw)
 
     headers = {**user.headers, "Idempotency-Key": f"commit-{uuid.uuid4()}"}
     body = {"title": f"Unconfirmed {uuid.uuid4()}"}
-    event.listen(engine, "commit", freeze_at_commit)
+    setattr(driver, "commit", freeze_at_commit)  # noqa: B010 - an instance attribute, removed below
     try:
         first = await _bounded(api.client.post("/api/v1/tasks", json=body, headers=headers))
     finally:
-        event.remove(engine, "commit", freeze_at_commit)
+        delattr(driver, "commit")
         _thaw(frozen_able)
     assert frozen
     problem = assert_problem(first, 503, "outcome-unknown")

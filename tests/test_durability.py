@@ -7,33 +7,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, exc
-
 from tasklane.core.context import AppContext
+from tasklane.core.sql import DatabaseError
 from tests.helpers import Api, assert_problem, unique_email
 
 
 @contextmanager
-def failing_commits(ctx: AppContext, times: int = 1_000) -> Iterator[list[int]]:
-    """Make the next ``times`` COMMITs of the write engine fail as a dropped connection would.
+def failing_commits(
+    ctx: AppContext, times: int = 1_000, *, lost: bool = False
+) -> Iterator[list[int]]:
+    """Make the next ``times`` COMMITs of the write engine fail: refused by the server, or
+    with ``lost``, left without an answer as a dropped connection would.
 
     Fault injection at the driver boundary: the database cannot be told to refuse one COMMIT.
     """
     failed: list[int] = []
+    driver = ctx.db.write_engine.driver
+    commit = driver.commit
 
-    def refuse(_conn: Any) -> None:
+    async def refuse(raw: Any) -> None:
         if len(failed) < times:
             failed.append(1)
-            raise exc.OperationalError(
-                "COMMIT", {}, ConnectionResetError("connection lost during COMMIT")
-            )
+            if lost:
+                raise ConnectionResetError("connection lost during COMMIT")
+            raise DatabaseError(RuntimeError("COMMIT refused"), "COMMIT")
+        await commit(raw)
 
-    engine = ctx.db.write_engine.sync_engine
-    event.listen(engine, "commit", refuse)
+    setattr(driver, "commit", refuse)  # noqa: B010 - an instance attribute, removed below
     try:
         yield failed
     finally:
-        event.remove(engine, "commit", refuse)
+        delattr(driver, "commit")
 
 
 async def test_create_whose_commit_fails_is_not_acknowledged(api: Api, ctx: AppContext) -> None:
@@ -46,6 +50,21 @@ async def test_create_whose_commit_fails_is_not_acknowledged(api: Api, ctx: AppC
     assert_problem(response, 503, "service-unavailable")
     listed = await api.client.get("/api/v1/tasks", headers=user.headers)
     assert listed.json()["items"] == []
+
+
+async def test_a_commit_left_without_an_answer_is_reported_as_unknown(
+    api: Api, ctx: AppContext
+) -> None:
+    """The connection broke during COMMIT: the change may or may not be stored, and the
+    client is told so (and how to retry safely), never that it failed or succeeded."""
+    user = await api.user()
+    with failing_commits(ctx, times=1, lost=True) as failed:
+        response = await api.client.post(
+            "/api/v1/tasks", json={"title": "unknown"}, headers=user.headers
+        )
+    assert failed
+    body = assert_problem(response, 503, "outcome-unknown")
+    assert "Idempotency-Key" in body["detail"]
 
 
 async def test_update_whose_commit_fails_changes_nothing(api: Api, ctx: AppContext) -> None:

@@ -15,12 +15,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import insert
 
 from tasklane.auth.models import known_devices, refresh_tokens, sessions
 from tasklane.core.context import AppContext
 from tasklane.core.security import hash_refresh_token, new_refresh_token
+from tasklane.core.sql import Connection
 from tasklane.core.types import utcnow, uuid7
 from tasklane.users.models import users
 from tests.helpers import PASSWORD, SAME_SITE, Api, refresh_cookie, unique_email
@@ -34,17 +34,14 @@ def recorded(ctx: AppContext) -> Iterator[list[tuple[str, Any]]]:
     """The statements (and parameters) the app sends while the block runs."""
     sent: list[tuple[str, Any]] = []
 
-    def record(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+    def record(statement: str, params: Any) -> None:
         sent.append((statement, params))
 
-    engines = [ctx.db.write_engine.sync_engine, ctx.db.read_engine.sync_engine]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
+    ctx.db.executor.listeners.append(record)
     try:
         yield sent
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
+        ctx.db.executor.listeners.remove(record)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +146,7 @@ async def _auth_flow(api: Api) -> None:
     assert (await api.client.post("/api/v1/auth/logout-all", headers=headers)).status_code == 204
 
 
-async def _scans(conn: AsyncConnection, statement: str, params: Any) -> list[str]:
+async def _scans(conn: Connection, statement: str, params: Any) -> list[str]:
     """The tables ``statement`` reads without an index, by the database's EXPLAIN."""
     dialect = conn.dialect.name
     if dialect == "mysql":

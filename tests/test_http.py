@@ -237,8 +237,8 @@ async def test_each_engine_has_its_own_pool_size(settings: Settings) -> None:
         user = await api.user()
         assert (await c.get("/api/v1/tasks", headers=user.headers)).status_code == 200
         ctx = app.state.ctx
-        assert ctx.db.read_engine.pool.size() == 1
-        assert ctx.db.write_engine.pool.size() == 3
+        assert ctx.db.read_engine.pool.size == 1
+        assert ctx.db.write_engine.pool.size == 3
         async with ctx.db.reader():  # the read pool's only connection
             assert_problem(await c.get("/api/v1/tasks", headers=user.headers), 503)
             created = await c.post(

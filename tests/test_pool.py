@@ -1,6 +1,6 @@
 """The pools' two shortcuts stay safe: a connection is rolled back before reuse unless its
 transaction committed, and one that the server dropped while it sat idle is replaced before
-a request uses it (core/db.py: _rollback_only_if_needed, _ping_after_idle)."""
+a request uses it (core/sql.py: Pool.release, Pool._fresh)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from tasklane.core.db import Database
+from tasklane.core.sql import DatabaseError
 from tasklane.settings import Settings
 
 
@@ -20,15 +20,13 @@ from tasklane.settings import Settings
 async def one_connection(settings: Settings) -> AsyncIterator[Database]:
     """A database whose every engine has exactly one connection: each checkout reuses it."""
     db = Database(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
-    async with db.write_engine.connect() as conn:
+    async with db.write_engine.begin() as conn:
         await conn.exec_driver_sql("CREATE TABLE pool_probe (n INTEGER)")
-        await conn.commit()
     try:
         yield db
     finally:
-        async with db.write_engine.connect() as conn:
+        async with db.write_engine.begin() as conn:
             await conn.exec_driver_sql("DROP TABLE pool_probe")
-            await conn.commit()
         await db.dispose()
 
 
@@ -36,16 +34,15 @@ async def test_only_unfinished_transactions_are_rolled_back_on_return(
     one_connection: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = one_connection
-    async with db.write_engine.connect() as conn:
-        dbapi_class = type((await conn.get_raw_connection()).dbapi_connection)
+    driver = db.write_engine.driver
     rollbacks: list[int] = []
-    real_rollback = dbapi_class.rollback
+    real_rollback = driver.rollback
 
-    def counting(self: Any) -> None:
+    async def counting(raw: Any) -> None:
         rollbacks.append(1)
-        real_rollback(self)
+        await real_rollback(raw)
 
-    monkeypatch.setattr(dbapi_class, "rollback", counting)
+    monkeypatch.setattr(driver, "rollback", counting)
 
     for n in range(3):
         async with db.transaction() as conn:
@@ -59,8 +56,7 @@ async def test_only_unfinished_transactions_are_rolled_back_on_return(
 
     with pytest.raises(RuntimeError):
         await fail_half_way()
-    assert rollbacks  # the unfinished transaction was rolled back (by its own exit here; the
-    # pool's reset listener is the backstop when that rollback cannot run)
+    assert rollbacks  # the unfinished transaction was rolled back before the pool reuses it
     # The same (only) connection, reused: it holds nothing of the failed transaction.
     async with db.write_engine.connect() as conn:
         values = (await conn.execute(text("SELECT n FROM pool_probe ORDER BY n"))).scalars()
@@ -103,7 +99,7 @@ async def test_a_connection_dropped_while_idle_is_replaced_before_use(
                 assert int((await conn.execute(text(ask_id))).scalar_one()) != dropped
         else:
             # The contrast: not pinged, so the request itself meets the dead connection.
-            with pytest.raises(DBAPIError):
+            with pytest.raises(DatabaseError):
                 async with db.reader() as conn:
                     await conn.execute(text(ask_id))
     finally:

@@ -389,15 +389,15 @@ async def test_d_each_engine_has_its_own_pool(
     # primary's read pool, go on regardless.
     user = await one.api.user()
     size = replica_settings.db_pool_size + replica_settings.db_max_overflow
-    held = [await db.write_engine.connect() for _ in range(size)]
+    held = [await db.write_engine.acquire() for _ in range(size)]
     try:
-        assert db.write_engine.pool.checkedout() == size  # type: ignore[attr-defined]
+        assert db.write_engine.pool.checkedout() == size
         assert (await one.client.get("/api/v1/tasks", headers=user.headers)).status_code == 200
         async with db.primary_reader() as conn:
             assert await conn.scalar(text("SELECT 1")) == 1
     finally:
-        for conn in held:
-            await conn.close()
+        for pooled in held:
+            await db.write_engine.pool.release(pooled)
 
 
 async def test_c_dead_replica_falls_back_to_the_primary(

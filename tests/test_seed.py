@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, func, inspect, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 import tasklane.seed as seed_module
 from tasklane.core.context import AppContext
+from tasklane.core.db import database_url
 from tasklane.seed import SEED_PASSWORD, _secondary_indexes, seed
 from tasklane.settings import Settings
 from tasklane.tasks.models import task_tags, tasks
@@ -79,8 +81,13 @@ def _indexes(sync_conn: Connection) -> dict[str, list[dict[str, Any]]]:
 async def _index_state(ctx: AppContext) -> tuple[dict[str, list[dict[str, Any]]], list[Any]]:
     """The reflected indexes, and their exact definitions (SQLite's CREATE INDEX text,
     MariaDB's SHOW CREATE TABLE lines)."""
+    reflecting = create_async_engine(database_url(ctx.settings))  # reflection is SQLAlchemy's
+    try:
+        async with reflecting.connect() as sa_conn:
+            reflected = await sa_conn.run_sync(_indexes)
+    finally:
+        await reflecting.dispose()
     async with ctx.db.write_engine.connect() as conn:
-        reflected = await conn.run_sync(_indexes)
         definitions = await _secondary_indexes(conn, ctx.db.dialect)
     return reflected, definitions
 

@@ -17,7 +17,6 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import event
 
 from tasklane.core.context import AppContext
 from tasklane.settings import Settings
@@ -350,24 +349,14 @@ async def test_requests_are_authenticated_without_a_database_round_trip(
     ``session_check_ttl_seconds``, so a request costs only its own statements."""
     assert settings.session_check_ttl_seconds >= 30
     users = [await api.user() for _ in range(3)]
-    statements: list[str] = []
 
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
-
-    engines = [ctx.db.read_engine.sync_engine, ctx.db.write_engine.sync_engine]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
+    with ctx.db.executor.recording() as statements:
         for _ in range(3):
             for user in users:
                 listed = await api.client.get("/api/v1/tasks", headers=user.headers)
                 assert listed.status_code == 200, listed.text
                 me = await api.client.get(ME, headers=user.headers)
                 assert me.status_code == 200, me.text
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", record)
     session_reads = [s for s in statements if "FROM sessions" in s]
     assert len(session_reads) == len(users)  # the first request of each session only
     lists = [s for s in statements if "FROM tasks" in s]

@@ -380,9 +380,9 @@ class _InsertLoader:
         self.tag_sql = _insert_sql("task_tags", TAG_COLUMNS, paramstyle)
 
     async def load(self, task_rows: list[TaskRow], tag_rows: list[TagRow]) -> None:
-        await self.conn.exec_driver_sql(self.task_sql, task_rows)
+        await self.conn.exec_driver_many(self.task_sql, task_rows)
         if tag_rows:
-            await self.conn.exec_driver_sql(self.tag_sql, tag_rows)
+            await self.conn.exec_driver_many(self.tag_sql, tag_rows)
 
 
 def _insert_sql(table: str, columns: tuple[str, ...], paramstyle: str) -> str:

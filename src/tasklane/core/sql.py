@@ -27,13 +27,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import keyword
 import logging
+import operator
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import aiosqlite
 import asyncmy
@@ -44,6 +46,8 @@ from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.sql.compiler import SQLCompiler
 
 logger = logging.getLogger("tasklane.db.sql")
+
+T = TypeVar("T")
 
 #: Compiled forms kept per dialect (statement shapes: a few hundred in this code base).
 PLAN_CACHE_SIZE = 2000
@@ -113,11 +117,16 @@ class Row(tuple[Any, ...]):
 
 
 def row_class(names: Sequence[str]) -> type[Row]:
-    """The row class of a result with these column names (the first of a repeated name wins)."""
+    """The row class of a result with these column names (the first of a repeated name wins).
+    Each name is a property reading its position (a C-level lookup, no Python call)."""
     keys: dict[str, int] = {}
     for index, name in enumerate(names):
         keys.setdefault(name, index)
-    return type("Row", (Row,), {"__slots__": (), "_keys": keys})
+    namespace: dict[str, Any] = {"__slots__": (), "_keys": keys}
+    for name, index in keys.items():
+        if name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_"):
+            namespace[name] = property(operator.itemgetter(index))
+    return type("Row", (Row,), namespace)
 
 
 class Result:
@@ -559,6 +568,15 @@ class _SQLite:
         return None
 
 
+def _mapped(driver: Driver, error: Exception, sql: str | None) -> DatabaseError | None:
+    """``error`` as a :class:`DatabaseError`: the driver's own mapping, and a connection
+    reset or refused under any driver as a broken connection."""
+    mapped = driver.error(error, sql)
+    if mapped is None and isinstance(error, ConnectionError):
+        mapped = DatabaseError(error, sql, connection_invalidated=True)
+    return mapped
+
+
 _closing: set[asyncio.Task[Any]] = set()
 
 
@@ -654,7 +672,7 @@ class Pool:
                 except Exception as error:
                     self._open -= 1
                     self._wake()
-                    mapped = self.driver.error(error, None)
+                    mapped = _mapped(self.driver, error, None)
                     if mapped is None:
                         raise
                     mapped.connection_invalidated = True
@@ -779,22 +797,41 @@ class Executor:
         plan, extracted = self.compiler.plan(statement, params[0] if params else None, True)
         if plan.expanding:
             raise TypeError("expanding parameters cannot run for many parameter sets")
-        sql = plan.sql
         args = [plan.parameters(one, extracted)[1] for one in params]
+        return await self.run_text_many(driver, raw, plan.sql, args)
+
+    async def run_text(
+        self, driver: Driver, raw: Any, sql: str, params: Sequence[Any] | None
+    ) -> Result:
+        """Driver-level SQL with positional parameters (or none)."""
+        self._announce(sql, params)
+        raw_rows, names, rowcount = await self._call(driver, sql, driver.run(raw, sql, params))
+        return Result([_text_row(names)(row) for row in raw_rows] if names else [], rowcount)
+
+    async def run_text_many(
+        self, driver: Driver, raw: Any, sql: str, rows: Sequence[Sequence[Any]]
+    ) -> Result:
+        self._announce(sql, rows)
+        await self._call(driver, sql, driver.run_many(raw, sql, rows))
+        return Result([], len(rows))
+
+    def _announce(self, sql: str, args: Sequence[Any] | None) -> None:
         if self.echo:
             logger.info("%s %r", sql, args)
         for listener in self.listeners:
             listener(sql, args)
+
+    async def _call(self, driver: Driver, sql: str, running: Awaitable[T]) -> T:
+        """``running``'s result, a driver's error mapped to :class:`DatabaseError`."""
         try:
-            await driver.run_many(raw, sql, args)
+            return await running
         except (asyncio.CancelledError, TimeoutError):
             raise
         except Exception as error:
-            mapped = driver.error(error, sql)
+            mapped = _mapped(driver, error, sql)
             if mapped is None:
                 raise
             raise mapped from error
-        return Result([], len(args))
 
     async def run(
         self,
@@ -804,25 +841,11 @@ class Executor:
         params: Mapping[str, Any] | None = None,
     ) -> Result:
         if isinstance(statement, str):  # driver-level SQL, no parameters
-            plan, sql, args = None, statement, None
-        else:
-            plan, extracted = self.compiler.plan(statement, params)
-            sql, args = plan.parameters(params, extracted)
-        if self.echo:
-            logger.info("%s %r", sql, args)
-        for listener in self.listeners:
-            listener(sql, args)
-        try:
-            raw_rows, names, rowcount = await driver.run(raw, sql, args)
-        except (asyncio.CancelledError, TimeoutError):
-            raise
-        except Exception as error:
-            mapped = driver.error(error, sql)
-            if mapped is None:
-                raise
-            raise mapped from error
-        if plan is None:
-            return Result([_text_row(names)(row) for row in raw_rows] if names else [], rowcount)
+            return await self.run_text(driver, raw, statement, None)
+        plan, extracted = self.compiler.plan(statement, params)
+        sql, args = plan.parameters(params, extracted)
+        self._announce(sql, args)
+        raw_rows, names, rowcount = await self._call(driver, sql, driver.run(raw, sql, args))
         return Result(plan.rows(raw_rows, names), rowcount)
 
 
@@ -858,38 +881,42 @@ class Connection:
                 connection_invalidated=True,
             )
         engine, raw = self._engine, self._pooled.raw
+        if isinstance(params, Sequence) and not isinstance(statement, str):
+            return await self._guarded(
+                engine.executor.run_many(engine.driver, raw, statement, params)
+            )
+        assert params is None or isinstance(params, Mapping)
+        return await self._guarded(engine.executor.run(engine.driver, raw, statement, params))
+
+    async def scalar(
+        self, statement: ClauseElement | str, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """The first column of the first row, or None."""
+        return (await self.execute(statement, params)).scalar()
+
+    async def _guarded(self, running: Awaitable[T]) -> T:
+        """``running``'s result; the connection is marked broken if it broke, or if the
+        statement was cancelled or timed out half-way (its state is then unknown)."""
         try:
-            if isinstance(params, Sequence) and not isinstance(statement, str):
-                return await engine.executor.run_many(engine.driver, raw, statement, params)
-            assert params is None or isinstance(params, Mapping)
-            return await engine.executor.run(engine.driver, raw, statement, params)
+            return await running
         except DatabaseError as error:
             if error.connection_invalidated:
                 self.invalidated = True
             raise
-        except BaseException:  # cancelled or timed out mid-statement: its state is unknown
+        except BaseException:
             self.invalidated = True
             raise
 
-    async def exec_driver_sql(
-        self, sql: str, rows: Sequence[Sequence[Any]] | None = None
-    ) -> Result:
-        """SQL text run as the driver gets it, with no conversions: once without parameters,
-        or once for each of ``rows`` (positional parameters in the driver's own style)."""
-        if rows is None:
-            return await self.execute(sql)
-        engine = self._engine
-        for listener in engine.executor.listeners:
-            listener(sql, rows)
-        try:
-            await engine.driver.run_many(self._pooled.raw, sql, rows)
-        except Exception as error:
-            self.invalidated = True
-            mapped = engine.driver.error(error, sql)
-            if mapped is None:
-                raise
-            raise mapped from error
-        return Result([], len(rows))
+    async def exec_driver_sql(self, sql: str, params: Sequence[Any] | None = None) -> Result:
+        """SQL text run as the driver gets it, with no conversions; ``params``: positional,
+        in the driver's own style (``%s``, ``$1``, ``?``)."""
+        engine, raw = self._engine, self._pooled.raw
+        return await self._guarded(engine.executor.run_text(engine.driver, raw, sql, params))
+
+    async def exec_driver_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """SQL text run once for each of ``rows`` (a bulk INSERT), as :meth:`exec_driver_sql`."""
+        engine, raw = self._engine, self._pooled.raw
+        await self._guarded(engine.executor.run_text_many(engine.driver, raw, sql, rows))
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
@@ -913,14 +940,10 @@ class Connection:
         self._pooled.committed = False
 
     async def commit(self) -> None:
-        """Commit. A COMMIT with no answer leaves the connection invalidated (never reused) and
-        raises a :class:`DatabaseError` with ``connection_invalidated`` set."""
-        try:
-            await self._control(self._engine.driver.commit, "COMMIT")
-        except DatabaseError as error:
-            error.connection_invalidated = True
-            self.invalidated = True
-            raise
+        """Commit. A COMMIT the server refused raises :class:`DatabaseError` (nothing was
+        stored); one left without an answer (the connection broke, a timeout) leaves the
+        connection invalidated, never reused, and whether it committed is unknown."""
+        await self._control(self._engine.driver.commit, "COMMIT")
         self._pooled.committed = True
 
     async def rollback(self) -> None:
@@ -937,7 +960,7 @@ class Connection:
             self.invalidated = True
             raise
         except Exception as error:
-            mapped = engine.driver.error(error, sql)
+            mapped = _mapped(engine.driver, error, sql)
             if mapped is None:
                 raise
             if mapped.connection_invalidated:
