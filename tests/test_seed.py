@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -188,3 +189,20 @@ async def test_indexes_come_back_when_the_load_fails(
         assert "rebuilt" in caplog.text
     assert await _index_state(ctx) == before
     assert await _task_count(ctx) == count  # one transaction: the first batch is gone too
+
+
+def test_a_server_gets_only_the_seeds_own_files() -> None:
+    """``LOAD DATA LOCAL`` lets the server name the file it wants: the seed sends its own batch
+    files and nothing else, whatever the server asks for."""
+    import asyncmy.errors  # noqa: PLC0415 - only this test uses the driver directly
+
+    from tasklane.seed import _SendableFiles  # noqa: PLC0415
+
+    with pytest.raises(asyncmy.errors.OperationalError, match="refused"):
+        _SendableFiles(b"/etc/passwd", None)
+    _SendableFiles.allowed.add("batch-1.tsv")
+    try:
+        connection = types.SimpleNamespace(loop=None)  # never used: nothing is sent here
+        assert _SendableFiles(b"batch-1.tsv", connection).filename == "batch-1.tsv"
+    finally:
+        _SendableFiles.allowed.clear()

@@ -30,14 +30,18 @@ import logging
 import random
 import re
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
+import asyncmy.connection
+import asyncmy.errors
 import orjson
 from sqlalchemy import insert, text
 
@@ -142,18 +146,18 @@ def _datetime(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def _sql_text(value: str) -> str:
-    """A string literal that means the same whatever the SQL mode (NO_BACKSLASH_ESCAPES or
-    not): the word lists have no backslash, and a quote is doubled."""
-    if "\\" in value:
-        raise ValueError(f"no backslashes in seeded text: {value!r}")
-    return "'" + value.replace("'", "''") + "'"
+def _file_text(value: str) -> str:
+    """A field of a ``LOAD DATA`` file: the word lists hold no tab, newline or backslash (which
+    would need escaping)."""
+    if any(c in value for c in "\t\n\\"):
+        raise ValueError(f"no tabs, newlines or backslashes in seeded text: {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
 class _Format:
-    """How one way of loading takes each kind of value: the driver's parameters, or SQL
-    literals for a multi-row INSERT's text (ids as ``X'...'``)."""
+    """How one way of loading takes each kind of value: the driver's parameters, or the
+    fields of a ``LOAD DATA`` file (ids as hex, NULL as ``\\N``)."""
 
     ident: Callable[[int], Any]  # a 128-bit UUID as an int
     stamp: Callable[[int], Any]  # microseconds since the epoch, UTC
@@ -167,8 +171,8 @@ class _Format:
             return cls(lambda v: uuid.UUID(int=v), _datetime, str, int, None)
         if dialect == "sqlite":
             return cls(lambda v: v.to_bytes(16), _TextStamps(first_us, last_us), str, int, None)
-        quoted = _TextStamps(first_us, last_us, quote="'")
-        return cls(lambda v: f"X'{v.to_bytes(16).hex()}'", quoted, _sql_text, str, "NULL")
+        stamps = _TextStamps(first_us, last_us)
+        return cls(lambda v: v.to_bytes(16).hex(), stamps, _file_text, str, "\\N")
 
 
 TASK_COLUMNS = (
@@ -395,31 +399,74 @@ def _insert_sql(table: str, columns: tuple[str, ...], paramstyle: str) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608  # nosec B608 - our own column names
 
 
-class _TextLoader:
-    """MariaDB/MySQL: multi-row INSERTs whose values are already SQL literals. The driver's
-    ``executemany`` would escape every value again, in Python; this costs a join per row."""
+class _FileLoader:
+    """MariaDB/MySQL: each batch written as a tab-separated file and sent with ``LOAD DATA
+    LOCAL INFILE``: the server parses plain fields rather than SQL statements (ids as hex,
+    turned into bytes by the server). The next batch is generated while the server loads this
+    one."""
 
-    #: Rows per INSERT statement: well under the 16 MiB default ``max_allowed_packet``.
-    rows_per_statement = 10_000
-
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, directory: Path) -> None:
         self.conn = conn
-        # Constant column names; the values are literals made by ``_Format``.
-        self.task_head = f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES "  # noqa: S608  # nosec B608
-        self.tag_head = f"INSERT INTO task_tags ({', '.join(TAG_COLUMNS)}) VALUES "  # noqa: S608  # nosec B608
+        self.directory = directory
+        self.batch = 0
+        self.task_sql = _load_data_sql("tasks", TASK_COLUMNS, {"id", "user_id", "project_id"})
+        self.tag_sql = _load_data_sql("task_tags", TAG_COLUMNS, {"task_id", "user_id"})
 
     async def load(self, task_rows: list[TaskRow], tag_rows: list[TagRow]) -> None:
-        step = self.rows_per_statement
-        for i in range(0, len(task_rows), step):
-            values = "),(".join([",".join(row) for row in task_rows[i : i + step]])
-            await self._execute(f"{self.task_head}({values})")
-        for i in range(0, len(tag_rows), step):
-            values = "),(".join([f"{a},{b},{c}" for a, b, c in tag_rows[i : i + step]])
-            await self._execute(f"{self.tag_head}({values})")
+        self.batch += 1
+        await self._send(self.task_sql, task_rows, "tasks")
+        if tag_rows:
+            await self._send(self.tag_sql, tag_rows, "tags")
 
-    async def _execute(self, statement: str) -> None:
-        # No parameters: the driver must not %-format the statement.
-        await self.conn.exec_driver_sql(statement)
+    async def _send(self, sql: str, rows: Sequence[Sequence[str]], kind: str) -> None:
+        path = self.directory / f"{kind}-{self.batch}.tsv"
+        path.write_text("".join(["\t".join(row) + "\n" for row in rows]), encoding="utf-8")
+        _SendableFiles.allowed.add(str(path))
+        try:
+            # No parameters: the driver must not %-format the statement.
+            await self.conn.exec_driver_sql(sql.format(path=str(path)))
+        finally:
+            _SendableFiles.allowed.discard(str(path))
+            path.unlink()
+
+
+def _load_data_sql(table: str, columns: tuple[str, ...], binary: set[str]) -> str:
+    """``LOAD DATA LOCAL INFILE`` of ``table`` from a tab-separated file (``{path}``), the
+    ``binary`` columns given as hex."""
+    fields = ", ".join(f"@{c}" if c in binary else c for c in columns)
+    unhex = ", ".join(f"{c} = UNHEX(@{c})" for c in columns if c in binary)
+    return (
+        "LOAD DATA LOCAL INFILE '{path}' INTO TABLE " + table + " CHARACTER SET utf8mb4 "
+        "FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' "
+        f"({fields}) SET {unhex}"
+    )
+
+
+class _SendableFiles(asyncmy.connection.LoadLocalFile):
+    """asyncmy's sender of ``LOAD DATA LOCAL`` files, fixed and fenced. asyncmy 0.2.18 hands it
+    the file name as bytes where it takes a str (the load fails with a TypeError); this takes
+    either. And a server names the file it wants: only the seed's own batch files are ever
+    sent (``allowed``), whatever it asks for."""
+
+    allowed: ClassVar[set[str]] = set()
+
+    def __init__(self, filename: str | bytes, connection: Any) -> None:
+        name = filename.decode() if isinstance(filename, bytes) else filename
+        if name not in self.allowed:
+            raise asyncmy.errors.OperationalError(2068, f"refused to send {name!r}")
+        super().__init__(name, connection)
+
+
+@contextmanager
+def _file_sending() -> Iterator[None]:
+    """asyncmy sends files through :class:`_SendableFiles` while the block runs."""
+    module: Any = asyncmy.connection
+    original = module.LoadLocalFile
+    module.LoadLocalFile = _SendableFiles
+    try:
+        yield
+    finally:
+        module.LoadLocalFile = original
 
 
 #: The seeding connection's SQLite settings during the load: no fsync (a crash mid-seed loses
@@ -549,8 +596,27 @@ async def seed(
         owners = [account["id"] for account in account_rows]
         rows = _task_rows(rng, fmt, _Pools(rng), owners, inboxes, total, now_us)
         bar = tqdm(total=total, unit="task", disable=not progress, file=sys.stderr)
-        engine = ctx.db.write_engine
-        indexes: list[_Index] = []
+        await _load_tasks(ctx, _batches(rows, batch_size), total, rebuild_indexes_from, bar.update)
+        bar.close()
+        return SeedResult(users_count, total, time.perf_counter() - started)
+    finally:
+        await ctx.close()
+
+
+async def _load_tasks(
+    ctx: AppContext,
+    batches: Iterator[tuple[list[TaskRow], list[TagRow]]],
+    total: int,
+    rebuild_indexes_from: int,
+    advance: Callable[[int], object],
+) -> None:
+    """Load ``total`` tasks; from ``rebuild_indexes_from`` on (into a table holding no more
+    than that many), without the secondary indexes, rebuilt afterwards."""
+    dialect = ctx.db.dialect
+    # MariaDB: a connection that may send LOAD DATA LOCAL files (the requests' never do).
+    engine = ctx.db.bulk_engine(local_infile=True) if dialect == "mysql" else ctx.db.write_engine
+    indexes: list[_Index] = []
+    try:
         async with engine.connect() as conn, _bulk_session(conn, dialect):
             if total >= rebuild_indexes_from and dialect != "postgresql":
                 existing = (
@@ -565,7 +631,7 @@ async def seed(
                 await conn.commit()
             loading = time.perf_counter()
             try:
-                await _load(conn, dialect, _batches(rows, batch_size), bar.update)
+                await _load(conn, dialect, batches, advance)
                 logger.info("loaded %d tasks in %.1f s", total, time.perf_counter() - loading)
             finally:
                 await conn.rollback()  # nothing to roll back after a successful load
@@ -577,10 +643,9 @@ async def seed(
                         len(indexes),
                         time.perf_counter() - rebuilding,
                     )
-        bar.close()
-        return SeedResult(users_count, total, time.perf_counter() - started)
     finally:
-        await ctx.close()
+        if engine is not ctx.db.write_engine:
+            await engine.dispose()
 
 
 async def _load(
@@ -591,11 +656,19 @@ async def _load(
 ) -> None:
     """All batches in one transaction; each batch is inserted while the next is generated
     (SQLite writes in aiosqlite's thread, the servers in their own processes)."""
-    loader: _Loader
     if dialect == "mysql":
-        loader = _TextLoader(conn)
+        with tempfile.TemporaryDirectory(prefix="tasklane-seed-") as directory, _file_sending():
+            await _load_batches(conn, _FileLoader(conn, Path(directory)), batches, advance)
     else:
-        loader = _InsertLoader(conn, conn.dialect.paramstyle)
+        await _load_batches(conn, _InsertLoader(conn, conn.dialect.paramstyle), batches, advance)
+
+
+async def _load_batches(
+    conn: Connection,
+    loader: _Loader,
+    batches: Iterator[tuple[list[TaskRow], list[TagRow]]],
+    advance: Callable[[int], object],
+) -> None:
     await conn.begin()  # committed at the end; rolled back by the pool if the load fails
     pending: asyncio.Task[None] | None = None
     try:

@@ -193,31 +193,7 @@ class Database:
         dialect = make_dialect(url, json_serializer=_json_dumps, json_deserializer=orjson.loads)
         self.executor = Executor(dialect, echo=settings.db_echo)
 
-        def engine(
-            raw_url: str, purpose: str, *, autocommit: bool, connect_timeout: float, **pool: Any
-        ) -> Engine:
-            driver = make_driver(
-                raw_url,
-                dialect,
-                connect_args=_connect_args(settings, connect_timeout),
-                json_loads=orjson.loads,
-                word_prefix=word_prefix,
-            )
-            size, overflow = _pool_sizes(settings, purpose)
-            options: dict[str, Any] = {
-                "size": size,
-                "overflow": overflow,
-                "timeout": settings.db_pool_timeout,
-                "recycle": settings.db_pool_recycle,
-                **pool,
-            }
-            return Engine(
-                _safe_name(raw_url),
-                self.executor,
-                driver,
-                Pool(driver, autocommit=autocommit, **options),
-            )
-
+        engine = self._engine
         # Writes: one transaction per request. Reads: autocommit, so a GET never pays for a
         # BEGIN and a ROLLBACK. Both ping a connection that sat idle (a database restart, a
         # proxy's idle cut-off) before handing it out, not one in steady use.
@@ -275,6 +251,53 @@ class Database:
         #: Who wrote lately (read-your-writes); in-process unless a shared one is plugged in.
         self.write_tracker: WriteTracker = write_tracker or LocalWriteTracker(
             settings.read_your_writes_seconds
+        )
+
+    def _engine(
+        self,
+        raw_url: str,
+        purpose: str,
+        *,
+        autocommit: bool,
+        connect_timeout: float,
+        connect_args: dict[str, Any] | None = None,
+        **pool: Any,
+    ) -> Engine:
+        settings = self.settings
+        driver = make_driver(
+            raw_url,
+            self.executor.dialect,
+            connect_args={**_connect_args(settings, connect_timeout), **(connect_args or {})},
+            json_loads=orjson.loads,
+            word_prefix=word_prefix,
+        )
+        size, overflow = _pool_sizes(settings, purpose)
+        options: dict[str, Any] = {
+            "size": size,
+            "overflow": overflow,
+            "timeout": settings.db_pool_timeout,
+            "recycle": settings.db_pool_recycle,
+            **pool,
+        }
+        return Engine(
+            _safe_name(raw_url),
+            self.executor,
+            driver,
+            Pool(driver, autocommit=autocommit, **options),
+        )
+
+    def bulk_engine(self, **connect_args: Any) -> Engine:
+        """Connections to the primary for a bulk load (``tasklane seed``), with the driver
+        options it needs (MariaDB: ``local_infile``), apart from the requests' pools. The
+        caller disposes of it."""
+        return self._engine(
+            database_url(self.settings),
+            "write",
+            autocommit=False,
+            connect_timeout=self.settings.db_connect_timeout,
+            connect_args=connect_args,
+            size=1,
+            overflow=2,
         )
 
     def _bounded(self) -> asyncio.Timeout:
