@@ -43,8 +43,9 @@ REMINDERS = "reminders"
 
 async def plan_reminders(conn: AsyncConnection, event: Event, offsets: Sequence[int]) -> None:
     """Bring the task's reminders in line with the task as it is now: one per offset (minutes
-    before its due time: the owner's preference, else ``offsets``) while it is open; none
-    once it is done or deleted. A reminder whose time had passed when the change was made is
+    before its due time: the task's own, else the owner's preference, else ``offsets``) while
+    it is open; none once it is done or deleted. A changed due time or changed offsets re-arm
+    them. A reminder whose time had passed when the change was made is
     not planned, but one that passed since (the worker was down) still fires, late. A
     reminder that fired already is never planned again. A changed preference applies to the
     tasks changed after it."""
@@ -53,9 +54,12 @@ async def plan_reminders(conn: AsyncConnection, event: Event, offsets: Sequence[
     task = await tasks.reminder_view(conn, event.subject_id)
     rows: list[dict[str, Any]] = []
     if task is not None and task.status != "done" and task.due_at is not None:
-        owner = await users.active_profile(conn, task.user_id)
-        if owner is not None and owner.preferences.reminder_offsets is not None:
-            offsets = owner.preferences.reminder_offsets  # the owner's own choice
+        if task.reminder_offsets is not None:
+            offsets = task.reminder_offsets  # chosen for this task
+        else:
+            owner = await users.active_profile(conn, task.user_id)
+            if owner is not None and owner.preferences.reminder_offsets is not None:
+                offsets = owner.preferences.reminder_offsets  # the owner's own choice
         now = utcnow()
         fired = await repo.fired_offsets(conn, event.subject_id)
         for offset in sorted(set(offsets)):
@@ -83,7 +87,7 @@ def _reminder_text(offset: int) -> str:
     if offset % 60 == 0:
         hours = offset // 60
         return f"Due in {hours} hour{'s' if hours > 1 else ''}."
-    return f"Due in {offset} minutes."
+    return f"Due in {offset} minute{'s' if offset > 1 else ''}."
 
 
 async def fire_due(

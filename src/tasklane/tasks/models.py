@@ -34,6 +34,9 @@ tasks = Table(
     Column("completed_at", UTCDateTime(), nullable=True),
     # Read with the row (no join on the hot path); task_tags holds the same for filtering.
     Column("tags", JSON(), nullable=False),
+    # Minutes before the due time a reminder fires ([]: none); null: the owner's preference
+    # (migration 0017). SQL NULL, not JSON null, so "not set" reads as None everywhere.
+    Column("reminder_offsets", JSON(none_as_null=True), nullable=True),
     Column("version", Integer(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),

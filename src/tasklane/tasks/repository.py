@@ -54,6 +54,7 @@ COLUMNS = (
     tasks.c.due_at,
     tasks.c.completed_at,
     tasks.c.tags,
+    tasks.c.reminder_offsets,
     tasks.c.version,
     tasks.c.created_at,
     tasks.c.updated_at,
@@ -410,9 +411,9 @@ async def get_for_update(
     return row
 
 
-_REMINDER_VIEW = select(tasks.c.user_id, tasks.c.title, tasks.c.status, tasks.c.due_at).where(
-    tasks.c.id == bindparam("task_id")
-)
+_REMINDER_VIEW = select(
+    tasks.c.user_id, tasks.c.title, tasks.c.status, tasks.c.due_at, tasks.c.reminder_offsets
+).where(tasks.c.id == bindparam("task_id"))
 
 
 async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> AnyRow | None:

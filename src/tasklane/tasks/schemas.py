@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from tasklane.core.validation import Instant, no_nul
+from tasklane.core.validation import Instant, ReminderOffsets, no_nul
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "medium", "high", "urgent"]
@@ -135,6 +135,9 @@ class TaskCreate(Strict):
     priority: Priority = "medium"
     due_at: Instant | None = None
     tags: Tags = Field(default_factory=list)
+    reminder_offsets: ReminderOffsets | None = Field(
+        None, description="Reminders before the due time; null: the owner's preference."
+    )
 
 
 class TaskUpdate(Strict):
@@ -150,6 +153,8 @@ class TaskUpdate(Strict):
     priority: Priority | None = None
     due_at: Instant | None = None
     tags: Tags | None = None
+    #: ``null`` goes back to the owner's preference; ``[]`` means no reminders.
+    reminder_offsets: ReminderOffsets | None = None
 
 
 class TaskOut(BaseModel):
@@ -163,6 +168,9 @@ class TaskOut(BaseModel):
     due_at: datetime | None
     completed_at: datetime | None
     tags: list[str]
+    reminder_offsets: list[int] | None = Field(
+        description="Minutes before the due time a reminder fires; null: the owner's preference."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -48,6 +48,7 @@ class TaskDocument(TypedDict):
     due_at: datetime | None
     completed_at: datetime | None
     tags: list[str] | orjson.Fragment
+    reminder_offsets: list[int] | orjson.Fragment | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -76,6 +77,7 @@ def task_document(row: Any) -> TaskDocument:
     or anything with those attributes, as the API's document. The tags, stored as JSON text,
     are passed through as they are."""
     tags = row.tags
+    offsets = row.reminder_offsets
     assignee = row.assignee_id
     return {
         "id": _id_text(row.id),
@@ -88,6 +90,7 @@ def task_document(row: Any) -> TaskDocument:
         "due_at": row.due_at,
         "completed_at": row.completed_at,
         "tags": orjson.Fragment(tags) if type(tags) is str else tags,
+        "reminder_offsets": orjson.Fragment(offsets) if type(offsets) is str else offsets,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -153,6 +156,8 @@ class ReminderView:
     title: str
     status: str
     due_at: datetime | None
+    #: The task's own offsets (minutes before ``due_at``); None: the owner's preference.
+    reminder_offsets: list[int] | None = None
 
 
 async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> ReminderView | None:
@@ -160,7 +165,7 @@ async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> ReminderVi
     row = await repo.reminder_view(conn, task_id)
     if row is None:
         return None
-    return ReminderView(row.user_id, row.title, row.status, row.due_at)
+    return ReminderView(row.user_id, row.title, row.status, row.due_at, row.reminder_offsets)
 
 
 def etag(version: int) -> str:
@@ -227,6 +232,7 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
         "due_at": body.due_at,
         "completed_at": now if body.status == "done" else None,
         "tags": body.tags,
+        "reminder_offsets": body.reminder_offsets,
         "version": 1,
         "created_at": now,
         "updated_at": now,
@@ -312,7 +318,15 @@ def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
         if name in sent and getattr(body, name) is None:
             raise ValidationProblem.single(name, "This field cannot be null.")
     wanted: dict[str, Any] = {}
-    for name in ("project_id", "assignee_id", "title", "description", "due_at", "tags"):
+    for name in (
+        "project_id",
+        "assignee_id",
+        "title",
+        "description",
+        "due_at",
+        "tags",
+        "reminder_offsets",
+    ):
         if name in sent:
             wanted[name] = getattr(body, name)
     if "priority" in sent and body.priority is not None:

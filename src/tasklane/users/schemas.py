@@ -14,11 +14,10 @@ from pydantic import (
     EmailStr,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
 )
 
-from tasklane.core.validation import no_nul
+from tasklane.core.validation import ReminderOffsets, no_nul
 
 Name = Annotated[
     str,
@@ -68,11 +67,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ReminderOffsets = Annotated[
-    list[Annotated[StrictInt, Field(ge=0, le=40320)]],  # up to four weeks before
-    Field(max_length=5, description="Minutes before the due time; [] for none."),
-    AfterValidator(lambda offsets: sorted(set(offsets))),
-]
 DigestTime = Annotated[
     str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", max_length=5)
 ]
