@@ -1,6 +1,7 @@
 import { useId, useState, type SyntheticEvent } from "react";
 import type { Priority, Status, Task, TaskCreate } from "../../../api/problem";
 import { Field } from "../../../components/Field";
+import { ReminderPicker } from "./ReminderPicker";
 import { useMembers } from "../../projects/api/get-members";
 import { parseTags } from "../../../lib/validation";
 import { useClock } from "../../../lib/clock";
@@ -31,6 +32,7 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
   const [due, setDue] = useState(toZonedInput(task?.due_at ?? null, zone));
   const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
   const [assignee, setAssignee] = useState(task?.assignee_id ?? "");
+  const [reminders, setReminders] = useState<number[] | null>(task?.reminder_offsets ?? null);
   const project = task?.project_id ?? projectId;
   const members = useMembers(project ?? "", { enabled: !!project }).data?.members;
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -56,6 +58,7 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
       priority,
       due_at: fromZonedInput(due, zone),
       tags: tagList,
+      reminder_offsets: reminders,
       ...(assignee ? { assignee_id: assignee } : {}),
     });
   }
@@ -153,6 +156,7 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
           error={shown.tags}
         />
       </div>
+      <ReminderPicker value={reminders} onChange={setReminders} error={shown.reminder_offsets} />
       <div className="flex justify-end gap-2 pt-2">
         <button type="button" className="btn-secondary" onClick={onCancel}>
           Cancel
