@@ -47,8 +47,11 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
     if (description.length > 10_000) found.description = "Use at most 10,000 characters.";
     const tagList = parseTags(tags);
     if (tagList.length > 20) found.tags = "Use at most 20 tags.";
-    else if (tagList.some((t) => t.length > 32 || !TAG.test(t)))
-      found.tags = "Tags are up to 32 letters, digits, spaces or . - / _";
+    else {
+      const bad = tagList.find((t) => t.length > 32 || !TAG.test(t));
+      if (bad) found.tags = `“${bad}” is not a tag: tags are up to 32 letters, digits, spaces or . - / _`;
+    }
+    if (repeat && !due) found.recurrence = "A repeating task needs a due date: set one above.";
     setErrors(found);
     if (Object.keys(found).length) return;
     onSubmit({
