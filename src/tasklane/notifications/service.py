@@ -7,6 +7,7 @@ answer is the same whatever the order (idempotent and order-independent).
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import secrets
@@ -49,6 +50,12 @@ async def plan_reminders(conn: AsyncConnection, event: Event, offsets: Sequence[
     not planned, but one that passed since (the worker was down) still fires, late. A
     reminder that fired already is never planned again. A changed preference applies to the
     tasks changed after it."""
+    if event.kind == users.PROFILE_CHANGED:  # date-only reminders follow the owner's zone
+        owner_id = uuid.UUID(event.payload["user_id"])
+        for task_id in await tasks.date_only_ids(conn, owner_id):
+            replan = dataclasses.replace(event, kind="task.updated", subject_id=task_id)
+            await plan_reminders(conn, replan, offsets)
+        return
     if event.subject_id is None or not event.kind.startswith("task."):
         return
     task = await tasks.reminder_view(conn, event.subject_id)
@@ -62,8 +69,9 @@ async def plan_reminders(conn: AsyncConnection, event: Event, offsets: Sequence[
                 offsets = owner.preferences.reminder_offsets  # the owner's own choice
         now = utcnow()
         fired = await repo.fired_offsets(conn, event.subject_id)
+        zone = None if task.due_date is None else await tasks.owner_zone(conn, task.user_id)
         for offset in sorted(set(offsets)):
-            fire_at = task.due_at - timedelta(minutes=offset)
+            fire_at = reminder_at(task, offset, zone)
             if fire_at > event.created_at and (offset, fire_at) not in fired:
                 rows.append(
                     {
@@ -78,7 +86,25 @@ async def plan_reminders(conn: AsyncConnection, event: Event, offsets: Sequence[
     await repo.replace_reminders(conn, event.subject_id, rows)
 
 
-def _reminder_text(offset: int) -> str:
+#: The local time a date-only task's reminders count back from: 09:00 on its date in its
+#: owner's zone (an offset of a day reminds at 09:00 the day before, across DST too).
+DATE_ONLY_REMINDER_TIME = time(9, 0)
+
+
+def reminder_at(task: tasks.ReminderView, offset: int, timezone: str | None) -> datetime:
+    """When the reminder ``offset`` minutes before a task falls due fires: before its due
+    time, or, for a date-only task, before 09:00 of its date on the owner's wall clock
+    (``timezone``). A wall time the clocks skip comes an hour later by the clock."""
+    if task.due_date is None or timezone is None:
+        assert task.due_at is not None
+        return task.due_at - timedelta(minutes=offset)
+    wall = datetime.combine(task.due_date, DATE_ONLY_REMINDER_TIME) - timedelta(minutes=offset)
+    return wall.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def _reminder_text(offset: int, date_only: bool = False) -> str:
+    if date_only and offset < 9 * 60:  # before 09:00 of the day it is due
+        return "Due today."
     if offset == 0:
         return "Due now."
     if offset % 1440 == 0:
@@ -108,7 +134,7 @@ async def fire_due(
                 "kind": "reminder",
                 "task_id": reminder.task_id,
                 "title": task.title,
-                "body": _reminder_text(reminder.offset_minutes),
+                "body": _reminder_text(reminder.offset_minutes, task.due_date is not None),
                 "created_at": now,
             }
             await repo.insert_notification(conn, notification)
@@ -462,6 +488,11 @@ async def _digest(
         return 0
     lines = []
     for task in page["items"]:
+        if task["due_date"] is not None:  # date-only: a day, no time
+            due: date = task["due_date"]
+            when = "today" if due == day else f"overdue since {due:%d %b}"
+            lines.append(f"{task['title']} ({when})")
+            continue
         local = _as_utc(task["due_at"]).astimezone(zone)
         when = f"{local:%H:%M}" if local.date() == day else f"overdue since {local:%d %b}"
         lines.append(f"{task['title']} ({when})")

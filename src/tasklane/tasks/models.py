@@ -3,6 +3,7 @@
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +32,9 @@ tasks = Table(
     # Rank, not name: 1 low, 2 medium, 3 high, 4 urgent, so sorting by it sorts by importance.
     Column("priority", SmallInteger(), nullable=False),
     Column("due_at", UTCDateTime(), nullable=True),
+    # A date-only due date: a calendar date in the owner's zone. ``due_at`` then holds the last
+    # microsecond of that date there (derived, migration 0015), which sorts and filters it.
+    Column("due_date", Date(), nullable=True),
     Column("completed_at", UTCDateTime(), nullable=True),
     # Read with the row (no join on the hot path); task_tags holds the same for filtering.
     Column("tags", JSON(), nullable=False),

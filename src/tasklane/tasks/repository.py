@@ -52,6 +52,7 @@ COLUMNS = (
     tasks.c.status,
     tasks.c.priority,
     tasks.c.due_at,
+    tasks.c.due_date,
     tasks.c.completed_at,
     tasks.c.tags,
     tasks.c.reminder_offsets,
@@ -412,7 +413,12 @@ async def get_for_update(
 
 
 _REMINDER_VIEW = select(
-    tasks.c.user_id, tasks.c.title, tasks.c.status, tasks.c.due_at, tasks.c.reminder_offsets
+    tasks.c.user_id,
+    tasks.c.title,
+    tasks.c.status,
+    tasks.c.due_at,
+    tasks.c.reminder_offsets,
+    tasks.c.due_date,
 ).where(tasks.c.id == bindparam("task_id"))
 
 
@@ -422,6 +428,38 @@ async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> AnyRow | N
     :func:`readable`)."""
     row: AnyRow | None = (await conn.execute(_REMINDER_VIEW, {"task_id": task_id})).first()
     return row
+
+
+async def owner_of(conn: AsyncConnection, task_id: uuid.UUID) -> uuid.UUID:
+    """Who made a task (whose time zone its date-only due date is read in)."""
+    owner: uuid.UUID = (
+        await conn.execute(select(tasks.c.user_id).where(tasks.c.id == task_id))
+    ).scalar_one()
+    return owner
+
+
+async def date_only_of(conn: AsyncConnection, owner_id: uuid.UUID) -> list[AnyRow]:
+    """(id, due_date) of the date-only tasks ``owner_id`` made."""
+    stmt = select(tasks.c.id, tasks.c.due_date).where(
+        tasks.c.user_id == owner_id, tasks.c.due_date.is_not(None)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+_SET_DUE_AT = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("task_id"))
+    .values(due_at=bindparam("new_due_at", type_=tasks.c.due_at.type))
+)
+
+
+async def set_due_at_many(
+    conn: AsyncConnection, changes: Sequence[tuple[uuid.UUID, datetime]]
+) -> None:
+    """The derived due instants of date-only tasks (their owner's zone changed)."""
+    await conn.execute(
+        _SET_DUE_AT, [{"task_id": task_id, "new_due_at": due_at} for task_id, due_at in changes]
+    )
 
 
 _INSERT_TASK = insert(tasks)

@@ -8,9 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
-from tasklane.core.validation import Instant, ReminderOffsets, no_nul
+from tasklane.core.validation import MAX_YEAR, MIN_YEAR, Instant, ReminderOffsets, no_nul
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "medium", "high", "urgent"]
@@ -47,7 +54,13 @@ class TaskQuery(BaseModel):
     status: list[Status] = Field(default=[], max_length=3)
     priority: list[Priority] = Field(default=[], max_length=4)
     tag: list[str] = Field(default=[], max_length=20)
-    due_before: Instant | None = Field(None, description="Due strictly before this instant.")
+    due_before: Instant | None = Field(
+        None,
+        description=(
+            "Due strictly before this instant (a date-only task at the end of its day in its "
+            "owner's time zone)."
+        ),
+    )
     due_after: Instant | None = Field(None, description="Due at or after this instant.")
     overdue: bool | None = Field(None, description="Only open tasks whose due time has passed.")
     q: str | None = Field(
@@ -119,6 +132,35 @@ def _unique(tags: list[str]) -> list[str]:
 
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_text(value: object) -> object:
+    """A calendar date only as ``YYYY-MM-DD`` text (not a number, nor a date and time)."""
+    if not (isinstance(value, str) and _DATE.match(value)) and not isinstance(value, date):
+        raise ValueError("Use a date as YYYY-MM-DD, e.g. 2026-12-04.")
+    return value
+
+
+def _date_range(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"Use a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return value
+
+
+#: A date-only due date: a calendar date in the owner's time zone, without a time.
+DueDate = Annotated[
+    date,
+    BeforeValidator(_date_text),
+    AfterValidator(_date_range),
+    Field(
+        description=(
+            "A due date without a time (YYYY-MM-DD), a day in the owner's time zone; "
+            "give either this or `due_at`."
+        )
+    ),
+]
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -134,6 +176,7 @@ class TaskCreate(Strict):
     status: Status = "todo"
     priority: Priority = "medium"
     due_at: Instant | None = None
+    due_date: DueDate | None = None
     tags: Tags = Field(default_factory=list)
     reminder_offsets: ReminderOffsets | None = Field(
         None, description="Reminders before the due time; null: the owner's preference."
@@ -142,7 +185,9 @@ class TaskCreate(Strict):
 
 class TaskUpdate(Strict):
     """Only the fields sent change; ``null`` clears ``description``, ``due_at`` and
-    ``assignee_id``. A new ``project_id`` moves the task (you must edit or own both projects);
+    ``assignee_id`` (``null`` for ``due_at`` or ``due_date`` clears the due date, with or
+    without a time; ``due_at`` makes a date-only task timed, ``due_date`` a timed one
+    date-only). A new ``project_id`` moves the task (you must edit or own both projects);
     an assignee who is not a member of the new project is unassigned."""
 
     project_id: uuid.UUID | None = None
@@ -152,6 +197,7 @@ class TaskUpdate(Strict):
     status: Status | None = None
     priority: Priority | None = None
     due_at: Instant | None = None
+    due_date: DueDate | None = None
     tags: Tags | None = None
     #: ``null`` goes back to the owner's preference; ``[]`` means no reminders.
     reminder_offsets: ReminderOffsets | None = None
@@ -165,7 +211,10 @@ class TaskOut(BaseModel):
     description: str | None
     status: Status
     priority: Priority
-    due_at: datetime | None
+    due_at: datetime | None = Field(description="The due time; null for a date-only task.")
+    due_date: date | None = Field(
+        description="A date-only task's due date (a day in its owner's time zone), else null."
+    )
     completed_at: datetime | None
     tags: list[str]
     reminder_offsets: list[int] | None = Field(

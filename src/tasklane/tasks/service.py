@@ -32,6 +32,7 @@ from tasklane.tasks.schemas import (
     TaskQuery,
     TaskUpdate,
 )
+from tasklane.users import service as users
 
 
 class TaskDocument(TypedDict):
@@ -46,6 +47,7 @@ class TaskDocument(TypedDict):
     status: str
     priority: str
     due_at: datetime | None
+    due_date: date | None
     completed_at: datetime | None
     tags: list[str] | orjson.Fragment
     reminder_offsets: list[int] | orjson.Fragment | None
@@ -60,6 +62,7 @@ class PageDocument(TypedDict):
 
 
 NOT_FOUND = "No such task."
+BOTH_DUE = "Give either due_at (a time) or due_date (a day), not both."
 READ_ONLY = "You can read this task but not change it: you are a viewer of its project."
 STATS_DAYS = 14
 
@@ -79,6 +82,7 @@ def task_document(row: Any) -> TaskDocument:
     tags = row.tags
     offsets = row.reminder_offsets
     assignee = row.assignee_id
+    due_date = row.due_date
     return {
         "id": _id_text(row.id),
         "project_id": _id_text(row.project_id),
@@ -87,7 +91,8 @@ def task_document(row: Any) -> TaskDocument:
         "description": row.description,
         "status": row.status,
         "priority": PRIORITY_NAME[row.priority],
-        "due_at": row.due_at,
+        "due_at": row.due_at if due_date is None else None,  # a date-only task's is derived
+        "due_date": due_date,
         "completed_at": row.completed_at,
         "tags": orjson.Fragment(tags) if type(tags) is str else tags,
         "reminder_offsets": orjson.Fragment(offsets) if type(offsets) is str else offsets,
@@ -95,6 +100,47 @@ def task_document(row: Any) -> TaskDocument:
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }
+
+
+# --- date-only due dates ------------------------------------------------------------------------
+#
+# A date-only task is due on a calendar date in its owner's (creator's) time zone. It is stored
+# as that date (``due_date``) and, for sorting and filtering, as the last microsecond of that
+# date in the owner's zone (``due_at``, derived, never shown): so it sorts after the timed
+# tasks of its day, is due today all that local day, overdue once the day is over, and every
+# list filter, the dashboard counts, Today, Upcoming and the digest read one instant. A change
+# of the owner's time zone moves the derived instants (``follow_owner_zone``).
+
+
+def date_only_due_at(day: date, timezone: str) -> datetime:
+    """The instant a date-only task due on ``day`` sorts and falls due at: the end of that
+    local date in ``timezone`` (the microsecond before the next local midnight, DST
+    included), in UTC; clamped to the last instant the API holds."""
+    if day >= date(9999, 12, 31):
+        return datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    following = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(timezone))
+    return following.astimezone(UTC) - timedelta(microseconds=1)
+
+
+async def owner_zone(conn: AsyncConnection, owner_id: uuid.UUID) -> str:
+    """The time zone a task's date-only due date is read in: its owner's (UTC if gone)."""
+    profile = await users.active_profile(conn, owner_id)
+    return profile.timezone if profile is not None else "UTC"
+
+
+async def follow_owner_zone(conn: AsyncConnection, owner_id: uuid.UUID, timezone: str) -> None:
+    """The owner's zone changed: their date-only tasks fall due at the end of the same dates
+    in the new zone (in the transaction of the change; the tasks as the API shows them stay
+    the same, so no new version)."""
+    rows = await repo.date_only_of(conn, owner_id)
+    changes = [(row.id, date_only_due_at(row.due_date, timezone)) for row in rows]
+    if changes:
+        await repo.set_due_at_many(conn, changes)
+
+
+async def date_only_ids(conn: AsyncConnection, owner_id: uuid.UUID) -> list[uuid.UUID]:
+    """The date-only tasks ``owner_id`` made (whose reminders follow the owner's zone)."""
+    return [row.id for row in await repo.date_only_of(conn, owner_id)]
 
 
 def _utc(value: Any) -> Any:
@@ -158,6 +204,8 @@ class ReminderView:
     due_at: datetime | None
     #: The task's own offsets (minutes before ``due_at``); None: the owner's preference.
     reminder_offsets: list[int] | None = None
+    #: A date-only task's date (its ``due_at`` is then the end of that day).
+    due_date: date | None = None
 
 
 async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> ReminderView | None:
@@ -165,7 +213,14 @@ async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> ReminderVi
     row = await repo.reminder_view(conn, task_id)
     if row is None:
         return None
-    return ReminderView(row.user_id, row.title, row.status, row.due_at, row.reminder_offsets)
+    return ReminderView(
+        row.user_id,
+        row.title,
+        row.status,
+        row.due_at,
+        row.reminder_offsets,
+        due_date=row.due_date,
+    )
 
 
 def etag(version: int) -> str:
@@ -220,6 +275,11 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
         await _writable_project(conn, user_id, project_id)
     if body.assignee_id is not None:
         await _check_assignee(conn, project_id, body.assignee_id)
+    due_at = body.due_at
+    if body.due_date is not None:
+        if due_at is not None:
+            raise ValidationProblem.single("due_date", BOTH_DUE)
+        due_at = date_only_due_at(body.due_date, await owner_zone(conn, user_id))
     now = utcnow()
     values: dict[str, Any] = {
         "id": uuid7(),
@@ -229,7 +289,8 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
         "description": body.description,
         "status": body.status,
         "priority": PRIORITY_RANK[body.priority],
-        "due_at": body.due_at,
+        "due_at": due_at,
+        "due_date": body.due_date,
         "completed_at": now if body.status == "done" else None,
         "tags": body.tags,
         "reminder_offsets": body.reminder_offsets,
@@ -310,9 +371,12 @@ async def list_tasks(
     return {"items": [task_document(r) for r in rows], "next_cursor": next_cursor}
 
 
-def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
+def _changes(
+    row: AnyRow, body: TaskUpdate, now: datetime, date_due_at: datetime | None = None
+) -> dict[str, Any]:
     """The columns the PATCH really changes: a field sent with the value it has already is
-    no change (the version and updated_at stay, so other clients' If-Match still hold)."""
+    no change (the version and updated_at stay, so other clients' If-Match still hold).
+    ``date_due_at``: the derived instant of the ``due_date`` sent."""
     sent = body.model_fields_set
     for name in ("project_id", "title", "status", "priority", "tags"):
         if name in sent and getattr(body, name) is None:
@@ -323,12 +387,18 @@ def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
         "assignee_id",
         "title",
         "description",
-        "due_at",
         "tags",
         "reminder_offsets",
     ):
         if name in sent:
             wanted[name] = getattr(body, name)
+    if "due_at" in sent or "due_date" in sent:
+        if body.due_at is not None and body.due_date is not None:
+            raise ValidationProblem.single("due_date", BOTH_DUE)
+        if body.due_date is not None:
+            wanted["due_at"], wanted["due_date"] = date_due_at, body.due_date
+        else:  # a time, or null for either: no due date
+            wanted["due_at"], wanted["due_date"] = body.due_at, None
     if "priority" in sent and body.priority is not None:
         wanted["priority"] = PRIORITY_RANK[body.priority]
     values = {name: value for name, value in wanted.items() if value != getattr(row, name)}
@@ -364,7 +434,11 @@ async def update(
     if not if_match_allows(if_match, row.version):
         raise _stale(row)
     now = utcnow()
-    values = _changes(row, body, now)
+    date_due_at = None
+    if body.due_date is not None:
+        owner = await repo.owner_of(conn, task_id)
+        date_due_at = date_only_due_at(body.due_date, await owner_zone(conn, owner))
+    values = _changes(row, body, now, date_due_at)
     if not values:
         return task_from_row(row)
     project_id = values.get("project_id", row.project_id)
@@ -519,5 +593,7 @@ async def unassign(conn: AsyncConnection, project_id: uuid.UUID, user_id: uuid.U
 async def hand_over(
     conn: AsyncConnection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
 ) -> None:
-    """The tasks ``from_user`` made in a project become ``to_user``'s (an account leaving)."""
+    """The tasks ``from_user`` made in a project become ``to_user``'s (an account leaving);
+    their date-only due dates are read in ``to_user``'s zone from then on."""
     await repo.hand_over(conn, project_id, from_user, to_user)
+    await follow_owner_zone(conn, to_user, await owner_zone(conn, to_user))
