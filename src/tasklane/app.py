@@ -16,6 +16,7 @@ from tasklane import health
 from tasklane.auth.router import AUTH_PATH, jwks_router
 from tasklane.auth.router import router as auth_router
 from tasklane.auth.schemas import LoginIn
+from tasklane.comments.router import router as comments_router
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
@@ -40,6 +41,7 @@ _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 _ROUTER_SERVICES: tuple[tuple[APIRouter, Service], ...] = (
     (tasks_router, "tasks"),
     (projects_router, "tasks"),
+    (comments_router, "tasks"),
     (auth_router, "auth"),
     (jwks_router, "auth"),
     (users_router, "auth"),  # profiles and administration live with the accounts
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         tasks_router,
         projects_router,
+        comments_router,
         auth_router,
         jwks_router,
         users_router,

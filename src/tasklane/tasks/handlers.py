@@ -144,6 +144,15 @@ async def bulk(
     return json_response({"action": operation.action, "count": count, "items": items})
 
 
+async def task_history(
+    ctx: AppContext, principal: Principal, task_id: uuid.UUID, cursor: str | None, limit: int
+) -> Response:
+    """From the primary, as the comments: membership decides, and a replica may lag."""
+    async with ctx.db.primary_reader() as conn:
+        page = await service.history(conn, principal.user_id, task_id, cursor, limit)
+    return json_response(page)
+
+
 async def stats(ctx: AppContext, principal: Principal) -> Response:
     profile = await users.cached_profile(ctx, principal.user_id)
     payload = await service.cached_stats(ctx, principal.user_id, profile.timezone)

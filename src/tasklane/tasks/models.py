@@ -44,6 +44,9 @@ tasks = Table(
     Column("version", Integer(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # How many comments the task has (comments.service keeps it in each comment's
+    # transaction): rows and cards show it without counting (migration 0013).
+    Column("comment_count", Integer(), nullable=False, server_default="0"),
     # The lists read a project's rows in page order (migration 0007); the creator's index
     # serves the foreign key and the deletion of an account.
     Index("ix_tasks_user_created", "user_id", "created_at", "id"),
@@ -67,4 +70,22 @@ task_tags = Table(
     ),
     Column("user_id", UUIDType(), nullable=False),
     Index("ix_task_tags_user_tag", "user_id", "tag", "task_id"),
+)
+
+
+# Who changed which field of a task, from what to what, when: written in the transaction of
+# the change (values as text: ids, RFC 3339 instants, names; none for a description).
+task_history = Table(
+    "task_history",
+    metadata,
+    Column("id", UUIDType(), primary_key=True),
+    Column("task_id", UUIDType(), ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    # Who made the change (none: an account deleted since).
+    Column("user_id", UUIDType(), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("field", String(32), nullable=False),
+    Column("old_value", Text(), nullable=True),
+    Column("new_value", Text(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_task_history_task_created", "task_id", "created_at", "id"),
+    Index("ix_task_history_user_id", "user_id"),
 )

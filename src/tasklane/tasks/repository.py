@@ -39,7 +39,7 @@ from sqlalchemy.types import Text
 from tasklane.core.types import AnyRow, UTCDateTime, UUIDType
 from tasklane.projects import service as projects
 from tasklane.projects.schemas import WRITERS
-from tasklane.tasks.models import task_tags, tasks
+from tasklane.tasks.models import task_history, task_tags, tasks
 from tasklane.tasks.schemas import TaskFilter
 
 #: A task as every statement here selects it (``service.task_document`` reads them by name).
@@ -59,6 +59,7 @@ COLUMNS = (
     tasks.c.version,
     tasks.c.created_at,
     tasks.c.updated_at,
+    tasks.c.comment_count,
 )
 
 
@@ -626,3 +627,48 @@ async def hand_over(
         .where(tasks.c.project_id == project_id, tasks.c.user_id == from_user)
         .values(user_id=to_user)
     )
+
+
+# --- comments' count and the history of changes -----------------------------------------------
+
+
+async def add_comments(conn: AsyncConnection, task_id: uuid.UUID, delta: int) -> int:
+    """Change a task's comment count by ``delta`` (in the comment's transaction: an increment
+    in the database, so concurrent comments all count) and give the new count. Neither the
+    version nor ``updated_at`` moves: a comment is no change of the task."""
+    await conn.execute(
+        update(tasks)
+        .where(tasks.c.id == task_id)
+        .values(comment_count=tasks.c.comment_count + delta)
+    )
+    stmt = select(tasks.c.comment_count).where(tasks.c.id == task_id)
+    return int((await conn.execute(stmt)).scalar() or 0)
+
+
+_INSERT_HISTORY = insert(task_history)
+
+
+async def insert_history(conn: AsyncConnection, entries: Sequence[dict[str, Any]]) -> None:
+    if entries:
+        await conn.execute(_INSERT_HISTORY, list(entries))
+
+
+async def history_page(
+    conn: AsyncConnection,
+    task_id: uuid.UUID,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[AnyRow]:
+    """Up to ``limit + 1`` changes of a task before a position, newest first, read in order
+    from ``(task_id, created_at, id)``."""
+    h = task_history.c
+    stmt = select(h.id, h.user_id, h.field, h.old_value, h.new_value, h.created_at).where(
+        h.task_id == task_id
+    )
+    if before is not None:
+        at, last_id = before
+        stmt = stmt.where(
+            h.created_at <= at, or_(h.created_at < at, and_(h.created_at == at, h.id < last_id))
+        )
+    stmt = stmt.order_by(h.created_at.desc(), h.id.desc()).limit(limit + 1)
+    return list((await conn.execute(stmt)).all())

@@ -15,11 +15,13 @@ from starlette.convertors import Convertor, register_url_convertor
 from tasklane.auth.deps import CurrentUser
 from tasklane.core.context import Ctx
 from tasklane.core.errors import problem_responses
+from tasklane.core.pagination import Cursor, Limit
 from tasklane.tasks import handlers
 from tasklane.tasks.handlers import PREFIX
 from tasklane.tasks.schemas import (
     BulkOperation,
     BulkResult,
+    HistoryPage,
     TaskCreate,
     TaskOut,
     TaskPage,
@@ -110,6 +112,18 @@ async def bulk(body: BulkOperation, principal: CurrentUser, ctx: Ctx) -> Respons
 )
 async def read_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
     return await handlers.read_task(ctx, principal, task_id)
+
+
+@router.get(
+    "/{task_id:task_id}/history",
+    response_model=HistoryPage,
+    responses=problem_responses(404),
+    summary="Who changed what of a task, and when (newest first)",
+)
+async def task_history(
+    task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, cursor: Cursor = None, limit: Limit = 20
+) -> Response:
+    return await handlers.task_history(ctx, principal, task_id, cursor, limit)
 
 
 @router.patch(

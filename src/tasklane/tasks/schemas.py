@@ -223,6 +223,7 @@ class TaskOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    comment_count: int = Field(description="How many comments the task has.")
 
 
 class TaskPage(BaseModel):
@@ -268,3 +269,42 @@ class BulkResult(BaseModel):
     action: Literal["set_status", "delete"]
     count: int
     items: list[TaskOut] = Field(description="The changed tasks (empty for delete).")
+
+
+HistoryField = Literal[
+    "title",
+    "status",
+    "priority",
+    "due_at",
+    "due_date",
+    "assignee_id",
+    "project_id",
+    "description",
+    "tags",
+]
+
+
+class HistoryEntry(BaseModel):
+    """One field of one change: who changed it, from what to what, when."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None = Field(
+        description="Who changed it; null once their account is gone."
+    )
+    user_name: str
+    field: HistoryField
+    old_value: str | None = Field(
+        description=(
+            "As text: a status or priority name, an RFC 3339 instant, a date, a user or project "
+            "id, tags joined by `, `; null when empty, and always for `description`."
+        )
+    )
+    new_value: str | None
+    created_at: datetime
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )

@@ -54,6 +54,7 @@ class TaskDocument(TypedDict):
     version: int
     created_at: datetime
     updated_at: datetime
+    comment_count: int
 
 
 class PageDocument(TypedDict):
@@ -99,6 +100,7 @@ def task_document(row: Any) -> TaskDocument:
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "comment_count": row.comment_count,
     }
 
 
@@ -297,6 +299,7 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
         "version": 1,
         "created_at": now,
         "updated_at": now,
+        "comment_count": 0,
     }
     await repo.insert_task(conn, user_id, values)
     task = task_document(_Written(values))
@@ -456,6 +459,7 @@ async def update(
     values["version"] = row.version + 1
     values["updated_at"] = now
     await repo.update_task(conn, user_id, task_id, values)
+    await repo.insert_history(conn, _history(user_id, task_id, row, values, now))
     task = task_document(_Written({**row._asdict(), **values}))
     await _announce(conn, _change_kind(row.status, task["status"]), user_id, task)
     return task
@@ -495,6 +499,14 @@ async def bulk(
         return []
     now = utcnow()
     await repo.set_status_many(conn, user_id, ids, operation.status, now)
+    await repo.insert_history(
+        conn,
+        [
+            entry
+            for row in rows
+            for entry in _history(user_id, row.id, row, {"status": operation.status}, now)
+        ],
+    )
     changed = []
     for row in rows:
         values = row._asdict()
@@ -597,3 +609,115 @@ async def hand_over(
     their date-only due dates are read in ``to_user``'s zone from then on."""
     await repo.hand_over(conn, project_id, from_user, to_user)
     await follow_owner_zone(conn, to_user, await owner_zone(conn, to_user))
+
+
+# --- the history of changes ---------------------------------------------------------------------
+
+#: The fields whose changes the history keeps (a description's values are not copied).
+HISTORY_FIELDS = (
+    "title",
+    "status",
+    "priority",
+    "due_at",
+    "due_date",
+    "assignee_id",
+    "project_id",
+    "description",
+    "tags",
+)
+
+
+def _history_text(name: str, value: Any) -> str | None:
+    if value is None or name == "description":
+        return None
+    if name == "priority":
+        return PRIORITY_NAME[value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _history(
+    user_id: uuid.UUID, task_id: uuid.UUID, row: Any, values: dict[str, Any], now: datetime
+) -> list[dict[str, Any]]:
+    """The history rows of a change of ``row`` to ``values`` (written in its transaction)."""
+    return [
+        {
+            "id": uuid7(),
+            "task_id": task_id,
+            "user_id": user_id,
+            "field": name,
+            "old_value": _history_text(name, getattr(row, name, None)),
+            "new_value": _history_text(name, values[name]),
+            "created_at": now,
+        }
+        for name in HISTORY_FIELDS
+        if name in values and values[name] != getattr(row, name, None)
+    ]
+
+
+async def history(
+    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """A page of a task's changes, newest first (a 404 unless the caller may read the task)."""
+    before = None
+    if cursor:
+        at, last_id = decode_cursor(cursor, "task-history", ("datetime", "id"))
+        before = (at, last_id)
+    await readable_project(conn, user_id, task_id)
+    rows = await repo.history_page(conn, task_id, before, limit)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor("task-history", [rows[-1].created_at, rows[-1].id])
+    names = await users.display_names(conn, (row.user_id for row in rows))
+    items = [
+        {
+            "id": str(row.id),
+            "user_id": None if row.user_id is None else str(row.user_id),
+            "user_name": names[row.user_id],
+            "field": row.field,
+            "old_value": row.old_value,
+            "new_value": row.new_value,
+            "created_at": row.created_at,
+        }
+        for row in rows
+    ]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+# --- what comments ask of their task ------------------------------------------------------------
+
+COMMENT_READ_ONLY = "You can read this task but not comment on it: you are a viewer of its project."
+
+
+async def readable_project(
+    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID
+) -> uuid.UUID:
+    """The project of a task the caller may read; a 404 otherwise (someone else's, or none)."""
+    row = await repo.read(conn, user_id, task_id)
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    return uuid.UUID(_id_text(row.project_id))
+
+
+async def commentable_project(
+    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID
+) -> uuid.UUID:
+    """The project of a task the caller may comment on (an editor or owner of it), the task's
+    row locked until the transaction ends; a 403 for a viewer, a 404 for anyone else."""
+    row = await repo.get_for_update(conn, user_id, task_id)
+    if row is None:
+        if await repo.readable_ids(conn, user_id, [task_id]):
+            raise Forbidden(COMMENT_READ_ONLY)
+        raise NotFound(NOT_FOUND)
+    return uuid.UUID(str(row.project_id))
+
+
+async def count_comments(conn: AsyncConnection, task_id: uuid.UUID, delta: int) -> int:
+    """Add ``delta`` to the task's comment count; its new value."""
+    return await repo.add_comments(conn, task_id, delta)
