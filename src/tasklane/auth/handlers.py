@@ -21,12 +21,18 @@ from tasklane.users import service as users
 from tasklane.users.schemas import UserOut
 
 
-async def register(ctx: AppContext, *, email: str, password: str, name: str) -> UserOut:
+async def register(
+    ctx: AppContext, *, email: str, password: str, name: str, timezone: str | None = None
+) -> UserOut:
     users.check_new_password(ctx, password, "password", email)
     password_hash = await ctx.hasher.hash(password)  # before taking a connection
     async with ctx.db.unit_of_work() as uow:
         user = await users.create_user(
-            uow.conn, email=email, name=name, password_hash=password_hash
+            uow.conn,
+            email=email,
+            name=name,
+            password_hash=password_hash,
+            timezone=timezone or "UTC",
         )
         await users.ask_verification(uow.conn, user.id)  # mailed by the notification service
         await projects.create_inbox(uow.conn, user.id)

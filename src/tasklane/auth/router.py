@@ -102,7 +102,9 @@ def require_same_site(request: Request, ctx: AppContext) -> None:
 )
 async def register(body: RegisterIn, request: Request, ctx: Ctx) -> UserOut:
     await limit_auth(request, ctx, account=body.email)
-    return await handlers.register(ctx, email=body.email, password=body.password, name=body.name)
+    return await handlers.register(
+        ctx, email=body.email, password=body.password, name=body.name, timezone=body.timezone
+    )
 
 
 _LOGIN_BODY: dict[str, Any] = {

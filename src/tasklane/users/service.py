@@ -66,6 +66,7 @@ async def create_user(
     name: str,
     password_hash: str,
     role: str = "user",
+    timezone: str = "UTC",
 ) -> UserOut:
     now = utcnow()
     user_id = uuid7()
@@ -78,7 +79,7 @@ async def create_user(
             "password_hash": password_hash,
             "role": role,
             "is_active": True,
-            "timezone": "UTC",
+            "timezone": timezone,
             "preferences": Preferences().model_dump(),
             "created_at": now,
             "updated_at": now,
