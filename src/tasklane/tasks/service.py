@@ -198,6 +198,25 @@ async def _announce_deleted(
     )
 
 
+async def _announce_moved(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    from_project: uuid.UUID,
+    to_project: uuid.UUID,
+) -> None:
+    """A task moved to another project, for the members of the one it left (the new one's
+    hear of it through ``task.updated``): where it went, not what it holds."""
+    await events.record(
+        conn,
+        "task.moved",
+        user_id,
+        task_id,
+        {"id": str(task_id), "project_id": str(from_project), "to_project_id": str(to_project)},
+        project_id=from_project,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderView:
     user_id: uuid.UUID
@@ -462,6 +481,8 @@ async def update(
     await repo.insert_history(conn, _history(user_id, task_id, row, values, now))
     task = task_document(_Written({**row._asdict(), **values}))
     await _announce(conn, _change_kind(row.status, task["status"]), user_id, task)
+    if "project_id" in values:  # the old project's members see it leave
+        await _announce_moved(conn, user_id, task_id, row.project_id, values["project_id"])
     return task
 
 
