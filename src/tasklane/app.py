@@ -29,6 +29,7 @@ from tasklane.projects.router import router as projects_router
 from tasklane.settings import Service, Settings, get_settings
 from tasklane.spa import mount_spa
 from tasklane.tasks.lane import TaskReadLane
+from tasklane.tasks.router import recurrence_router
 from tasklane.tasks.router import router as tasks_router
 from tasklane.users.router import router as users_router
 from tasklane.worker import Worker
@@ -40,6 +41,7 @@ _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 #: every service.
 _ROUTER_SERVICES: tuple[tuple[APIRouter, Service], ...] = (
     (tasks_router, "tasks"),
+    (recurrence_router, "tasks"),
     (projects_router, "tasks"),
     (comments_router, "tasks"),
     (auth_router, "auth"),
@@ -124,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order: the tasks' routes, most of the traffic, come first.
     for router in (
         tasks_router,
+        recurrence_router,
         projects_router,
         comments_router,
         auth_router,

@@ -44,6 +44,14 @@ tasks = Table(
     Column("version", Integer(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # A recurring task (migration 0014): its RFC 5545 rule, and the IANA zone and local start
+    # (a wall time, or a date) it is evaluated from; its series and its number in it. Completing
+    # occurrence n makes n + 1, once: the unique key below.
+    Column("recurrence", String(255), nullable=True),
+    Column("recurrence_zone", String(64), nullable=True),
+    Column("recurrence_start", String(19), nullable=True),
+    Column("series_id", UUIDType(), nullable=True),
+    Column("occurrence", Integer(), nullable=True),
     # How many comments the task has (comments.service keeps it in each comment's
     # transaction): rows and cards show it without counting (migration 0013).
     Column("comment_count", Integer(), nullable=False, server_default="0"),
@@ -56,6 +64,7 @@ tasks = Table(
     Index("ix_tasks_project_due", "project_id", "due_at"),
     Index("ix_tasks_project_completed", "project_id", "completed_at"),
     Index("ix_tasks_assignee_created", "assignee_id", "created_at", "id"),
+    Index("uq_tasks_series_occurrence", "series_id", "occurrence", unique=True),
 )
 
 task_tags = Table(

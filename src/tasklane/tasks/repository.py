@@ -59,6 +59,11 @@ COLUMNS = (
     tasks.c.version,
     tasks.c.created_at,
     tasks.c.updated_at,
+    tasks.c.recurrence,
+    tasks.c.recurrence_zone,
+    tasks.c.recurrence_start,
+    tasks.c.series_id,
+    tasks.c.occurrence,
     tasks.c.comment_count,
 )
 
@@ -672,3 +677,22 @@ async def history_page(
         )
     stmt = stmt.order_by(h.created_at.desc(), h.id.desc()).limit(limit + 1)
     return list((await conn.execute(stmt)).all())
+
+
+# --- recurring tasks ----------------------------------------------------------------------------
+
+
+async def occurrence_exists(conn: AsyncConnection, series_id: uuid.UUID, occurrence: int) -> bool:
+    """Whether a series has its occurrence number ``occurrence`` (even in the trash)."""
+    stmt = select(tasks.c.id).where(
+        tasks.c.series_id == series_id, tasks.c.occurrence == occurrence
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def creator_of(conn: AsyncConnection, task_id: uuid.UUID) -> uuid.UUID:
+    """Who made a task: the next occurrence of a series is theirs too."""
+    creator: uuid.UUID = (
+        await conn.execute(select(tasks.c.user_id).where(tasks.c.id == task_id))
+    ).scalar_one()
+    return creator

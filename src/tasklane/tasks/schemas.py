@@ -18,6 +18,8 @@ from pydantic import (
 )
 
 from tasklane.core.validation import MAX_YEAR, MIN_YEAR, Instant, ReminderOffsets, no_nul
+from tasklane.tasks import recurrence
+from tasklane.users.schemas import TimeZoneName
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "medium", "high", "urgent"]
@@ -132,6 +134,28 @@ def _unique(tags: list[str]) -> list[str]:
 
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
 
+
+def _check_recurrence(value: str) -> str:
+    try:
+        return recurrence.parse(value).text()
+    except recurrence.RuleError as error:
+        raise ValueError(str(error)) from None
+
+
+#: An RFC 5545 recurrence rule, as ``tasks.recurrence`` accepts it.
+Recurrence = Annotated[
+    str,
+    Field(
+        max_length=300,
+        description=(
+            "An RFC 5545 RRULE: FREQ=DAILY, WEEKLY (BYDAY=MO,WE), MONTHLY (BYMONTHDAY=15, "
+            "or BYDAY=2TU or -1FR), YEARLY; INTERVAL, COUNT or UNTIL. Repeats from the due "
+            "date in the owner's time zone; needs a due date."
+        ),
+    ),
+    AfterValidator(_check_recurrence),
+]
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -178,6 +202,7 @@ class TaskCreate(Strict):
     due_at: Instant | None = None
     due_date: DueDate | None = None
     tags: Tags = Field(default_factory=list)
+    recurrence: Recurrence | None = None
     reminder_offsets: ReminderOffsets | None = Field(
         None, description="Reminders before the due time; null: the owner's preference."
     )
@@ -199,6 +224,7 @@ class TaskUpdate(Strict):
     due_at: Instant | None = None
     due_date: DueDate | None = None
     tags: Tags | None = None
+    recurrence: Recurrence | None = None
     #: ``null`` goes back to the owner's preference; ``[]`` means no reminders.
     reminder_offsets: ReminderOffsets | None = None
 
@@ -217,6 +243,9 @@ class TaskOut(BaseModel):
     )
     completed_at: datetime | None
     tags: list[str]
+    recurrence: str | None = Field(
+        description="The RRULE the task repeats by (completing it makes the next), else null."
+    )
     reminder_offsets: list[int] | None = Field(
         description="Minutes before the due time a reminder fires; null: the owner's preference."
     )
@@ -307,4 +336,30 @@ class HistoryPage(BaseModel):
     items: list[HistoryEntry] = Field(description="Newest first.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class RecurrencePreviewQuery(BaseModel):
+    rule: str = Field(max_length=300, description="An RRULE, as a task's `recurrence`.")
+    start: str = Field(
+        max_length=40,
+        description=(
+            "The first due: a local date and time (2026-12-07T09:00), an instant with its "
+            "offset (read in `tz`), or a date (2026-12-07) for a date-only task."
+        ),
+    )
+    tz: TimeZoneName | None = Field(None, description="An IANA zone; none: your profile's.")
+    count: int = Field(5, ge=1, le=recurrence.MAX_PREVIEW, description="How many (at most 50).")
+
+
+class Occurrence(BaseModel):
+    due_at: datetime | None = Field(description="The due time, in UTC; null for a date.")
+    due_date: date | None = Field(description="The due date of a date-only series, else null.")
+
+
+class RecurrencePreview(BaseModel):
+    rule: str = Field(description="The rule as a task would store it (UNTIL normalised).")
+    timezone: str
+    occurrences: list[Occurrence] = Field(
+        description="The start first; fewer than asked once COUNT or UNTIL ends the series."
     )

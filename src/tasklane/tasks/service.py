@@ -18,6 +18,7 @@ from tasklane.core.shared import key as shared_key
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
 from tasklane.projects import service as projects
+from tasklane.tasks import recurrence
 from tasklane.tasks import repository as repo
 from tasklane.tasks.schemas import (
     PRIORITIES,
@@ -50,6 +51,7 @@ class TaskDocument(TypedDict):
     due_date: date | None
     completed_at: datetime | None
     tags: list[str] | orjson.Fragment
+    recurrence: str | None
     reminder_offsets: list[int] | orjson.Fragment | None
     version: int
     created_at: datetime
@@ -96,6 +98,7 @@ def task_document(row: Any) -> TaskDocument:
         "due_date": due_date,
         "completed_at": row.completed_at,
         "tags": orjson.Fragment(tags) if type(tags) is str else tags,
+        "recurrence": row.recurrence,
         "reminder_offsets": orjson.Fragment(offsets) if type(offsets) is str else offsets,
         "version": row.version,
         "created_at": row.created_at,
@@ -320,6 +323,7 @@ async def create(conn: AsyncConnection, user_id: uuid.UUID, body: TaskCreate) ->
         "updated_at": now,
         "comment_count": 0,
     }
+    values.update(await _new_series(conn, user_id, body.recurrence, values))
     await repo.insert_task(conn, user_id, values)
     task = task_document(_Written(values))
     await _announce(conn, "task.created", user_id, task)
@@ -461,6 +465,7 @@ async def update(
         owner = await repo.owner_of(conn, task_id)
         date_due_at = date_only_due_at(body.due_date, await owner_zone(conn, owner))
     values = _changes(row, body, now, date_due_at)
+    values.update(await _series_changes(conn, row, body, values))
     if not values:
         return task_from_row(row)
     project_id = values.get("project_id", row.project_id)
@@ -478,6 +483,7 @@ async def update(
     values["version"] = row.version + 1
     values["updated_at"] = now
     await repo.update_task(conn, user_id, task_id, values)
+    await next_occurrence(conn, user_id, row, values, now)
     await repo.insert_history(conn, _history(user_id, task_id, row, values, now))
     task = task_document(_Written({**row._asdict(), **values}))
     await _announce(conn, _change_kind(row.status, task["status"]), user_id, task)
@@ -542,6 +548,7 @@ async def bulk(
         changed.append(task)
         if row.status != operation.status:
             await _announce(conn, _change_kind(row.status, operation.status), user_id, task)
+            await next_occurrence(conn, user_id, row, {"status": operation.status}, now)
     return changed
 
 
@@ -742,3 +749,166 @@ async def commentable_project(
 async def count_comments(conn: AsyncConnection, task_id: uuid.UUID, delta: int) -> int:
     """Add ``delta`` to the task's comment count; its new value."""
     return await repo.add_comments(conn, task_id, delta)
+
+
+# --- recurring tasks ----------------------------------------------------------------------------
+#
+# A recurring task keeps its rule, the zone and the local start it is evaluated from, and its
+# place in its series (``tasks.recurrence``). Completing occurrence n of a series makes
+# occurrence n + 1 in the same transaction, at most once: the completed row is locked for the
+# change (a concurrent or retried completion finds it done and changes nothing), the next is
+# looked for before it is made, and the unique key on (series_id, occurrence) refuses a second
+# whatever happens. Setting a rule, or moving the due date of a recurring task, starts the
+# series over from that due date, in the owner's zone of the moment.
+
+_SERIES = ("recurrence", "recurrence_zone", "recurrence_start", "series_id", "occurrence")
+NEEDS_DUE = "A recurring task needs a due date: give due_at or due_date too."
+
+
+def _rule_problem(error: recurrence.RuleError) -> ValidationProblem:
+    return ValidationProblem.single("recurrence", str(error))
+
+
+async def _series(
+    conn: AsyncConnection, owner: uuid.UUID, rule: str, due_at: Any, due_date: Any
+) -> dict[str, Any]:
+    zone = await owner_zone(conn, owner)
+    start = recurrence.local_start(due_at, due_date, zone)
+    try:
+        series = recurrence.normalise(rule, zone, start)
+    except recurrence.RuleError as error:
+        raise _rule_problem(error) from None
+    return {"recurrence": series.rule, "recurrence_zone": zone, "recurrence_start": start}
+
+
+async def _new_series(
+    conn: AsyncConnection, user_id: uuid.UUID, rule: str | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The series columns of a new task: its rule makes it occurrence 1 of its own series."""
+    if rule is None:
+        return dict.fromkeys(_SERIES)
+    if values["due_at"] is None:
+        raise ValidationProblem.single("recurrence", NEEDS_DUE)
+    series = await _series(conn, user_id, rule, values["due_at"], values.get("due_date"))
+    return {**series, "series_id": values["id"], "occurrence": 1}
+
+
+async def _series_changes(
+    conn: AsyncConnection, row: AnyRow, body: TaskUpdate, values: dict[str, Any]
+) -> dict[str, Any]:
+    """What a change does to the task's series: a rule set, changed or removed (null); a due
+    date moved starts it over from there; no due date left ends it."""
+    sent = "recurrence" in body.model_fields_set
+    moved = "due_at" in values or "due_date" in values
+    rule = body.recurrence if sent else row.recurrence
+    if not (moved and rule is not None) and (not sent or rule == row.recurrence):
+        return {}  # the rule sent back as it is (an editor saving every field): no change
+    due_at = values.get("due_at", row.due_at)
+    due_date = values.get("due_date", getattr(row, "due_date", None))
+    if rule is not None and due_at is None:
+        if sent:
+            raise ValidationProblem.single("recurrence", NEEDS_DUE)
+        rule = None  # the due date was removed: the task no longer repeats
+    if rule is None:
+        new: dict[str, Any] = dict.fromkeys(_SERIES)
+    else:
+        owner = await repo.creator_of(conn, row.id)
+        new = await _series(conn, owner, rule, due_at, due_date)
+        new["series_id"] = row.series_id or row.id
+        new["occurrence"] = row.occurrence or 1
+    return {name: value for name, value in new.items() if value != getattr(row, name)}
+
+
+async def next_occurrence(
+    conn: AsyncConnection, user_id: uuid.UUID, row: AnyRow, values: dict[str, Any], now: datetime
+) -> TaskDocument | None:
+    """The next occurrence of a recurring task that ``values`` complete (``row``: the task
+    before, locked), made once; None if the change completes nothing, the task does not
+    repeat, its series has ended (COUNT, UNTIL) or its next occurrence exists already."""
+    if values.get("status") != "done" or row.status == "done":
+        return None
+    task = {**row._asdict(), **values}
+    if task["recurrence"] is None or task["due_at"] is None:
+        return None
+    zone = task["recurrence_zone"]
+    series = recurrence.Series(task["recurrence"], zone, task["recurrence_start"])
+    index = task["occurrence"] or 1
+    current: Any = task.get("due_date")
+    if current is None:
+        current = recurrence.local_start(task["due_at"], None, zone)
+    following = recurrence.next_local(series, _local(current), index)
+    if following is None or await repo.occurrence_exists(conn, task["series_id"], index + 1):
+        return None
+    owner = await repo.creator_of(conn, row.id)
+    if isinstance(following, datetime):
+        due: dict[str, Any] = {"due_at": recurrence.instant(following, zone)}
+        if "due_date" in task:
+            due["due_date"] = None
+        start = following.isoformat(timespec="seconds")
+    else:
+        day_end = date_only_due_at(following, await owner_zone(conn, owner))
+        due = {"due_at": day_end, "due_date": following}
+        start = following.isoformat()
+    task.update(
+        due,
+        id=uuid7(),
+        status="todo",
+        completed_at=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        recurrence_start=start,
+        occurrence=index + 1,
+    )
+    for counter in ("comment_count", "subtasks_total", "subtasks_done"):
+        if counter in task:
+            task[counter] = 0
+    await repo.insert_task(conn, owner, task)
+    document = task_document(_Written(task))
+    await _announce(conn, "task.created", user_id, document)
+    return document
+
+
+def _local(value: Any) -> datetime | date:
+    """A series' local start text, or a date, as the value ``recurrence`` reads."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    assert isinstance(value, date)
+    return value
+
+
+def preview_recurrence(rule: str, start: str, zone: str, count: int) -> dict[str, Any]:
+    """The first ``count`` occurrences of a series a task due at ``start`` would start."""
+    try:
+        first = _preview_start(start, zone)
+    except ValueError:
+        raise ValidationProblem.single(
+            "start", "Use a date (2026-12-07) or a date and time (2026-12-07T09:00)."
+        ) from None
+    try:
+        series, found = recurrence.preview(rule, first, zone, count)
+    except recurrence.RuleError as error:
+        raise ValidationProblem.single("rule", str(error)) from None
+    occurrences = [
+        {"due_at": recurrence.instant(item, zone), "due_date": None}
+        if isinstance(item, datetime)
+        else {"due_at": None, "due_date": item}
+        for item in found
+    ]
+    return {"rule": series.rule, "timezone": zone, "occurrences": occurrences}
+
+
+def _preview_start(text: str, zone: str) -> str:
+    """A preview's start as a series' local start: a date, or a wall time in ``zone``."""
+    value = text.strip()
+    if len(value) == 10:
+        day = date.fromisoformat(value)
+        if not 1970 <= day.year <= 9999:
+            raise ValueError(value)
+        return day.isoformat()
+    moment = datetime.fromisoformat(value)
+    if not 1970 <= moment.year <= 9999:
+        raise ValueError(value)
+    if moment.tzinfo is not None:
+        return recurrence.local_start(moment, None, zone)
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")
