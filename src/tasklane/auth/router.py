@@ -238,13 +238,17 @@ async def confirm_password_reset(
     body: PasswordResetConfirm, request: Request, response: Response, ctx: Ctx
 ) -> TokenOut:
     await limit_auth(request, ctx)
-    issued = await handlers.confirm_password_reset(
+    logged_in = await handlers.confirm_password_reset(
         ctx,
         token=body.token,
         new_password=body.new_password,
         user_agent=request.headers.get("user-agent"),
+        client=caller_of(request.scope).client,
+        device_token=_device_cookie(request),
     )
+    issued = logged_in.tokens
     _set_refresh_cookie(response, ctx, issued.refresh_token)
+    _set_device_cookie(response, ctx, logged_in.device_cookie)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 

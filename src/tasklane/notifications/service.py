@@ -8,7 +8,6 @@ answer is the same whatever the order (idempotent and order-independent).
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 import secrets
 import smtplib
@@ -294,27 +293,8 @@ async def mail_password_reset(ctx: AppContext, conn: AsyncConnection, event: Eve
         return
     link = f"{ctx.settings.public_base_url.rstrip('/')}/reset-password#token={issued.token}"
     minutes = ctx.settings.password_reset_ttl_seconds // 60
-    text = (
-        f"Hello {issued.name},\n\n"
-        f"Someone asked to reset the password of your Tasklane account. To choose a new one,\n"
-        f"open this link within {minutes} minutes (it works once):\n\n{link}\n\n"
-        "If it was not you, ignore this message: your password stays as it is.\n"
-    )
-    html_body = (
-        f"<p>Hello {html.escape(issued.name)},</p>"
-        "<p>Someone asked to reset the password of your Tasklane account. To choose a new "
-        f"one, open this link within {minutes} minutes (it works once):</p>"
-        f'<p><a href="{html.escape(link)}">Choose a new password</a></p>'
-        "<p>If it was not you, ignore this message: your password stays as it is.</p>"
-    )
-    await queue_mail(
-        conn,
-        kind="password_reset",
-        to=issued.email,
-        subject="Reset your Tasklane password",
-        text=text,
-        html=html_body,
-    )
+    composed = messages.password_reset(issued.name, link, minutes)
+    await _queue(conn, "password_reset", issued.email, composed)
 
 
 MAIL_LINKS = "mail-links"

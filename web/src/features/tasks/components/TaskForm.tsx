@@ -2,6 +2,7 @@ import { useId, useState, type SyntheticEvent } from "react";
 import type { Priority, Status, Task, TaskCreate } from "../../../api/problem";
 import { Field } from "../../../components/Field";
 import { ReminderPicker } from "./ReminderPicker";
+import { RecurrencePicker } from "./RecurrencePicker";
 import { useMembers } from "../../projects/api/get-members";
 import { parseTags } from "../../../lib/validation";
 import { useClock } from "../../../lib/clock";
@@ -33,6 +34,7 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
   const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
   const [assignee, setAssignee] = useState(task?.assignee_id ?? "");
   const [reminders, setReminders] = useState<number[] | null>(task?.reminder_offsets ?? null);
+  const [repeat, setRepeat] = useState<string | null>(task?.recurrence ?? null);
   const project = task?.project_id ?? projectId;
   const members = useMembers(project ?? "", { enabled: !!project }).data?.members;
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -62,6 +64,7 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
       due_at: fromZonedInput(due, zone),
       tags: tagList,
       reminder_offsets: reminders,
+      recurrence: repeat,
       ...(assignee ? { assignee_id: assignee } : {}),
     });
   }
@@ -160,6 +163,7 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
         />
       </div>
       <ReminderPicker value={reminders} onChange={setReminders} error={shown.reminder_offsets} />
+      <RecurrencePicker value={repeat} onChange={setRepeat} due={due} error={shown.recurrence} />
       <div className="flex justify-end gap-2 pt-2">
         <button type="button" className="btn-secondary" onClick={onCancel}>
           Cancel
