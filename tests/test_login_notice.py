@@ -9,7 +9,7 @@ from http.cookies import SimpleCookie
 import httpx
 
 from tests.helpers import PASSWORD, Api, User, assert_problem, refresh_cookie
-from tests.mail_support import BASE, Mailing, mailing, sink, text_of
+from tests.mail_support import BASE, Mailing, link_token, mailing, sink, text_of
 
 __all__ = ["mailing", "sink"]  # fixtures
 
@@ -117,3 +117,52 @@ async def test_a_days_notices_are_capped(mailing: Mailing) -> None:
     notices = await _notices(mailing, user)
     cap = mailing.app.state.ctx.settings.login_notices_per_day
     assert len(notices) == cap < 6
+
+
+RESET = "/api/v1/auth/password-reset"
+
+
+async def _reset(
+    mailing: Mailing, client: httpx.AsyncClient, user: User, password: str, device: str | None
+) -> httpx.Response:
+    """A reset asked for and finished from ``client`` (a curl, with ``device``'s cookie)."""
+    headers = {"User-Agent": "curl/8.0"}
+    if device:
+        headers["Cookie"] = f"tasklane_device={device}"
+    asked = await client.post(RESET, json={"email": user.email}, headers=headers)
+    assert asked.status_code == 202
+    await mailing.turns()
+    (mail,) = [m for m in mailing.take() if m["Subject"] == "Reset your Tasklane password"]
+    done = await client.post(
+        f"{RESET}/confirm",
+        json={"token": link_token(mail, "reset-password"), "new_password": password},
+        headers=headers,
+    )
+    assert done.status_code == 200, done.text
+    return done
+
+
+async def test_the_sign_in_after_a_password_reset_is_checked_like_a_login(
+    mailing: Mailing,
+) -> None:
+    """A reset signs in: from a device the account never used, the owner is told (someone
+    holding the mailbox); from a known one (its cookie), nothing."""
+    api = Api(mailing.client("192.0.2.40"))
+    user = await api.user()  # the account's first device
+    await mailing.turns()
+    mailing.take()
+    stranger = mailing.client("203.0.113.9")
+    done = await _reset(mailing, stranger, user, "Fresh-Lantern-Orbit-92", None)
+    cookie = _device(done)["tasklane_device"]
+    assert cookie["httponly"]
+    (notice,) = await _notices(mailing, user)
+    assert "curl/8.0" in notice
+    assert "203.0.113.0/24" in notice
+    # The same browser again, by its cookie: a known device, no notice.
+    again = await _reset(mailing, stranger, user, "Quiet-Harbour-Lamp-57", cookie.value)
+    assert await _notices(mailing, user) == []
+    # The notice's link ends that device's session (the one its last reset opened).
+    fresh = {"Authorization": f"Bearer {again.json()['access_token']}"}
+    assert (await stranger.get(ME, headers=fresh)).status_code == 200
+    assert (await stranger.post(END, json={"token": link_token_of(notice)})).status_code == 204
+    assert_problem(await stranger.get(ME, headers=fresh), 401)

@@ -32,6 +32,7 @@ NEW_PASSWORD = "a brand new passphrase, 2026"
 DEFAULT_PREFERENCES = {
     "theme": "system",
     "task_view": "list",
+    "locale": "auto",
     "default_sort": "-created_at",
     "week_start": "monday",
     "show_completed": True,

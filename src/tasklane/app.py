@@ -16,6 +16,7 @@ from tasklane import health
 from tasklane.auth.router import AUTH_PATH, jwks_router
 from tasklane.auth.router import router as auth_router
 from tasklane.auth.schemas import LoginIn
+from tasklane.comments.router import router as comments_router
 from tasklane.core.context import AppContext
 from tasklane.core.errors import install_error_handlers, problem_openapi
 from tasklane.core.http import EdgeMiddleware
@@ -28,6 +29,7 @@ from tasklane.projects.router import router as projects_router
 from tasklane.settings import Service, Settings, get_settings
 from tasklane.spa import mount_spa
 from tasklane.tasks.lane import TaskReadLane
+from tasklane.tasks.router import recurrence_router
 from tasklane.tasks.router import router as tasks_router
 from tasklane.users.router import router as users_router
 from tasklane.worker import Worker
@@ -39,7 +41,9 @@ _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 #: every service.
 _ROUTER_SERVICES: tuple[tuple[APIRouter, Service], ...] = (
     (tasks_router, "tasks"),
+    (recurrence_router, "tasks"),
     (projects_router, "tasks"),
+    (comments_router, "tasks"),
     (auth_router, "auth"),
     (jwks_router, "auth"),
     (users_router, "auth"),  # profiles and administration live with the accounts
@@ -122,7 +126,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order: the tasks' routes, most of the traffic, come first.
     for router in (
         tasks_router,
+        recurrence_router,
         projects_router,
+        comments_router,
         auth_router,
         jwks_router,
         users_router,

@@ -7,9 +7,10 @@ import { App } from "./App";
 import { AuthProvider } from "./auth/AuthProvider";
 import { ToastProvider } from "./components/Toasts";
 import "./index.css";
-import { applyTheme, storedTheme } from "./lib/theme";
+import { applyTheme, followSystemTheme, storedTheme } from "./lib/theme";
 
 applyTheme(storedTheme());
+followSystemTheme();
 
 const queryClient = new QueryClient({
   defaultOptions: {

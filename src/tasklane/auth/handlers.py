@@ -6,6 +6,7 @@ login storm does not hold the pool while it hashes.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from tasklane.auth import service
@@ -14,6 +15,7 @@ from tasklane.auth.schemas import EmailConfirmed
 from tasklane.auth.service import IssuedTokens
 from tasklane.core.context import AppContext
 from tasklane.core.errors import Unauthorized
+from tasklane.core.sql import Connection
 from tasklane.core.types import utcnow
 from tasklane.events import service as events
 from tasklane.projects import service as projects
@@ -21,12 +23,18 @@ from tasklane.users import service as users
 from tasklane.users.schemas import UserOut
 
 
-async def register(ctx: AppContext, *, email: str, password: str, name: str) -> UserOut:
+async def register(
+    ctx: AppContext, *, email: str, password: str, name: str, timezone: str | None = None
+) -> UserOut:
     users.check_new_password(ctx, password, "password", email)
     password_hash = await ctx.hasher.hash(password)  # before taking a connection
     async with ctx.db.unit_of_work() as uow:
         user = await users.create_user(
-            uow.conn, email=email, name=name, password_hash=password_hash
+            uow.conn,
+            email=email,
+            name=name,
+            password_hash=password_hash,
+            timezone=timezone or "UTC",
         )
         await users.ask_verification(uow.conn, user.id)  # mailed by the notification service
         await projects.create_inbox(uow.conn, user.id)
@@ -61,23 +69,34 @@ async def login(
         if new_hash:
             await users.rehash_password(uow.conn, account.id, new_hash)
         issued = await service.open_session(ctx, uow.conn, account.id, user_agent)
-        assert issued.session_id is not None
-        device = await service.check_device(
-            uow.conn,
-            account.id,
-            issued.session_id,
-            device_token,
-            service.fingerprint(user_agent, client),
-        )
-        if device.notice is not None:
-            payload = {
-                "user_id": str(account.id),
-                "user_agent": (user_agent or "")[:255],
-                "network": service.network_of(client),
-                "at": utcnow().isoformat(),
-            }
-            await events.record(uow.conn, service.LOGIN_NOTICE, None, device.notice, payload)
-        return LoggedIn(issued, device.cookie)
+        cookie = await _note_device(uow.conn, account.id, issued, user_agent, client, device_token)
+        return LoggedIn(issued, cookie)
+
+
+async def _note_device(
+    conn: Connection,
+    user_id: uuid.UUID,
+    issued: IssuedTokens,
+    user_agent: str | None,
+    client: str,
+    device_token: str | None,
+) -> str:
+    """Note the device a session was just opened from, in the session's transaction; from a
+    device the account has not used before, the event the notification service turns into a
+    notice to the owner. The device cookie to set."""
+    assert issued.session_id is not None
+    device = await service.check_device(
+        conn, user_id, issued.session_id, device_token, service.fingerprint(user_agent, client)
+    )
+    if device.notice is not None:
+        payload = {
+            "user_id": str(user_id),
+            "user_agent": (user_agent or "")[:255],
+            "network": service.network_of(client),
+            "at": utcnow().isoformat(),
+        }
+        await events.record(conn, service.LOGIN_NOTICE, None, device.notice, payload)
+    return device.cookie
 
 
 async def refresh(ctx: AppContext, token: str) -> IssuedTokens:
@@ -125,10 +144,17 @@ async def request_password_reset(ctx: AppContext, email: str) -> None:
 
 
 async def confirm_password_reset(
-    ctx: AppContext, *, token: str, new_password: str, user_agent: str | None
-) -> IssuedTokens:
+    ctx: AppContext,
+    *,
+    token: str,
+    new_password: str,
+    user_agent: str | None,
+    client: str,
+    device_token: str | None,
+) -> LoggedIn:
     """Set the new password with a reset token, end every session of the account and open
-    a new one here (the user is signed in)."""
+    a new one here (the user is signed in). That sign-in's device is checked as a login's is:
+    an unknown one gets the owner a new-device notice."""
     async with ctx.db.primary_reader() as conn:
         account = await service.reset_account(conn, token)
     users.check_new_password(ctx, new_password, "new_password", account.email)
@@ -138,7 +164,9 @@ async def confirm_password_reset(
         await users.set_password(uow.conn, account.id, password_hash)
         ended = await service.end_sessions(uow.conn, account.id)
         uow.after_commit(lambda: service.forget_sessions(ctx, ended))
-        return await service.open_session(ctx, uow.conn, account.id, user_agent)
+        issued = await service.open_session(ctx, uow.conn, account.id, user_agent)
+        cookie = await _note_device(uow.conn, account.id, issued, user_agent, client, device_token)
+        return LoggedIn(issued, cookie)
 
 
 async def confirm_email(ctx: AppContext, token: str) -> EmailConfirmed:

@@ -102,7 +102,9 @@ def require_same_site(request: Request, ctx: AppContext) -> None:
 )
 async def register(body: RegisterIn, request: Request, ctx: Ctx) -> UserOut:
     await limit_auth(request, ctx, account=body.email)
-    return await handlers.register(ctx, email=body.email, password=body.password, name=body.name)
+    return await handlers.register(
+        ctx, email=body.email, password=body.password, name=body.name, timezone=body.timezone
+    )
 
 
 _LOGIN_BODY: dict[str, Any] = {
@@ -236,13 +238,17 @@ async def confirm_password_reset(
     body: PasswordResetConfirm, request: Request, response: Response, ctx: Ctx
 ) -> TokenOut:
     await limit_auth(request, ctx)
-    issued = await handlers.confirm_password_reset(
+    logged_in = await handlers.confirm_password_reset(
         ctx,
         token=body.token,
         new_password=body.new_password,
         user_agent=request.headers.get("user-agent"),
+        client=caller_of(request.scope).client,
+        device_token=_device_cookie(request),
     )
+    issued = logged_in.tokens
     _set_refresh_cookie(response, ctx, issued.refresh_token)
+    _set_device_cookie(response, ctx, logged_in.device_cookie)
     return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
 
 

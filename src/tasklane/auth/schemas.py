@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from tasklane.core.validation import no_nul
-from tasklane.users.schemas import Name, PasswordIn
+from tasklane.users.schemas import Name, PasswordIn, TimeZoneName
 
 #: An address as typed: not validated as one (a malformed address must answer like any
 #: other), but bounded and free of NUL, which no database stores.
@@ -20,6 +20,8 @@ class RegisterIn(BaseModel):
     email: EmailStr = Field(max_length=320)
     password: PasswordIn
     name: Name
+    #: The browser's zone, asked at sign-up; UTC when not given.
+    timezone: TimeZoneName | None = None
 
 
 class LoginIn(BaseModel):

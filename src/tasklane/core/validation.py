@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StrictInt
 
 #: The instants the API accepts and stores, in UTC: every database holds them and every
 #: conversion between zones stays within Python's datetime range.
@@ -53,4 +53,19 @@ Instant = Annotated[
     BeforeValidator(not_a_number),
     AfterValidator(within_range),
     Field(description=f"An ISO 8601 date and time with its offset, {RANGE_TEXT}."),
+]
+
+
+#: How many reminders a task (or an account's default) may have, and how far ahead.
+MAX_REMINDERS, MAX_REMINDER_MINUTES = 5, 40320  # four weeks
+
+#: Reminders before a due time, in minutes: each once, in order; ``[]`` for none.
+ReminderOffsets = Annotated[
+    list[Annotated[StrictInt, Field(ge=0, le=MAX_REMINDER_MINUTES)]],
+    Field(
+        max_length=MAX_REMINDERS,
+        description=f"Minutes before the due time (0 to {MAX_REMINDER_MINUTES}, at most "
+        f"{MAX_REMINDERS}); [] for none.",
+    ),
+    AfterValidator(lambda offsets: sorted(set(offsets))),
 ]

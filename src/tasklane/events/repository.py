@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 
 from tasklane.core.sql import Connection, IntegrityError
 from tasklane.core.types import AnyRow
@@ -80,16 +80,35 @@ async def of_reader_after(
     conn: Connection,
     user_id: uuid.UUID,
     project_ids: Sequence[uuid.UUID],
+    joined: Sequence[tuple[uuid.UUID, uuid.UUID]],
     after: uuid.UUID,
     limit: int,
 ) -> list[AnyRow]:
-    """The user's own events and those of ``project_ids``, past ``after``."""
-    whose = outbox_events.c.user_id == user_id
+    """The user's own events, those of ``project_ids``, and those of each ``(project, lowest
+    id)`` of ``joined`` from that id on; all past ``after``."""
+    whose = [outbox_events.c.user_id == user_id]
     if project_ids:
-        whose = or_(whose, outbox_events.c.project_id.in_(project_ids))
+        whose.append(outbox_events.c.project_id.in_(project_ids))
+    whose += [
+        and_(outbox_events.c.project_id == project_id, outbox_events.c.id >= lowest)
+        for project_id, lowest in joined
+    ]
     stmt = (
         select(outbox_events)
-        .where(whose, outbox_events.c.id > after)
+        .where(or_(*whose), outbox_events.c.id > after)
+        .order_by(outbox_events.c.id)
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def of_kinds_after(
+    conn: Connection, kinds: Sequence[str], after: uuid.UUID, limit: int
+) -> list[AnyRow]:
+    """Events of ``kinds`` past ``after`` (read by primary key: a reconnect's recent range)."""
+    stmt = (
+        select(outbox_events)
+        .where(outbox_events.c.id > after, outbox_events.c.kind.in_(list(kinds)))
         .order_by(outbox_events.c.id)
         .limit(limit)
     )

@@ -10,7 +10,7 @@ effect, so a redelivered event has no second effect: exactly once in effect.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,18 +92,41 @@ async def recent(
     return [_event(row) for row in rows]
 
 
+#: Events that change who is a member of the project they are about (``subject_id``).
+MEMBERSHIP_KINDS = frozenset({"project.member_added", "project.member_removed", "project.deleted"})
+#: Events that take a project away from members, who are named in the payload: they see it go
+#: although they are no longer members when it is read.
+FAREWELL_KINDS = frozenset({"project.member_removed", "project.deleted"})
+
+
+def farewell_to(event: Event) -> set[uuid.UUID]:
+    """Who loses the project with ``event`` (a removed member, a deleted project's members)."""
+    if event.kind not in FAREWELL_KINDS:
+        return set()
+    named = [event.payload.get("member_id"), *event.payload.get("member_ids", ())]
+    return {uuid.UUID(value) for value in named if value}
+
+
 async def of_reader_after(
     conn: Connection,
     user_id: uuid.UUID,
-    project_ids: Sequence[uuid.UUID],
+    memberships: Mapping[uuid.UUID, datetime],
     after: uuid.UUID,
     limit: int = 500,
 ) -> list[Event]:
-    """What a stream's reader sees after ``after`` (its Last-Event-ID), oldest first: the
-    user's own events and those of the projects it is a member of now (``project_ids``)."""
-    rows = await repo.of_reader_after(conn, user_id, project_ids, after, limit)
-    return [_event(row) for row in rows]
-
-
-#: Events that change who is a member of the project they are about (``subject_id``).
-MEMBERSHIP_KINDS = frozenset({"project.member_added", "project.member_removed", "project.deleted"})
+    """What a stream's reader sees after ``after`` (its Last-Event-ID), oldest first, by its
+    membership now (``memberships``: each project and when the reader joined it): the user's
+    own events, those of its projects from when it joined them, and the farewells naming it.
+    A removed member gets nothing more of the project; a new one gets its events from the
+    joining on, not the ones before."""
+    settled = [p for p, joined in memberships.items() if _lowest_id_at(joined) <= after]
+    joined = [(p, _lowest_id_at(at)) for p, at in memberships.items() if _lowest_id_at(at) > after]
+    rows = await repo.of_reader_after(conn, user_id, settled, joined, after, limit)
+    found = {row.id: _event(row) for row in rows}
+    # A full page ends at its last row: a farewell past it comes with the next catch-up.
+    last = rows[-1].id if len(rows) >= limit else None
+    for row in await repo.of_kinds_after(conn, sorted(FAREWELL_KINDS), after, limit):
+        event = _event(row)
+        if user_id in farewell_to(event) and (last is None or event.id <= last):
+            found.setdefault(event.id, event)
+    return [found[event_id] for event_id in sorted(found)][:limit]

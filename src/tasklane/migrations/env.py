@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import tasklane.auth.models
+import tasklane.comments.models
 import tasklane.events.models
 import tasklane.idempotency.models
 import tasklane.notifications.models

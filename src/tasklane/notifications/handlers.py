@@ -13,10 +13,8 @@ from tasklane.auth import service as auth
 from tasklane.auth.deps import Principal
 from tasklane.core.context import AppContext
 from tasklane.core.lifecycle import draining
-from tasklane.events import service as events
 from tasklane.notifications import service, stream
 from tasklane.notifications.schemas import NotificationPage, UnreadCount, Unsubscribed
-from tasklane.projects import service as projects
 from tasklane.users import service as users
 
 
@@ -56,10 +54,7 @@ async def stream_events(
             yield b"retry: 2000\n\n"
             if last_event_id is not None:
                 async with ctx.db.primary_reader() as conn:
-                    mine = await projects.member_of(conn, principal.user_id)
-                    missed = await events.of_reader_after(
-                        conn, principal.user_id, mine, last_event_id
-                    )
+                    missed = await stream.catch_up(conn, principal.user_id, last_event_id)
                 for event in missed:
                     sent.add(event.id)
                     yield service.sse(event)

@@ -1,6 +1,9 @@
 """The text of the account mail: plain text and HTML of each message, nothing else.
 
-Every value that comes from a user (a name, an address, a user agent) is escaped in the HTML.
+Every value that comes from a user (a name, an address, a user agent, a task's title) is
+escaped in the HTML, and a subject holding one is made one line (a header cannot hold a line
+break). Non-essential mail (reminders, the digest) says how to turn it off and links to where.
+``tests/test_mail_templates.py`` renders every function here with hostile values.
 """
 
 from __future__ import annotations
@@ -18,6 +21,28 @@ class Composed:
 
 def _html(*paragraphs: str) -> str:
     return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def _one_line(text: str) -> str:
+    """``text`` fit for a header: its line breaks and runs of spaces as one space."""
+    return " ".join(text.split())
+
+
+def password_reset(name: str, link: str, minutes: int) -> Composed:
+    return Composed(
+        "Reset your Tasklane password",
+        f"Hello {name},\n\n"
+        "Someone asked to reset the password of your Tasklane account. To choose a new one,\n"
+        f"open this link within {minutes} minutes (it works once):\n\n{link}\n\n"
+        "If it was not you, ignore this message: your password stays as it is.\n",
+        _html(
+            f"Hello {escape(name)},",
+            "Someone asked to reset the password of your Tasklane account. To choose a new "
+            f"one, open this link within {minutes} minutes (it works once):",
+            f'<a href="{escape(link)}">Choose a new password</a>',
+            "If it was not you, ignore this message: your password stays as it is.",
+        ),
+    )
 
 
 def verify_email(name: str, link: str, hours: int) -> Composed:
@@ -109,7 +134,7 @@ def login_notice(name: str, user_agent: str, network: str, at: str, end_link: st
 
 def reminder(name: str, title: str, when: str, settings_link: str) -> Composed:
     return Composed(
-        f"Reminder: {title}"[:200],
+        _one_line(f"Reminder: {title}")[:200],
         f"Hello {name},\n\n{title}\n{when}\n\n"
         f"You get these because reminder emails are on; turn them off in {settings_link}\n",
         _html(
@@ -130,13 +155,12 @@ def digest(name: str, day: str, lines: list[str], more: bool, settings_link: str
         + "\n".join(f"- {line}" for line in lines)
         + f"{tail}\n\nYou get this daily digest because it is on; turn it off in "
         f"{settings_link}\n",
-        _html(
-            f"Hello {escape(name)},",
-            f"Due or overdue on {escape(day)}:",
-            "<ul>"
-            + "".join(f"<li>{escape(line)}</li>" for line in lines)
-            + "</ul>"
-            + ("<p>(and more: see the app)</p>" if more else ""),
+        _html(f"Hello {escape(name)},", f"Due or overdue on {escape(day)}:")
+        + "<ul>"
+        + "".join(f"<li>{escape(line)}</li>" for line in lines)
+        + "</ul>"
+        + _html(
+            *(["(and more: see the app)"] if more else []),
             "You get this daily digest because it is on; "
             f'<a href="{escape(settings_link)}">turn it off in your settings</a>.',
         ),

@@ -67,7 +67,9 @@ events_router = APIRouter(prefix="/api/v1/events", tags=["notifications"])
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "Server-Sent Events: `id`, `event` (task.created, task.updated, "
             "task.completed, task.reopened, task.deleted, notification.created) and `data` "
-            "(JSON), with `: keep-alive` comments in between.",
+            "(JSON), with `: keep-alive` comments in between. A project's members also get "
+            "task.moved (a task left the project) and its project.* events (updated, "
+            "archived, restored, deleted, member_added, member_updated, member_removed).",
         },
         **problem_responses(401),
     },

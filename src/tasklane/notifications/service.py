@@ -7,7 +7,7 @@ answer is the same whatever the order (idempotent and order-independent).
 
 from __future__ import annotations
 
-import html
+import dataclasses
 import logging
 import secrets
 import smtplib
@@ -43,23 +43,34 @@ REMINDERS = "reminders"
 
 async def plan_reminders(conn: Connection, event: Event, offsets: Sequence[int]) -> None:
     """Bring the task's reminders in line with the task as it is now: one per offset (minutes
-    before its due time: the owner's preference, else ``offsets``) while it is open; none
-    once it is done or deleted. A reminder whose time had passed when the change was made is
+    before its due time: the task's own, else the owner's preference, else ``offsets``) while
+    it is open; none once it is done or deleted. A changed due time or changed offsets re-arm
+    them. A reminder whose time had passed when the change was made is
     not planned, but one that passed since (the worker was down) still fires, late. A
     reminder that fired already is never planned again. A changed preference applies to the
     tasks changed after it."""
+    if event.kind == users.PROFILE_CHANGED:  # date-only reminders follow the owner's zone
+        owner_id = uuid.UUID(event.payload["user_id"])
+        for task_id in await tasks.date_only_ids(conn, owner_id):
+            replan = dataclasses.replace(event, kind="task.updated", subject_id=task_id)
+            await plan_reminders(conn, replan, offsets)
+        return
     if event.subject_id is None or not event.kind.startswith("task."):
         return
     task = await tasks.reminder_view(conn, event.subject_id)
     rows: list[dict[str, Any]] = []
     if task is not None and task.status != "done" and task.due_at is not None:
-        owner = await users.active_profile(conn, task.user_id)
-        if owner is not None and owner.preferences.reminder_offsets is not None:
-            offsets = owner.preferences.reminder_offsets  # the owner's own choice
+        if task.reminder_offsets is not None:
+            offsets = task.reminder_offsets  # chosen for this task
+        else:
+            owner = await users.active_profile(conn, task.user_id)
+            if owner is not None and owner.preferences.reminder_offsets is not None:
+                offsets = owner.preferences.reminder_offsets  # the owner's own choice
         now = utcnow()
         fired = await repo.fired_offsets(conn, event.subject_id)
+        zone = None if task.due_date is None else await tasks.owner_zone(conn, task.user_id)
         for offset in sorted(set(offsets)):
-            fire_at = task.due_at - timedelta(minutes=offset)
+            fire_at = reminder_at(task, offset, zone)
             if fire_at > event.created_at and (offset, fire_at) not in fired:
                 rows.append(
                     {
@@ -74,7 +85,25 @@ async def plan_reminders(conn: Connection, event: Event, offsets: Sequence[int])
     await repo.replace_reminders(conn, event.subject_id, rows)
 
 
-def _reminder_text(offset: int) -> str:
+#: The local time a date-only task's reminders count back from: 09:00 on its date in its
+#: owner's zone (an offset of a day reminds at 09:00 the day before, across DST too).
+DATE_ONLY_REMINDER_TIME = time(9, 0)
+
+
+def reminder_at(task: tasks.ReminderView, offset: int, timezone: str | None) -> datetime:
+    """When the reminder ``offset`` minutes before a task falls due fires: before its due
+    time, or, for a date-only task, before 09:00 of its date on the owner's wall clock
+    (``timezone``). A wall time the clocks skip comes an hour later by the clock."""
+    if task.due_date is None or timezone is None:
+        assert task.due_at is not None
+        return task.due_at - timedelta(minutes=offset)
+    wall = datetime.combine(task.due_date, DATE_ONLY_REMINDER_TIME) - timedelta(minutes=offset)
+    return wall.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def _reminder_text(offset: int, date_only: bool = False) -> str:
+    if date_only and offset < 9 * 60:  # before 09:00 of the day it is due
+        return "Due today."
     if offset == 0:
         return "Due now."
     if offset % 1440 == 0:
@@ -83,7 +112,7 @@ def _reminder_text(offset: int) -> str:
     if offset % 60 == 0:
         hours = offset // 60
         return f"Due in {hours} hour{'s' if hours > 1 else ''}."
-    return f"Due in {offset} minutes."
+    return f"Due in {offset} minute{'s' if offset > 1 else ''}."
 
 
 async def fire_due(conn: Connection, limit: int = 100, settings: Settings | None = None) -> int:
@@ -102,7 +131,7 @@ async def fire_due(conn: Connection, limit: int = 100, settings: Settings | None
                 "kind": "reminder",
                 "task_id": reminder.task_id,
                 "title": task.title,
-                "body": _reminder_text(reminder.offset_minutes),
+                "body": _reminder_text(reminder.offset_minutes, task.due_date is not None),
                 "created_at": now,
             }
             await repo.insert_notification(conn, notification)
@@ -262,27 +291,8 @@ async def mail_password_reset(ctx: AppContext, conn: Connection, event: Event) -
         return
     link = f"{ctx.settings.public_base_url.rstrip('/')}/reset-password#token={issued.token}"
     minutes = ctx.settings.password_reset_ttl_seconds // 60
-    text = (
-        f"Hello {issued.name},\n\n"
-        f"Someone asked to reset the password of your Tasklane account. To choose a new one,\n"
-        f"open this link within {minutes} minutes (it works once):\n\n{link}\n\n"
-        "If it was not you, ignore this message: your password stays as it is.\n"
-    )
-    html_body = (
-        f"<p>Hello {html.escape(issued.name)},</p>"
-        "<p>Someone asked to reset the password of your Tasklane account. To choose a new "
-        f"one, open this link within {minutes} minutes (it works once):</p>"
-        f'<p><a href="{html.escape(link)}">Choose a new password</a></p>'
-        "<p>If it was not you, ignore this message: your password stays as it is.</p>"
-    )
-    await queue_mail(
-        conn,
-        kind="password_reset",
-        to=issued.email,
-        subject="Reset your Tasklane password",
-        text=text,
-        html=html_body,
-    )
+    composed = messages.password_reset(issued.name, link, minutes)
+    await _queue(conn, "password_reset", issued.email, composed)
 
 
 MAIL_LINKS = "mail-links"
@@ -456,6 +466,11 @@ async def _digest(
         return 0
     lines = []
     for task in page["items"]:
+        if task["due_date"] is not None:  # date-only: a day, no time
+            due: date = task["due_date"]
+            when = "today" if due == day else f"overdue since {due:%d %b}"
+            lines.append(f"{task['title']} ({when})")
+            continue
         local = _as_utc(task["due_at"]).astimezone(zone)
         when = f"{local:%H:%M}" if local.date() == day else f"overdue since {local:%d %b}"
         lines.append(f"{task['title']} ({when})")

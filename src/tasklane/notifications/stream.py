@@ -8,8 +8,9 @@ instance reaches the streams open on all of them, with or without Redis. Ids are
 time order; a transaction may commit a little after its event's id was made, so each poll
 reads back over the statement timeout and skips the events it has passed on already.
 
-An event of a project (a task's change) goes to every current member of that project, as
-well as to the user who made it. The members come from the primary, kept for a few seconds
+An event of a project (a task's or the project's own change) goes to every current member of
+that project, as well as to the user who made it, and a removal or a deletion also to those it
+takes the project from. The members come from the primary, kept for a few seconds
 per project and forgotten as soon as an event changes that project's membership, so a
 removed member stops receiving the project's events with the removal's own event.
 """
@@ -104,10 +105,11 @@ class Feed:
 
     async def _readers(self, conn: Connection, event: Event) -> set[uuid.UUID]:
         """Whose streams carry ``event``: its user's and, for a project's event, every
-        current member's."""
+        current member's, and those it takes the project from."""
         if event.kind in events.MEMBERSHIP_KINDS and event.subject_id is not None:
             self._members.delete(event.subject_id)
         readers = {event.user_id} if event.user_id is not None else set()
+        readers |= events.farewell_to(event)  # they see the project go
         if event.project_id is not None and self.queues:
             members = self._members.get(event.project_id)
             if members is None:
@@ -125,6 +127,13 @@ class Feed:
                 with contextlib.suppress(asyncio.QueueEmpty):
                     queue.get_nowait()
                 queue.put_nowait(None)
+
+
+async def catch_up(conn: Connection, user_id: uuid.UUID, after: uuid.UUID) -> list[Event]:
+    """What a stream reconnecting with Last-Event-ID ``after`` missed, by the user's current
+    membership (``events.service.of_reader_after``)."""
+    mine = await projects.memberships(conn, user_id)
+    return await events.of_reader_after(conn, user_id, mine, after)
 
 
 _feeds: dict[int, Feed] = {}

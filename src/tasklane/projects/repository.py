@@ -158,6 +158,14 @@ async def projects_of(conn: Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
     return list((await conn.execute(_PROJECTS_OF, {"user_id": user_id})).scalars())
 
 
+async def joined_of(conn: Connection, user_id: uuid.UUID) -> list[AnyRow]:
+    """(project_id, created_at) of each of ``user_id``'s memberships: when it joined each."""
+    stmt = select(project_members.c.project_id, project_members.c.created_at).where(
+        project_members.c.user_id == user_id
+    )
+    return list((await conn.execute(stmt)).all())
+
+
 async def insert_member(conn: Connection, values: dict[str, Any]) -> None:
     await conn.execute(insert(project_members).values(**values))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from tasklane.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationProblem
@@ -268,8 +269,13 @@ async def delete(conn: Connection, user_id: uuid.UUID, project_id: uuid.UUID) ->
         raise Conflict("The Inbox cannot be deleted.")
     if await repo.children_of(conn, [project_id]):
         raise Conflict("Move or delete its sub-projects first.")
+    farewell = {"id": str(project_id), "member_ids": _ids(await member_ids(conn, project_id))}
     await repo.delete_project(conn, project_id)
-    await _announce(conn, "project.deleted", user_id, project_id, {"id": str(project_id)})
+    await _announce(conn, "project.deleted", user_id, project_id, farewell)
+
+
+def _ids(values: Sequence[uuid.UUID]) -> list[str]:
+    return [str(_uuid(value)) for value in values]
 
 
 async def _announce(
@@ -278,9 +284,16 @@ async def _announce(
     user_id: uuid.UUID,
     project_id: uuid.UUID,
     payload: dict[str, Any],
+    *,
+    members: bool = True,
 ) -> None:
-    """The change's domain event, in the change's own transaction (the outbox)."""
-    await events.record(conn, kind, user_id, project_id, payload)
+    """The change's domain event, in the change's own transaction (the outbox): on the
+    streams of every member of the project when it is read (a removed member, and the
+    members of a deleted project, are named in the payload: ``events.service.farewell_to``);
+    with ``members`` false, on the actor's only."""
+    await events.record(
+        conn, kind, user_id, project_id, payload, project_id=project_id if members else None
+    )
 
 
 # --- members ------------------------------------------------------------------------------------
@@ -293,6 +306,11 @@ async def member_ids(conn: Connection, project_id: uuid.UUID) -> list[uuid.UUID]
 async def member_of(conn: Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
     """The projects whose tasks ``user_id`` may read."""
     return await repo.projects_of(conn, user_id)
+
+
+async def memberships(conn: Connection, user_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
+    """Each project ``user_id`` is a member of now, and when it joined it."""
+    return {_uuid(row.project_id): row.created_at for row in await repo.joined_of(conn, user_id)}
 
 
 async def is_member(conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
@@ -387,6 +405,7 @@ async def add_member(
         user_id,
         project_id,
         {"project_id": str(project_id), "email": email, "role": body.role},
+        members=False,  # who is invited is the owners' to see (``members``), not every member's
     )
     rows = [i for i in await repo.invitations(conn, project_id) if i.id == invitation_id]
     return _invitation_out(rows[0])
@@ -468,7 +487,8 @@ async def hand_over(conn: Connection, user_id: uuid.UUID) -> list[tuple[uuid.UUI
         if not others:
             await repo.detach_children(conn, project_id)
             await repo.delete_project(conn, project_id)
-            await _announce(conn, "project.deleted", user_id, project_id, {"id": str(project_id)})
+            farewell = {"id": str(project_id), "member_ids": [str(user_id)]}
+            await _announce(conn, "project.deleted", user_id, project_id, farewell)
             continue
         owners = [m.user_id for m in others if m.role == "owner"]
         if not owners:

@@ -21,7 +21,7 @@ from tasklane.core.db import UnitOfWork
 from tasklane.idempotency.handlers import run as run_idempotent
 from tasklane.idempotency.service import request_fingerprint
 from tasklane.projects import service as projects
-from tasklane.tasks import service
+from tasklane.tasks import schemas, service
 from tasklane.tasks.schemas import BulkDelete, BulkSetStatus, TaskCreate, TaskQuery, TaskUpdate
 from tasklane.users import service as users
 
@@ -144,7 +144,23 @@ async def bulk(
     return json_response({"action": operation.action, "count": count, "items": items})
 
 
+async def task_history(
+    ctx: AppContext, principal: Principal, task_id: uuid.UUID, cursor: str | None, limit: int
+) -> Response:
+    """From the primary, as the comments: membership decides, and a replica may lag."""
+    async with ctx.db.primary_reader() as conn:
+        page = await service.history(conn, principal.user_id, task_id, cursor, limit)
+    return json_response(page)
+
+
 async def stats(ctx: AppContext, principal: Principal) -> Response:
     profile = await users.cached_profile(ctx, principal.user_id)
     payload = await service.cached_stats(ctx, principal.user_id, profile.timezone)
     return Response(payload, media_type="application/json")
+
+
+async def preview_recurrence(
+    ctx: AppContext, principal: Principal, query: schemas.RecurrencePreviewQuery
+) -> Response:
+    zone = query.tz or (await users.cached_profile(ctx, principal.user_id)).timezone
+    return json_response(service.preview_recurrence(query.rule, query.start, zone, query.count))

@@ -39,7 +39,7 @@ from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, UTCDateTime, UUIDType
 from tasklane.projects import service as projects
 from tasklane.projects.schemas import WRITERS
-from tasklane.tasks.models import task_tags, tasks
+from tasklane.tasks.models import task_history, task_tags, tasks
 from tasklane.tasks.schemas import TaskFilter
 
 #: A task as every statement here selects it (``service.task_document`` reads them by name).
@@ -52,11 +52,19 @@ COLUMNS = (
     tasks.c.status,
     tasks.c.priority,
     tasks.c.due_at,
+    tasks.c.due_date,
     tasks.c.completed_at,
     tasks.c.tags,
+    tasks.c.reminder_offsets,
     tasks.c.version,
     tasks.c.created_at,
     tasks.c.updated_at,
+    tasks.c.recurrence,
+    tasks.c.recurrence_zone,
+    tasks.c.recurrence_start,
+    tasks.c.series_id,
+    tasks.c.occurrence,
+    tasks.c.comment_count,
 )
 
 
@@ -408,9 +416,14 @@ async def get_for_update(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUI
     return row
 
 
-_REMINDER_VIEW = select(tasks.c.user_id, tasks.c.title, tasks.c.status, tasks.c.due_at).where(
-    tasks.c.id == bindparam("task_id")
-)
+_REMINDER_VIEW = select(
+    tasks.c.user_id,
+    tasks.c.title,
+    tasks.c.status,
+    tasks.c.due_at,
+    tasks.c.reminder_offsets,
+    tasks.c.due_date,
+).where(tasks.c.id == bindparam("task_id"))
 
 
 async def reminder_view(conn: Connection, task_id: uuid.UUID) -> AnyRow | None:
@@ -419,6 +432,36 @@ async def reminder_view(conn: Connection, task_id: uuid.UUID) -> AnyRow | None:
     :func:`readable`)."""
     row: AnyRow | None = (await conn.execute(_REMINDER_VIEW, {"task_id": task_id})).first()
     return row
+
+
+async def owner_of(conn: Connection, task_id: uuid.UUID) -> uuid.UUID:
+    """Who made a task (whose time zone its date-only due date is read in)."""
+    owner: uuid.UUID = (
+        await conn.execute(select(tasks.c.user_id).where(tasks.c.id == task_id))
+    ).scalar_one()
+    return owner
+
+
+async def date_only_of(conn: Connection, owner_id: uuid.UUID) -> list[AnyRow]:
+    """(id, due_date) of the date-only tasks ``owner_id`` made."""
+    stmt = select(tasks.c.id, tasks.c.due_date).where(
+        tasks.c.user_id == owner_id, tasks.c.due_date.is_not(None)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+_SET_DUE_AT = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("task_id"))
+    .values(due_at=bindparam("new_due_at", type_=tasks.c.due_at.type))
+)
+
+
+async def set_due_at_many(conn: Connection, changes: Sequence[tuple[uuid.UUID, datetime]]) -> None:
+    """The derived due instants of date-only tasks (their owner's zone changed)."""
+    await conn.execute(
+        _SET_DUE_AT, [{"task_id": task_id, "new_due_at": due_at} for task_id, due_at in changes]
+    )
 
 
 _INSERT_TASK = insert(tasks)
@@ -583,3 +626,67 @@ async def hand_over(
         .where(tasks.c.project_id == project_id, tasks.c.user_id == from_user)
         .values(user_id=to_user)
     )
+
+
+# --- comments' count and the history of changes -----------------------------------------------
+
+
+async def add_comments(conn: Connection, task_id: uuid.UUID, delta: int) -> int:
+    """Change a task's comment count by ``delta`` (in the comment's transaction: an increment
+    in the database, so concurrent comments all count) and give the new count. Neither the
+    version nor ``updated_at`` moves: a comment is no change of the task."""
+    await conn.execute(
+        update(tasks)
+        .where(tasks.c.id == task_id)
+        .values(comment_count=tasks.c.comment_count + delta)
+    )
+    stmt = select(tasks.c.comment_count).where(tasks.c.id == task_id)
+    return int((await conn.execute(stmt)).scalar() or 0)
+
+
+_INSERT_HISTORY = insert(task_history)
+
+
+async def insert_history(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
+    if entries:
+        await conn.execute(_INSERT_HISTORY, list(entries))
+
+
+async def history_page(
+    conn: Connection,
+    task_id: uuid.UUID,
+    before: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[AnyRow]:
+    """Up to ``limit + 1`` changes of a task before a position, newest first, read in order
+    from ``(task_id, created_at, id)``."""
+    h = task_history.c
+    stmt = select(h.id, h.user_id, h.field, h.old_value, h.new_value, h.created_at).where(
+        h.task_id == task_id
+    )
+    if before is not None:
+        at, last_id = before
+        stmt = stmt.where(
+            h.created_at <= at, or_(h.created_at < at, and_(h.created_at == at, h.id < last_id))
+        )
+    stmt = stmt.order_by(h.created_at.desc(), h.id.desc()).limit(limit + 1)
+    return list((await conn.execute(stmt)).all())
+
+
+# --- recurring tasks ----------------------------------------------------------------------------
+
+
+async def occurrence_exists(conn: Connection, series_id: uuid.UUID, occurrence: int) -> bool:
+    """Whether a series has its occurrence number ``occurrence`` (even in the trash)."""
+    stmt = select(tasks.c.id).where(
+        tasks.c.series_id == series_id, tasks.c.occurrence == occurrence
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def creator_of(conn: Connection, task_id: uuid.UUID) -> uuid.UUID:
+    """Who made a task: the next occurrence of a series is theirs too."""
+    creator: uuid.UUID = (
+        await conn.execute(select(tasks.c.user_id).where(tasks.c.id == task_id))
+    ).scalar_one()
+    return creator

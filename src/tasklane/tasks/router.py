@@ -15,11 +15,13 @@ from starlette.convertors import Convertor, register_url_convertor
 from tasklane.auth.deps import CurrentUser
 from tasklane.core.context import Ctx
 from tasklane.core.errors import problem_responses
-from tasklane.tasks import handlers
+from tasklane.core.pagination import Cursor, Limit
+from tasklane.tasks import handlers, schemas
 from tasklane.tasks.handlers import PREFIX
 from tasklane.tasks.schemas import (
     BulkOperation,
     BulkResult,
+    HistoryPage,
     TaskCreate,
     TaskOut,
     TaskPage,
@@ -112,6 +114,18 @@ async def read_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Res
     return await handlers.read_task(ctx, principal, task_id)
 
 
+@router.get(
+    "/{task_id:task_id}/history",
+    response_model=HistoryPage,
+    responses=problem_responses(404),
+    summary="Who changed what of a task, and when (newest first)",
+)
+async def task_history(
+    task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, cursor: Cursor = None, limit: Limit = 20
+) -> Response:
+    return await handlers.task_history(ctx, principal, task_id, cursor, limit)
+
+
 @router.patch(
     "/{task_id:task_id}",
     response_model=TaskOut,
@@ -138,3 +152,20 @@ async def delete_task(
     task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, if_match: IfMatch = None
 ) -> Response:
     return await handlers.delete_task(ctx, principal, task_id, if_match)
+
+
+recurrence_router = APIRouter(
+    prefix="/api/v1/recurrence", tags=["tasks"], responses=problem_responses(401)
+)
+
+
+@recurrence_router.get(
+    "/preview",
+    response_model=schemas.RecurrencePreview,
+    responses=problem_responses(422),
+    summary="The next occurrences of a recurrence rule (what completing each task would make)",
+)
+async def preview_recurrence(
+    principal: CurrentUser, ctx: Ctx, query: Annotated[schemas.RecurrencePreviewQuery, Query()]
+) -> Response:
+    return await handlers.preview_recurrence(ctx, principal, query)

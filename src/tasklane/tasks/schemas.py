@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
-from tasklane.core.validation import Instant, no_nul
+from tasklane.core.validation import MAX_YEAR, MIN_YEAR, Instant, ReminderOffsets, no_nul
+from tasklane.tasks import recurrence
+from tasklane.users.schemas import TimeZoneName
 
 Status = Literal["todo", "in_progress", "done"]
 Priority = Literal["low", "medium", "high", "urgent"]
@@ -47,7 +56,13 @@ class TaskQuery(BaseModel):
     status: list[Status] = Field(default=[], max_length=3)
     priority: list[Priority] = Field(default=[], max_length=4)
     tag: list[str] = Field(default=[], max_length=20)
-    due_before: Instant | None = Field(None, description="Due strictly before this instant.")
+    due_before: Instant | None = Field(
+        None,
+        description=(
+            "Due strictly before this instant (a date-only task at the end of its day in its "
+            "owner's time zone)."
+        ),
+    )
     due_after: Instant | None = Field(None, description="Due at or after this instant.")
     overdue: bool | None = Field(None, description="Only open tasks whose due time has passed.")
     q: str | None = Field(
@@ -120,6 +135,57 @@ def _unique(tags: list[str]) -> list[str]:
 Tags = Annotated[list[Tag], Field(max_length=20), AfterValidator(_unique)]
 
 
+def _check_recurrence(value: str) -> str:
+    try:
+        return recurrence.parse(value).text()
+    except recurrence.RuleError as error:
+        raise ValueError(str(error)) from None
+
+
+#: An RFC 5545 recurrence rule, as ``tasks.recurrence`` accepts it.
+Recurrence = Annotated[
+    str,
+    Field(
+        max_length=300,
+        description=(
+            "An RFC 5545 RRULE: FREQ=DAILY, WEEKLY (BYDAY=MO,WE), MONTHLY (BYMONTHDAY=15, "
+            "or BYDAY=2TU or -1FR), YEARLY; INTERVAL, COUNT or UNTIL. Repeats from the due "
+            "date in the owner's time zone; needs a due date."
+        ),
+    ),
+    AfterValidator(_check_recurrence),
+]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_text(value: object) -> object:
+    """A calendar date only as ``YYYY-MM-DD`` text (not a number, nor a date and time)."""
+    if not (isinstance(value, str) and _DATE.match(value)) and not isinstance(value, date):
+        raise ValueError("Use a date as YYYY-MM-DD, e.g. 2026-12-04.")
+    return value
+
+
+def _date_range(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"Use a date between the years {MIN_YEAR} and {MAX_YEAR}.")
+    return value
+
+
+#: A date-only due date: a calendar date in the owner's time zone, without a time.
+DueDate = Annotated[
+    date,
+    BeforeValidator(_date_text),
+    AfterValidator(_date_range),
+    Field(
+        description=(
+            "A due date without a time (YYYY-MM-DD), a day in the owner's time zone; "
+            "give either this or `due_at`."
+        )
+    ),
+]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -134,12 +200,19 @@ class TaskCreate(Strict):
     status: Status = "todo"
     priority: Priority = "medium"
     due_at: Instant | None = None
+    due_date: DueDate | None = None
     tags: Tags = Field(default_factory=list)
+    recurrence: Recurrence | None = None
+    reminder_offsets: ReminderOffsets | None = Field(
+        None, description="Reminders before the due time; null: the owner's preference."
+    )
 
 
 class TaskUpdate(Strict):
     """Only the fields sent change; ``null`` clears ``description``, ``due_at`` and
-    ``assignee_id``. A new ``project_id`` moves the task (you must edit or own both projects);
+    ``assignee_id`` (``null`` for ``due_at`` or ``due_date`` clears the due date, with or
+    without a time; ``due_at`` makes a date-only task timed, ``due_date`` a timed one
+    date-only). A new ``project_id`` moves the task (you must edit or own both projects);
     an assignee who is not a member of the new project is unassigned."""
 
     project_id: uuid.UUID | None = None
@@ -149,7 +222,11 @@ class TaskUpdate(Strict):
     status: Status | None = None
     priority: Priority | None = None
     due_at: Instant | None = None
+    due_date: DueDate | None = None
     tags: Tags | None = None
+    recurrence: Recurrence | None = None
+    #: ``null`` goes back to the owner's preference; ``[]`` means no reminders.
+    reminder_offsets: ReminderOffsets | None = None
 
 
 class TaskOut(BaseModel):
@@ -160,12 +237,22 @@ class TaskOut(BaseModel):
     description: str | None
     status: Status
     priority: Priority
-    due_at: datetime | None
+    due_at: datetime | None = Field(description="The due time; null for a date-only task.")
+    due_date: date | None = Field(
+        description="A date-only task's due date (a day in its owner's time zone), else null."
+    )
     completed_at: datetime | None
     tags: list[str]
+    recurrence: str | None = Field(
+        description="The RRULE the task repeats by (completing it makes the next), else null."
+    )
+    reminder_offsets: list[int] | None = Field(
+        description="Minutes before the due time a reminder fires; null: the owner's preference."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
+    comment_count: int = Field(description="How many comments the task has.")
 
 
 class TaskPage(BaseModel):
@@ -211,3 +298,68 @@ class BulkResult(BaseModel):
     action: Literal["set_status", "delete"]
     count: int
     items: list[TaskOut] = Field(description="The changed tasks (empty for delete).")
+
+
+HistoryField = Literal[
+    "title",
+    "status",
+    "priority",
+    "due_at",
+    "due_date",
+    "assignee_id",
+    "project_id",
+    "description",
+    "tags",
+]
+
+
+class HistoryEntry(BaseModel):
+    """One field of one change: who changed it, from what to what, when."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None = Field(
+        description="Who changed it; null once their account is gone."
+    )
+    user_name: str
+    field: HistoryField
+    old_value: str | None = Field(
+        description=(
+            "As text: a status or priority name, an RFC 3339 instant, a date, a user or project "
+            "id, tags joined by `, `; null when empty, and always for `description`."
+        )
+    )
+    new_value: str | None
+    created_at: datetime
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry] = Field(description="Newest first.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class RecurrencePreviewQuery(BaseModel):
+    rule: str = Field(max_length=300, description="An RRULE, as a task's `recurrence`.")
+    start: str = Field(
+        max_length=40,
+        description=(
+            "The first due: a local date and time (2026-12-07T09:00), an instant with its "
+            "offset (read in `tz`), or a date (2026-12-07) for a date-only task."
+        ),
+    )
+    tz: TimeZoneName | None = Field(None, description="An IANA zone; none: your profile's.")
+    count: int = Field(5, ge=1, le=recurrence.MAX_PREVIEW, description="How many (at most 50).")
+
+
+class Occurrence(BaseModel):
+    due_at: datetime | None = Field(description="The due time, in UTC; null for a date.")
+    due_date: date | None = Field(description="The due date of a date-only series, else null.")
+
+
+class RecurrencePreview(BaseModel):
+    rule: str = Field(description="The rule as a task would store it (UNTIL normalised).")
+    timezone: str
+    occurrences: list[Occurrence] = Field(
+        description="The start first; fewer than asked once COUNT or UNTIL ends the series."
+    )

@@ -18,6 +18,7 @@ from tasklane.core.sql import Connection
 from tasklane.core.types import AnyRow, utcnow, uuid7
 from tasklane.events import service as events
 from tasklane.projects import service as projects
+from tasklane.tasks import recurrence
 from tasklane.tasks import repository as repo
 from tasklane.tasks.schemas import (
     PRIORITIES,
@@ -32,6 +33,7 @@ from tasklane.tasks.schemas import (
     TaskQuery,
     TaskUpdate,
 )
+from tasklane.users import service as users
 
 
 class TaskDocument(TypedDict):
@@ -46,11 +48,15 @@ class TaskDocument(TypedDict):
     status: str
     priority: str
     due_at: datetime | None
+    due_date: date | None
     completed_at: datetime | None
     tags: list[str] | orjson.Fragment
+    recurrence: str | None
+    reminder_offsets: list[int] | orjson.Fragment | None
     version: int
     created_at: datetime
     updated_at: datetime
+    comment_count: int
 
 
 class PageDocument(TypedDict):
@@ -59,6 +65,7 @@ class PageDocument(TypedDict):
 
 
 NOT_FOUND = "No such task."
+BOTH_DUE = "Give either due_at (a time) or due_date (a day), not both."
 READ_ONLY = "You can read this task but not change it: you are a viewer of its project."
 STATS_DAYS = 14
 
@@ -76,7 +83,9 @@ def task_document(row: Any) -> TaskDocument:
     or anything with those attributes, as the API's document. The tags, stored as JSON text,
     are passed through as they are."""
     tags = row.tags
+    offsets = row.reminder_offsets
     assignee = row.assignee_id
+    due_date = row.due_date
     return {
         "id": _id_text(row.id),
         "project_id": _id_text(row.project_id),
@@ -85,13 +94,58 @@ def task_document(row: Any) -> TaskDocument:
         "description": row.description,
         "status": row.status,
         "priority": PRIORITY_NAME[row.priority],
-        "due_at": row.due_at,
+        "due_at": row.due_at if due_date is None else None,  # a date-only task's is derived
+        "due_date": due_date,
         "completed_at": row.completed_at,
         "tags": orjson.Fragment(tags) if type(tags) is str else tags,
+        "recurrence": row.recurrence,
+        "reminder_offsets": orjson.Fragment(offsets) if type(offsets) is str else offsets,
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
+        "comment_count": row.comment_count,
     }
+
+
+# --- date-only due dates ------------------------------------------------------------------------
+#
+# A date-only task is due on a calendar date in its owner's (creator's) time zone. It is stored
+# as that date (``due_date``) and, for sorting and filtering, as the last microsecond of that
+# date in the owner's zone (``due_at``, derived, never shown): so it sorts after the timed
+# tasks of its day, is due today all that local day, overdue once the day is over, and every
+# list filter, the dashboard counts, Today, Upcoming and the digest read one instant. A change
+# of the owner's time zone moves the derived instants (``follow_owner_zone``).
+
+
+def date_only_due_at(day: date, timezone: str) -> datetime:
+    """The instant a date-only task due on ``day`` sorts and falls due at: the end of that
+    local date in ``timezone`` (the microsecond before the next local midnight, DST
+    included), in UTC; clamped to the last instant the API holds."""
+    if day >= date(9999, 12, 31):
+        return datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    following = datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(timezone))
+    return following.astimezone(UTC) - timedelta(microseconds=1)
+
+
+async def owner_zone(conn: Connection, owner_id: uuid.UUID) -> str:
+    """The time zone a task's date-only due date is read in: its owner's (UTC if gone)."""
+    profile = await users.active_profile(conn, owner_id)
+    return profile.timezone if profile is not None else "UTC"
+
+
+async def follow_owner_zone(conn: Connection, owner_id: uuid.UUID, timezone: str) -> None:
+    """The owner's zone changed: their date-only tasks fall due at the end of the same dates
+    in the new zone (in the transaction of the change; the tasks as the API shows them stay
+    the same, so no new version)."""
+    rows = await repo.date_only_of(conn, owner_id)
+    changes = [(row.id, date_only_due_at(row.due_date, timezone)) for row in rows]
+    if changes:
+        await repo.set_due_at_many(conn, changes)
+
+
+async def date_only_ids(conn: Connection, owner_id: uuid.UUID) -> list[uuid.UUID]:
+    """The date-only tasks ``owner_id`` made (whose reminders follow the owner's zone)."""
+    return [row.id for row in await repo.date_only_of(conn, owner_id)]
 
 
 def _utc(value: Any) -> Any:
@@ -145,12 +199,35 @@ async def _announce_deleted(
     )
 
 
+async def _announce_moved(
+    conn: Connection,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    from_project: uuid.UUID,
+    to_project: uuid.UUID,
+) -> None:
+    """A task moved to another project, for the members of the one it left (the new one's
+    hear of it through ``task.updated``): where it went, not what it holds."""
+    await events.record(
+        conn,
+        "task.moved",
+        user_id,
+        task_id,
+        {"id": str(task_id), "project_id": str(from_project), "to_project_id": str(to_project)},
+        project_id=from_project,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderView:
     user_id: uuid.UUID
     title: str
     status: str
     due_at: datetime | None
+    #: The task's own offsets (minutes before ``due_at``); None: the owner's preference.
+    reminder_offsets: list[int] | None = None
+    #: A date-only task's date (its ``due_at`` is then the end of that day).
+    due_date: date | None = None
 
 
 async def reminder_view(conn: Connection, task_id: uuid.UUID) -> ReminderView | None:
@@ -158,7 +235,14 @@ async def reminder_view(conn: Connection, task_id: uuid.UUID) -> ReminderView | 
     row = await repo.reminder_view(conn, task_id)
     if row is None:
         return None
-    return ReminderView(row.user_id, row.title, row.status, row.due_at)
+    return ReminderView(
+        row.user_id,
+        row.title,
+        row.status,
+        row.due_at,
+        row.reminder_offsets,
+        due_date=row.due_date,
+    )
 
 
 def etag(version: int) -> str:
@@ -209,6 +293,11 @@ async def create(conn: Connection, user_id: uuid.UUID, body: TaskCreate) -> Task
         await _writable_project(conn, user_id, project_id)
     if body.assignee_id is not None:
         await _check_assignee(conn, project_id, body.assignee_id)
+    due_at = body.due_at
+    if body.due_date is not None:
+        if due_at is not None:
+            raise ValidationProblem.single("due_date", BOTH_DUE)
+        due_at = date_only_due_at(body.due_date, await owner_zone(conn, user_id))
     now = utcnow()
     values: dict[str, Any] = {
         "id": uuid7(),
@@ -218,13 +307,17 @@ async def create(conn: Connection, user_id: uuid.UUID, body: TaskCreate) -> Task
         "description": body.description,
         "status": body.status,
         "priority": PRIORITY_RANK[body.priority],
-        "due_at": body.due_at,
+        "due_at": due_at,
+        "due_date": body.due_date,
         "completed_at": now if body.status == "done" else None,
         "tags": body.tags,
+        "reminder_offsets": body.reminder_offsets,
         "version": 1,
         "created_at": now,
         "updated_at": now,
+        "comment_count": 0,
     }
+    values.update(await _new_series(conn, user_id, body.recurrence, values))
     await repo.insert_task(conn, user_id, values)
     task = task_document(_Written(values))
     await _announce(conn, "task.created", user_id, task)
@@ -298,17 +391,34 @@ async def list_tasks(
     return {"items": [task_document(r) for r in rows], "next_cursor": next_cursor}
 
 
-def _changes(row: AnyRow, body: TaskUpdate, now: datetime) -> dict[str, Any]:
+def _changes(
+    row: AnyRow, body: TaskUpdate, now: datetime, date_due_at: datetime | None = None
+) -> dict[str, Any]:
     """The columns the PATCH really changes: a field sent with the value it has already is
-    no change (the version and updated_at stay, so other clients' If-Match still hold)."""
+    no change (the version and updated_at stay, so other clients' If-Match still hold).
+    ``date_due_at``: the derived instant of the ``due_date`` sent."""
     sent = body.model_fields_set
     for name in ("project_id", "title", "status", "priority", "tags"):
         if name in sent and getattr(body, name) is None:
             raise ValidationProblem.single(name, "This field cannot be null.")
     wanted: dict[str, Any] = {}
-    for name in ("project_id", "assignee_id", "title", "description", "due_at", "tags"):
+    for name in (
+        "project_id",
+        "assignee_id",
+        "title",
+        "description",
+        "tags",
+        "reminder_offsets",
+    ):
         if name in sent:
             wanted[name] = getattr(body, name)
+    if "due_at" in sent or "due_date" in sent:
+        if body.due_at is not None and body.due_date is not None:
+            raise ValidationProblem.single("due_date", BOTH_DUE)
+        if body.due_date is not None:
+            wanted["due_at"], wanted["due_date"] = date_due_at, body.due_date
+        else:  # a time, or null for either: no due date
+            wanted["due_at"], wanted["due_date"] = body.due_at, None
     if "priority" in sent and body.priority is not None:
         wanted["priority"] = PRIORITY_RANK[body.priority]
     values = {name: value for name, value in wanted.items() if value != getattr(row, name)}
@@ -344,7 +454,12 @@ async def update(
     if not if_match_allows(if_match, row.version):
         raise _stale(row)
     now = utcnow()
-    values = _changes(row, body, now)
+    date_due_at = None
+    if body.due_date is not None:
+        owner = await repo.owner_of(conn, task_id)
+        date_due_at = date_only_due_at(body.due_date, await owner_zone(conn, owner))
+    values = _changes(row, body, now, date_due_at)
+    values.update(await _series_changes(conn, row, body, values))
     if not values:
         return task_from_row(row)
     project_id = values.get("project_id", row.project_id)
@@ -362,8 +477,12 @@ async def update(
     values["version"] = row.version + 1
     values["updated_at"] = now
     await repo.update_task(conn, user_id, task_id, values)
+    await next_occurrence(conn, user_id, row, values, now)
+    await repo.insert_history(conn, _history(user_id, task_id, row, values, now))
     task = task_document(_Written({**row._asdict(), **values}))
     await _announce(conn, _change_kind(row.status, task["status"]), user_id, task)
+    if "project_id" in values:  # the old project's members see it leave
+        await _announce_moved(conn, user_id, task_id, row.project_id, values["project_id"])
     return task
 
 
@@ -401,6 +520,14 @@ async def bulk(
         return []
     now = utcnow()
     await repo.set_status_many(conn, user_id, ids, operation.status, now)
+    await repo.insert_history(
+        conn,
+        [
+            entry
+            for row in rows
+            for entry in _history(user_id, row.id, row, {"status": operation.status}, now)
+        ],
+    )
     changed = []
     for row in rows:
         values = row._asdict()
@@ -415,6 +542,7 @@ async def bulk(
         changed.append(task)
         if row.status != operation.status:
             await _announce(conn, _change_kind(row.status, operation.status), user_id, task)
+            await next_occurrence(conn, user_id, row, {"status": operation.status}, now)
     return changed
 
 
@@ -499,5 +627,280 @@ async def unassign(conn: Connection, project_id: uuid.UUID, user_id: uuid.UUID) 
 async def hand_over(
     conn: Connection, project_id: uuid.UUID, from_user: uuid.UUID, to_user: uuid.UUID
 ) -> None:
-    """The tasks ``from_user`` made in a project become ``to_user``'s (an account leaving)."""
+    """The tasks ``from_user`` made in a project become ``to_user``'s (an account leaving);
+    their date-only due dates are read in ``to_user``'s zone from then on."""
     await repo.hand_over(conn, project_id, from_user, to_user)
+    await follow_owner_zone(conn, to_user, await owner_zone(conn, to_user))
+
+
+# --- the history of changes ---------------------------------------------------------------------
+
+#: The fields whose changes the history keeps (a description's values are not copied).
+HISTORY_FIELDS = (
+    "title",
+    "status",
+    "priority",
+    "due_at",
+    "due_date",
+    "assignee_id",
+    "project_id",
+    "description",
+    "tags",
+)
+
+
+def _history_text(name: str, value: Any) -> str | None:
+    if value is None or name == "description":
+        return None
+    if name == "priority":
+        return PRIORITY_NAME[value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _history(
+    user_id: uuid.UUID, task_id: uuid.UUID, row: Any, values: dict[str, Any], now: datetime
+) -> list[dict[str, Any]]:
+    """The history rows of a change of ``row`` to ``values`` (written in its transaction)."""
+    return [
+        {
+            "id": uuid7(),
+            "task_id": task_id,
+            "user_id": user_id,
+            "field": name,
+            "old_value": _history_text(name, getattr(row, name, None)),
+            "new_value": _history_text(name, values[name]),
+            "created_at": now,
+        }
+        for name in HISTORY_FIELDS
+        if name in values and values[name] != getattr(row, name, None)
+    ]
+
+
+async def history(
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """A page of a task's changes, newest first (a 404 unless the caller may read the task)."""
+    before = None
+    if cursor:
+        at, last_id = decode_cursor(cursor, "task-history", ("datetime", "id"))
+        before = (at, last_id)
+    await readable_project(conn, user_id, task_id)
+    rows = await repo.history_page(conn, task_id, before, limit)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor("task-history", [rows[-1].created_at, rows[-1].id])
+    names = await users.display_names(conn, (row.user_id for row in rows))
+    items = [
+        {
+            "id": str(row.id),
+            "user_id": None if row.user_id is None else str(row.user_id),
+            "user_name": names[row.user_id],
+            "field": row.field,
+            "old_value": row.old_value,
+            "new_value": row.new_value,
+            "created_at": row.created_at,
+        }
+        for row in rows
+    ]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+# --- what comments ask of their task ------------------------------------------------------------
+
+COMMENT_READ_ONLY = "You can read this task but not comment on it: you are a viewer of its project."
+
+
+async def readable_project(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID) -> uuid.UUID:
+    """The project of a task the caller may read; a 404 otherwise (someone else's, or none)."""
+    row = await repo.read(conn, user_id, task_id)
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    return uuid.UUID(_id_text(row.project_id))
+
+
+async def commentable_project(
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID
+) -> uuid.UUID:
+    """The project of a task the caller may comment on (an editor or owner of it), the task's
+    row locked until the transaction ends; a 403 for a viewer, a 404 for anyone else."""
+    row = await repo.get_for_update(conn, user_id, task_id)
+    if row is None:
+        if await repo.readable_ids(conn, user_id, [task_id]):
+            raise Forbidden(COMMENT_READ_ONLY)
+        raise NotFound(NOT_FOUND)
+    return uuid.UUID(str(row.project_id))
+
+
+async def count_comments(conn: Connection, task_id: uuid.UUID, delta: int) -> int:
+    """Add ``delta`` to the task's comment count; its new value."""
+    return await repo.add_comments(conn, task_id, delta)
+
+
+# --- recurring tasks ----------------------------------------------------------------------------
+#
+# A recurring task keeps its rule, the zone and the local start it is evaluated from, and its
+# place in its series (``tasks.recurrence``). Completing occurrence n of a series makes
+# occurrence n + 1 in the same transaction, at most once: the completed row is locked for the
+# change (a concurrent or retried completion finds it done and changes nothing), the next is
+# looked for before it is made, and the unique key on (series_id, occurrence) refuses a second
+# whatever happens. Setting a rule, or moving the due date of a recurring task, starts the
+# series over from that due date, in the owner's zone of the moment.
+
+_SERIES = ("recurrence", "recurrence_zone", "recurrence_start", "series_id", "occurrence")
+NEEDS_DUE = "A recurring task needs a due date: give due_at or due_date too."
+
+
+def _rule_problem(error: recurrence.RuleError) -> ValidationProblem:
+    return ValidationProblem.single("recurrence", str(error))
+
+
+async def _series(
+    conn: Connection, owner: uuid.UUID, rule: str, due_at: Any, due_date: Any
+) -> dict[str, Any]:
+    zone = await owner_zone(conn, owner)
+    start = recurrence.local_start(due_at, due_date, zone)
+    try:
+        series = recurrence.normalise(rule, zone, start)
+    except recurrence.RuleError as error:
+        raise _rule_problem(error) from None
+    return {"recurrence": series.rule, "recurrence_zone": zone, "recurrence_start": start}
+
+
+async def _new_series(
+    conn: Connection, user_id: uuid.UUID, rule: str | None, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The series columns of a new task: its rule makes it occurrence 1 of its own series."""
+    if rule is None:
+        return dict.fromkeys(_SERIES)
+    if values["due_at"] is None:
+        raise ValidationProblem.single("recurrence", NEEDS_DUE)
+    series = await _series(conn, user_id, rule, values["due_at"], values.get("due_date"))
+    return {**series, "series_id": values["id"], "occurrence": 1}
+
+
+async def _series_changes(
+    conn: Connection, row: AnyRow, body: TaskUpdate, values: dict[str, Any]
+) -> dict[str, Any]:
+    """What a change does to the task's series: a rule set, changed or removed (null); a due
+    date moved starts it over from there; no due date left ends it."""
+    sent = "recurrence" in body.model_fields_set
+    moved = "due_at" in values or "due_date" in values
+    rule = body.recurrence if sent else row.recurrence
+    if not (moved and rule is not None) and (not sent or rule == row.recurrence):
+        return {}  # the rule sent back as it is (an editor saving every field): no change
+    due_at = values.get("due_at", row.due_at)
+    due_date = values.get("due_date", getattr(row, "due_date", None))
+    if rule is not None and due_at is None:
+        if sent:
+            raise ValidationProblem.single("recurrence", NEEDS_DUE)
+        rule = None  # the due date was removed: the task no longer repeats
+    if rule is None:
+        new: dict[str, Any] = dict.fromkeys(_SERIES)
+    else:
+        owner = await repo.creator_of(conn, row.id)
+        new = await _series(conn, owner, rule, due_at, due_date)
+        new["series_id"] = row.series_id or row.id
+        new["occurrence"] = row.occurrence or 1
+    return {name: value for name, value in new.items() if value != getattr(row, name)}
+
+
+async def next_occurrence(
+    conn: Connection, user_id: uuid.UUID, row: AnyRow, values: dict[str, Any], now: datetime
+) -> TaskDocument | None:
+    """The next occurrence of a recurring task that ``values`` complete (``row``: the task
+    before, locked), made once; None if the change completes nothing, the task does not
+    repeat, its series has ended (COUNT, UNTIL) or its next occurrence exists already."""
+    if values.get("status") != "done" or row.status == "done":
+        return None
+    task = {**row._asdict(), **values}
+    if task["recurrence"] is None or task["due_at"] is None:
+        return None
+    zone = task["recurrence_zone"]
+    series = recurrence.Series(task["recurrence"], zone, task["recurrence_start"])
+    index = task["occurrence"] or 1
+    current: Any = task.get("due_date")
+    if current is None:
+        current = recurrence.local_start(task["due_at"], None, zone)
+    following = recurrence.next_local(series, _local(current), index)
+    if following is None or await repo.occurrence_exists(conn, task["series_id"], index + 1):
+        return None
+    owner = await repo.creator_of(conn, row.id)
+    if isinstance(following, datetime):
+        due: dict[str, Any] = {"due_at": recurrence.instant(following, zone)}
+        if "due_date" in task:
+            due["due_date"] = None
+        start = following.isoformat(timespec="seconds")
+    else:
+        day_end = date_only_due_at(following, await owner_zone(conn, owner))
+        due = {"due_at": day_end, "due_date": following}
+        start = following.isoformat()
+    task.update(
+        due,
+        id=uuid7(),
+        status="todo",
+        completed_at=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        recurrence_start=start,
+        occurrence=index + 1,
+    )
+    for counter in ("comment_count", "subtasks_total", "subtasks_done"):
+        if counter in task:
+            task[counter] = 0
+    await repo.insert_task(conn, owner, task)
+    document = task_document(_Written(task))
+    await _announce(conn, "task.created", user_id, document)
+    return document
+
+
+def _local(value: Any) -> datetime | date:
+    """A series' local start text, or a date, as the value ``recurrence`` reads."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    assert isinstance(value, date)
+    return value
+
+
+def preview_recurrence(rule: str, start: str, zone: str, count: int) -> dict[str, Any]:
+    """The first ``count`` occurrences of a series a task due at ``start`` would start."""
+    try:
+        first = _preview_start(start, zone)
+    except ValueError:
+        raise ValidationProblem.single(
+            "start", "Use a date (2026-12-07) or a date and time (2026-12-07T09:00)."
+        ) from None
+    try:
+        series, found = recurrence.preview(rule, first, zone, count)
+    except recurrence.RuleError as error:
+        raise ValidationProblem.single("rule", str(error)) from None
+    occurrences = [
+        {"due_at": recurrence.instant(item, zone), "due_date": None}
+        if isinstance(item, datetime)
+        else {"due_at": None, "due_date": item}
+        for item in found
+    ]
+    return {"rule": series.rule, "timezone": zone, "occurrences": occurrences}
+
+
+def _preview_start(text: str, zone: str) -> str:
+    """A preview's start as a series' local start: a date, or a wall time in ``zone``."""
+    value = text.strip()
+    if len(value) == 10:
+        day = date.fromisoformat(value)
+        if not 1970 <= day.year <= 9999:
+            raise ValueError(value)
+        return day.isoformat()
+    moment = datetime.fromisoformat(value)
+    if not 1970 <= moment.year <= 9999:
+        raise ValueError(value)
+    if moment.tzinfo is not None:
+        return recurrence.local_start(moment, None, zone)
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")

@@ -47,7 +47,10 @@ async def read_me(ctx: AppContext, principal: Principal) -> UserOut:
 async def update_me(ctx: AppContext, principal: Principal, body: ProfileUpdate) -> UserOut:
     async with ctx.db.unit_of_work() as uow:
         _forget_profile(ctx, uow, principal.user_id)
-        return await service.update_profile(uow.conn, principal.user_id, body)
+        profile = await service.update_profile(uow.conn, principal.user_id, body)
+        if body.timezone is not None:  # date-only due dates are days of the owner's zone
+            await tasks.follow_owner_zone(uow.conn, principal.user_id, profile.timezone)
+        return profile
 
 
 async def change_password(ctx: AppContext, principal: Principal, body: PasswordChange) -> None:

@@ -14,11 +14,10 @@ from pydantic import (
     EmailStr,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
 )
 
-from tasklane.core.validation import no_nul
+from tasklane.core.validation import ReminderOffsets, no_nul
 
 Name = Annotated[
     str,
@@ -68,11 +67,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-ReminderOffsets = Annotated[
-    list[Annotated[StrictInt, Field(ge=0, le=40320)]],  # up to four weeks before
-    Field(max_length=5, description="Minutes before the due time; [] for none."),
-    AfterValidator(lambda offsets: sorted(set(offsets))),
-]
 DigestTime = Annotated[
     str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", max_length=5)
 ]
@@ -98,11 +92,16 @@ class EmailPreferencesUpdate(Strict):
 MailKind = Literal["reminders", "digest"]
 
 
+#: How dates are written (the interface is English): "auto" is the browser's English variant.
+DateLocale = Literal["auto", "en-GB", "en-US", "en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "en-ZA"]
+
+
 class Preferences(Strict):
     """UI settings kept with the account so they follow the user across devices."""
 
     theme: Literal["system", "light", "dark"] = "system"
     task_view: Literal["list", "board"] = "list"
+    locale: DateLocale = "auto"
     default_sort: Sort = "-created_at"
     week_start: Literal["monday", "sunday"] = "monday"
     show_completed: StrictBool = True  # true or false: not 0/1, not "no"
@@ -114,6 +113,7 @@ class Preferences(Strict):
 class PreferencesUpdate(Strict):
     theme: Literal["system", "light", "dark"] | None = None
     task_view: Literal["list", "board"] | None = None
+    locale: DateLocale | None = None
     default_sort: Sort | None = None
     week_start: Literal["monday", "sunday"] | None = None
     show_completed: StrictBool | None = None

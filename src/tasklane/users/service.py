@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,6 +65,7 @@ async def create_user(
     name: str,
     password_hash: str,
     role: str = "user",
+    timezone: str = "UTC",
 ) -> UserOut:
     now = utcnow()
     user_id = uuid7()
@@ -76,7 +78,7 @@ async def create_user(
             "password_hash": password_hash,
             "role": role,
             "is_active": True,
-            "timezone": "UTC",
+            "timezone": timezone,
             "preferences": Preferences().model_dump(),
             "created_at": now,
             "updated_at": now,
@@ -368,3 +370,20 @@ async def set_active(conn: Connection, user_id: uuid.UUID, active: bool) -> Admi
     row = await repo.get(conn, user_id)
     assert row is not None
     return _admin_out(row)
+
+
+DELETED_ACCOUNT = "Deleted account"
+
+
+async def display_names(
+    conn: Connection, user_ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID | None, str]:
+    """The names to show for the authors of comments and changes: an account deleted since
+    (None) or deactivated shows as such."""
+    names: dict[uuid.UUID | None, str] = {None: DELETED_ACCOUNT}
+    for user_id in {u for u in user_ids if u is not None}:
+        row = await repo.get(conn, user_id)
+        names[user_id] = (
+            DELETED_ACCOUNT if row is None else row.name if row.is_active else "Deactivated account"
+        )
+    return names

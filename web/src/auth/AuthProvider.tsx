@@ -56,8 +56,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const register = useCallback(
-    async (name: string, email: string, password: string) => {
-      await registerAccount(name, email, password);
+    async (name: string, email: string, password: string, timezone?: string) => {
+      await registerAccount(name, email, password, timezone);
       await login(email, password);
     },
     [login],

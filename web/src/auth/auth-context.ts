@@ -9,7 +9,7 @@ export interface AuthApi {
   signedOut: boolean;
   user: User | undefined;
   login: (email: string, password: string) => Promise<void>;
-  register: (name: string, email: string, password: string) => Promise<void>;
+  register: (name: string, email: string, password: string, timezone?: string) => Promise<void>;
   /** Chooses a new password with an emailed token; signs in like login does. */
   resetPassword: (token: string, newPassword: string) => Promise<void>;
   logout: () => Promise<void>;

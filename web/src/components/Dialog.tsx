@@ -11,21 +11,46 @@ interface Props {
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
-/** A modal dialog: focus moves in, Tab stays in, Escape closes, focus returns on close. */
+const FIELDS = "[autofocus], input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled])";
+
+/**
+ * A modal dialog: focus moves to its first field (else its first control), Tab stays in, Escape
+ * closes, and focus goes back on close to where it was before the dialog opened.
+ */
 export function Dialog({ open, title, onClose, children, wide }: Props) {
   const titleId = useId();
   const panel = useRef<HTMLDivElement>(null);
+  const body = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
+  // Where focus was outside any dialog: a field's autoFocus may already have moved it inside
+  // by the time the effect below runs.
+  const lastOutside = useRef<HTMLElement | null>(null);
   useEffect(() => {
     onCloseRef.current = onClose;
   });
+  useEffect(() => {
+    const onFocusIn = (event: FocusEvent) => {
+      const target = event.target;
+      if (target instanceof HTMLElement && !target.closest('[role="dialog"]')) lastOutside.current = target;
+    };
+    if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) {
+      lastOutside.current = document.activeElement;
+    }
+    document.addEventListener("focusin", onFocusIn);
+    return () => document.removeEventListener("focusin", onFocusIn);
+  }, []);
 
   useEffect(() => {
     if (!open) return;
-    const previous = document.activeElement as HTMLElement | null;
     const node = panel.current;
-    const first = node?.querySelector<HTMLElement>("[autofocus], " + FOCUSABLE);
-    (first ?? node)?.focus();
+    const active = document.activeElement;
+    const previous =
+      active instanceof HTMLElement && active !== document.body && !node?.contains(active) ? active : lastOutside.current;
+    if (!node?.contains(document.activeElement)) {
+      const first =
+        body.current?.querySelector<HTMLElement>(FIELDS) ?? body.current?.querySelector<HTMLElement>(FOCUSABLE) ?? null;
+      (first ?? node)?.focus();
+    }
     const onKey = (event: KeyboardEvent) => {
       if (event.key === "Escape") {
         event.stopPropagation();
@@ -47,20 +72,21 @@ export function Dialog({ open, title, onClose, children, wide }: Props) {
     document.addEventListener("keydown", onKey, true);
     return () => {
       document.removeEventListener("keydown", onKey, true);
-      previous?.focus();
+      if (previous?.isConnected) previous.focus();
     };
   }, [open]);
 
   if (!open) return null;
   return (
-    <div className="fixed inset-0 z-40 flex items-end justify-center bg-slate-950/50 p-0 sm:items-center sm:p-4">
+    // The toasts' room at the bottom (--toast-space) lifts the dialog above them.
+    <div className="fixed inset-0 z-40 flex items-end justify-center bg-slate-950/50 p-0 pb-(--toast-space) sm:items-center sm:p-4 sm:pb-[max(1rem,var(--toast-space,0px))]">
       <div
         ref={panel}
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}
         tabIndex={-1}
-        className={`max-h-[92vh] w-full overflow-y-auto rounded-t-xl bg-white p-5 shadow-xl sm:rounded-xl dark:bg-slate-900 ${
+        className={`max-h-[calc(92vh-var(--toast-space,0px))] w-full overflow-y-auto rounded-t-xl bg-white p-5 shadow-xl sm:rounded-xl dark:bg-slate-900 ${
           wide ? "sm:max-w-2xl" : "sm:max-w-lg"
         }`}
       >
@@ -77,7 +103,7 @@ export function Dialog({ open, title, onClose, children, wide }: Props) {
             ×
           </button>
         </div>
-        {children}
+        <div ref={body}>{children}</div>
       </div>
     </div>
   );

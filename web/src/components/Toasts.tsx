@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { ToastContext, type ToastOptions } from "./toast-context";
 
 interface Item extends ToastOptions {
@@ -40,11 +40,30 @@ export function ToastProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
+  // The toasts' height (and their margin) as --toast-space: the page and the dialogs keep that
+  // much room at the bottom, so a toast never covers a control.
+  const region = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const node = region.current;
+    if (!node) return;
+    const root = document.documentElement;
+    const measure = () => {
+      const space = node.childElementCount ? Math.ceil(node.getBoundingClientRect().height) + 16 : 0;
+      root.style.setProperty("--toast-space", `${space}px`);
+    };
+    measure();
+    if (typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [items]);
+
   const value = useMemo(() => ({ toast }), [toast]);
   return (
     <ToastContext.Provider value={value}>
       {children}
       <div
+        ref={region}
         aria-live="polite"
         aria-label="Notifications"
         role="region"

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { useAuth } from "../auth/auth-context";
-import { appLocale, browserZone, dayOf, msUntilTomorrow } from "./dates";
+import { appLocale, browserZone, chooseLocale, dayOf, msUntilTomorrow } from "./dates";
 
 export interface Clock {
   /** The profile's time zone (the browser's until the profile has loaded). */
@@ -25,5 +25,9 @@ export function useClock(): Clock {
     return () => clearTimeout(timer);
   }, [zone, now]);
   const ready = user !== undefined;
-  return useMemo(() => ({ zone, locale: appLocale(), today, ready }), [zone, today, ready]);
+  // One locale for every date: the profile's choice, else the browser's English.
+  const chosen = user?.preferences.locale;
+  chooseLocale(chosen);
+  const locale = appLocale();
+  return useMemo(() => ({ zone, locale, today, ready }), [zone, locale, today, ready]);
 }

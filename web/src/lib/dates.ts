@@ -15,11 +15,21 @@ export function browserZone(): string {
   }
 }
 
+/** The locale chosen in settings (preferences.locale), or null for "auto". */
+let chosenLocale: string | null = null;
+
+/** Makes `locale` ("auto" or an English variant) the one every date is written in. */
+export function chooseLocale(locale: string | null | undefined): void {
+  chosenLocale = locale && locale !== "auto" ? locale : null;
+}
+
 /**
- * The locale of every date the app writes. The interface is English, so the dates are too: the
- * browser's English variant (12- or 24-hour clock as its user is used to), else British English.
+ * The locale of every date the app writes: the one chosen in settings; else, since the interface
+ * is English, the browser's English variant (12- or 24-hour clock as its user is used to), else
+ * British English.
  */
 export function appLocale(languages: readonly string[] = typeof navigator === "undefined" ? [] : navigator.languages): string {
+  if (chosenLocale) return chosenLocale;
   const english = languages.find((l) => /^en(-|$)/i.test(l));
   return english ?? "en-GB";
 }

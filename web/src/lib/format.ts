@@ -1,4 +1,5 @@
 import type { Priority, Status } from "../api/problem";
+import { appLocale } from "./dates";
 
 export const STATUSES: Status[] = ["todo", "in_progress", "done"];
 export const PRIORITIES: Priority[] = ["low", "medium", "high", "urgent"];
@@ -37,7 +38,7 @@ const RELATIVE_STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
 /** "2 minutes ago", "yesterday": how long ago `iso` was, seen from `now`. */
 export function formatRelative(iso: string, now: number = Date.now()): string {
   let amount = (new Date(iso).getTime() - now) / 1000;
-  const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const format = new Intl.RelativeTimeFormat(appLocale(), { numeric: "auto" });
   for (const [unit, size] of RELATIVE_STEPS) {
     if (Math.abs(amount) < size) return format.format(Math.round(amount), unit);
     amount /= size;

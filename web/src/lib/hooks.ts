@@ -20,3 +20,21 @@ export function isTyping(target: EventTarget | null): boolean {
     target instanceof HTMLSelectElement
   );
 }
+
+/** Whether a media query matches, following changes (true where the browser cannot tell). */
+export function useMediaQuery(query: string): boolean {
+  const read = () => (typeof window.matchMedia === "function" ? window.matchMedia(query).matches : true);
+  const [matches, setMatches] = useState(read);
+  useEffect(() => {
+    if (typeof window.matchMedia !== "function") return;
+    const list = window.matchMedia(query);
+    const onChange = () => setMatches(list.matches);
+    onChange();
+    list.addEventListener("change", onChange);
+    return () => list.removeEventListener("change", onChange);
+  }, [query]);
+  return matches;
+}
+
+/** The breakpoint above which the layout is a laptop's, not a phone's (Tailwind's `sm`). */
+export const WIDE = "(min-width: 640px)";

@@ -23,3 +23,17 @@ export function applyTheme(theme: Theme): void {
   document.documentElement.classList.toggle("dark", dark);
   document.documentElement.style.colorScheme = dark ? "dark" : "light";
 }
+
+/**
+ * While the theme is "system", the page follows the system's light or dark setting as it changes
+ * (no reload). Returns the function that stops listening.
+ */
+export function followSystemTheme(): () => void {
+  if (typeof window.matchMedia !== "function") return () => undefined;
+  const query = window.matchMedia("(prefers-color-scheme: dark)");
+  const onChange = () => {
+    if (storedTheme() === "system") applyTheme("system");
+  };
+  query.addEventListener("change", onChange);
+  return () => query.removeEventListener("change", onChange);
+}

@@ -36,8 +36,9 @@ export function safeNext(next: string | null): string {
   return next?.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
+/** Comma-separated tags, lower case, each without a leading "#" ("#Home" is "home"). */
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  return [...new Set(text.split(",").map((t) => t.trim().replace(/^#+/, "").trim().toLowerCase()).filter(Boolean))];
 }
 
 export function compact<K extends string>(errors: Errors<K>): Errors<K> {

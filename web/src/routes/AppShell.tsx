@@ -1,4 +1,5 @@
-import { useEffect, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
 import { describeError } from "../api/problem";
 import { useAuth } from "../auth/auth-context";
@@ -9,7 +10,8 @@ import { useLiveUpdates } from "../features/live/useLiveUpdates";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
 import { ProjectsNav } from "../features/projects/components/ProjectsNav";
 import { TaskActionsProvider } from "../features/tasks/components/TaskActionsProvider";
-import { useTaskDialogs } from "../features/tasks/task-actions";
+import { useTaskDialogs, useToggleDone } from "../features/tasks/task-actions";
+import { findTask } from "../features/tasks/api/task-cache";
 import { useTasks } from "../features/tasks/api/get-tasks";
 import { todayQuery, upcomingQuery } from "../features/tasks/views";
 import { useClock } from "../lib/clock";
@@ -25,24 +27,70 @@ const NAV: { to: string; label: string; end: boolean; count?: "today" | "upcomin
   { to: "/settings", label: "Settings", end: false },
 ];
 
+/** "g" then a letter goes to a screen. */
+const GO_TO: Record<string, { to: string; label: string }> = {
+  d: { to: "/", label: "Dashboard" },
+  t: { to: "/today", label: "Today" },
+  u: { to: "/upcoming", label: "Upcoming" },
+  a: { to: "/tasks", label: "All tasks" },
+  b: { to: "/board", label: "Board" },
+  s: { to: "/settings", label: "Settings" },
+};
+
 const SHORTCUTS: [string, string][] = [
   ["n", "New task"],
   ["/", "Search tasks"],
+  ...Object.entries(GO_TO).map(([key, { label }]): [string, string] => [`g ${key}`, `Go to ${label}`]),
+  ["j k", "Focus the next or previous task"],
+  ["x", "Complete the focused task (or reopen it)"],
+  ["e", "Edit the focused task"],
   ["?", "Show this help"],
   ["Esc", "Close a dialog"],
   ["← →", "Move a focused board card between columns"],
 ];
 
+/** The tasks on the screen, in order: list rows and board cards. */
+const TASKS = "[data-task-row], li:has(> [data-task-id])";
+
+/** The task whose row or card holds the focus, by id. */
+function focusedTaskId(): string | null {
+  const item = document.activeElement?.closest<HTMLElement>(TASKS);
+  return item?.dataset.taskRow ?? item?.querySelector<HTMLElement>("[data-task-id]")?.dataset.taskId ?? null;
+}
+
+/** Moves the focus to the next (1) or previous (-1) task on the screen; the first from nowhere. */
+function focusTask(delta: 1 | -1): void {
+  const items = [...document.querySelectorAll<HTMLElement>(TASKS)].filter(
+    // Not the cards of a board column hidden on a phone.
+    (n) => !("checkVisibility" in n) || n.checkVisibility(),
+  );
+  const current = document.activeElement?.closest<HTMLElement>(TASKS);
+  const at = current ? items.indexOf(current) : -1;
+  const next = items[at < 0 ? (delta > 0 ? 0 : items.length - 1) : Math.min(items.length - 1, Math.max(0, at + delta))];
+  next?.querySelector<HTMLElement>("[data-task-id], button")?.focus();
+}
+
 function Shortcuts({ onHelp }: { onHelp: () => void }) {
   const { openEditor } = useTaskDialogs();
+  const toggleDone = useToggleDone();
+  const qc = useQueryClient();
   const navigate = useNavigate();
   const location = useLocation();
+  // "g" waits a moment for its second key.
+  const pendingGo = useRef(0);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
       if (isTyping(event.target) || document.querySelector('[aria-modal="true"]')) return;
-      if (event.key === "n") {
+      const go = Date.now() - pendingGo.current < 1500;
+      pendingGo.current = 0;
+      if (go && GO_TO[event.key]) {
+        event.preventDefault();
+        void navigate(GO_TO[event.key]?.to ?? "/");
+      } else if (event.key === "g") {
+        pendingGo.current = Date.now();
+      } else if (event.key === "n") {
         event.preventDefault();
         openEditor();
       } else if (event.key === "/") {
@@ -53,11 +101,21 @@ function Shortcuts({ onHelp }: { onHelp: () => void }) {
       } else if (event.key === "?") {
         event.preventDefault();
         onHelp();
+      } else if (event.key === "j" || event.key === "k") {
+        event.preventDefault();
+        focusTask(event.key === "j" ? 1 : -1);
+      } else if (event.key === "x" || event.key === "e") {
+        const id = focusedTaskId();
+        const task = id ? findTask(qc, id) : undefined;
+        if (!task) return;
+        event.preventDefault();
+        if (event.key === "x") toggleDone(task);
+        else openEditor(task);
       }
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [openEditor, navigate, onHelp, location.pathname]);
+  }, [openEditor, toggleDone, qc, navigate, onHelp, location.pathname]);
   return null;
 }
 

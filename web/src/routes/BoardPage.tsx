@@ -2,7 +2,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { Status, Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
-import { PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
+import { Dialog } from "../components/Dialog";
+import { isOverdue, PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
 import { useTasks } from "../features/tasks/api/get-tasks";
 import { findTask } from "../features/tasks/api/task-cache";
 import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
@@ -14,12 +15,15 @@ const DRAG_TYPE = "application/x-tasklane-task";
 interface CardProps {
   task: Task;
   onKeyMove: (task: Task, delta: number) => void;
+  /** Opens the "Move to…" choice of columns (the way to move a card on a phone). */
+  onMoveTo: (task: Task) => void;
   /** True once for the card a keyboard move asked to keep focused (it mounts in its new column). */
   claimFocus: (id: string) => boolean;
 }
 
-function Card({ task, onKeyMove, claimFocus }: CardProps) {
+function Card({ task, onKeyMove, onMoveTo, claimFocus }: CardProps) {
   const { openEditor } = useTaskDialogs();
+  const overdue = isOverdue(task.due_at, task.status);
   const node = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (claimFocus(task.id)) node.current?.focus();
@@ -32,7 +36,10 @@ function Card({ task, onKeyMove, claimFocus }: CardProps) {
         e.dataTransfer.setData("text/plain", task.id);
         e.dataTransfer.effectAllowed = "move";
       }}
-      className="flex cursor-grab items-start gap-2 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm hover:border-indigo-400 active:cursor-grabbing dark:border-slate-700 dark:bg-slate-800"
+      data-overdue={overdue || undefined}
+      className={`flex cursor-grab flex-wrap items-start gap-2 rounded-md border border-slate-200 bg-white p-3 text-sm shadow-sm hover:border-indigo-400 active:cursor-grabbing dark:border-slate-700 dark:bg-slate-800 ${
+        overdue ? "border-l-4 border-l-rose-600 dark:border-l-rose-400" : ""
+      }`}
     >
       <TaskCheckbox task={task} />
       {/* The card's own button: opens the editor, and moves the card with the arrow keys. */}
@@ -43,7 +50,7 @@ function Card({ task, onKeyMove, claimFocus }: CardProps) {
         data-task-id={task.id}
         aria-roledescription="Draggable task"
         aria-describedby="board-help"
-        aria-label={`${task.title}, ${PRIORITY_LABEL[task.priority]} priority, ${STATUS_LABEL[task.status]}`}
+        aria-label={`${task.title}, ${PRIORITY_LABEL[task.priority]} priority, ${STATUS_LABEL[task.status]}${overdue ? ", overdue" : ""}${task.tags.length ? `, tags ${task.tags.join(", ")}` : ""}`}
         onKeyDown={(e: KeyboardEvent) => {
           if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
             e.preventDefault();
@@ -60,8 +67,21 @@ function Card({ task, onKeyMove, claimFocus }: CardProps) {
         <div className="mt-2 flex flex-wrap gap-2 text-xs">
           <span className={`rounded px-1.5 py-0.5 ${PRIORITY_CLASS[task.priority]}`}>{PRIORITY_LABEL[task.priority]}</span>
           <DueText task={task} />
+          {task.tags.map((tag) => (
+            <span key={tag} className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-700 dark:text-slate-200">
+              #{tag}
+            </span>
+          ))}
         </div>
       </div>
+      <button
+        type="button"
+        className="btn-secondary ml-auto min-h-11 px-2 py-1 text-xs sm:min-h-8"
+        aria-label={`Move “${task.title}” to…`}
+        onClick={() => onMoveTo(task)}
+      >
+        Move to…
+      </button>
     </li>
   );
 }
@@ -70,10 +90,14 @@ function Column({
   status,
   onDropTask,
   onKeyMove,
+  onMoveTo,
   claimFocus,
+  hidden,
 }: {
   status: Status;
   onDropTask: (id: string, status: Status) => void;
+  /** Hidden on a phone unless it is the column chosen. */
+  hidden: boolean;
 } & Omit<CardProps, "task">) {
   const list = useTasks({ status: [status], sort: "-priority", limit: 100 });
   const [over, setOver] = useState(false);
@@ -95,7 +119,7 @@ function Column({
         if (id) onDropTask(id, status);
       }}
       data-column={status}
-      className={`flex min-h-64 flex-col rounded-lg border-2 p-3 transition-colors ${
+      className={`${hidden ? "hidden md:flex" : "flex"} min-h-64 flex-col rounded-lg border-2 p-3 transition-colors ${
         over ? "border-indigo-500 bg-indigo-50 dark:bg-indigo-950" : "border-transparent bg-slate-100 dark:bg-slate-900"
       }`}
     >
@@ -112,7 +136,7 @@ function Column({
       ) : (
         <ul className="space-y-2">
           {tasks.map((t) => (
-            <Card key={t.id} task={t} onKeyMove={onKeyMove} claimFocus={claimFocus} />
+            <Card key={t.id} task={t} onKeyMove={onKeyMove} onMoveTo={onMoveTo} claimFocus={claimFocus} />
           ))}
         </ul>
       )}
@@ -129,6 +153,9 @@ export default function BoardPage() {
   const qc = useQueryClient();
   const change = useChangeTask();
   const [announcement, setAnnouncement] = useState("");
+  // On a phone one column shows at a time; "Move to…" moves a card to another.
+  const [shown, setShown] = useState<Status>("todo");
+  const [moving, setMoving] = useState<Task | null>(null);
   const refocus = useRef<string | null>(null);
   // The moved card mounts in its new column once the optimistic change is in the cache.
   const claimFocus = useCallback((id: string) => {
@@ -147,16 +174,31 @@ export default function BoardPage() {
     <div className="space-y-4">
       <h1 className="text-2xl font-semibold">Board</h1>
       <p id="board-help" className="text-sm text-slate-600 dark:text-slate-400">
-        Drag a card to another column, or focus it and press ← or → to move it.
+        Drag a card to another column, use its “Move to…”, or focus it and press ← or → to move it.
       </p>
       <p aria-live="polite" className="sr-only">
         {announcement}
       </p>
+      <div role="group" aria-label="Column shown" className="flex gap-1 md:hidden">
+        {STATUSES.map((status) => (
+          <button
+            key={status}
+            type="button"
+            aria-pressed={shown === status}
+            onClick={() => setShown(status)}
+            className="min-h-11 flex-1 rounded-md border border-slate-300 px-2 text-sm font-medium aria-pressed:border-indigo-700 aria-pressed:bg-indigo-700 aria-pressed:text-white dark:border-slate-600 dark:aria-pressed:bg-indigo-400 dark:aria-pressed:text-slate-950"
+          >
+            {STATUS_LABEL[status]}
+          </button>
+        ))}
+      </div>
       <div className="grid gap-4 md:grid-cols-3">
         {STATUSES.map((status) => (
           <Column
             key={status}
             status={status}
+            hidden={status !== shown}
+            onMoveTo={setMoving}
             claimFocus={claimFocus}
             onDropTask={(id, to) => {
               const task = findTask(qc, id);
@@ -172,6 +214,26 @@ export default function BoardPage() {
           />
         ))}
       </div>
+      <Dialog open={moving !== null} title={`Move “${moving?.title ?? ""}” to…`} onClose={() => setMoving(null)}>
+        <ul className="space-y-2">
+          {STATUSES.map((status) => (
+            <li key={status}>
+              <button
+                type="button"
+                className="btn-secondary w-full justify-start"
+                disabled={moving?.status === status}
+                onClick={() => {
+                  if (moving) move(moving, status);
+                  setMoving(null);
+                }}
+              >
+                {STATUS_LABEL[status]}
+                {moving?.status === status && <span className="ml-auto text-xs">(here now)</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </Dialog>
     </div>
   );
 }

@@ -1,7 +1,9 @@
 import { Link } from "react-router";
 import type { TaskStats } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList, Skeleton } from "../components/States";
-import { appLocale } from "../lib/dates";
+import { useClock } from "../lib/clock";
+import { axisMax } from "../lib/chart";
+import { listOf } from "../features/tasks/list-of";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
 import { useStats } from "../features/tasks/api/get-stats";
 import { useTasks } from "../features/tasks/api/get-tasks";
@@ -9,57 +11,63 @@ import { QuickAdd } from "../features/tasks/components/QuickAdd";
 import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
 import { DueText } from "../features/tasks/components/TaskRow";
 
-function Stat({ label, value, tone = "" }: { label: string; value: number; tone?: string }) {
+/** A count that opens the list it counts. */
+function Stat({ label, value, to, tone = "" }: { label: string; value: number; to: string; tone?: string }) {
   return (
-    <div className="card">
-      <p className="text-sm text-slate-600 dark:text-slate-400">{label}</p>
-      <p className={`mt-1 text-2xl font-semibold ${tone}`}>{value}</p>
-    </div>
+    <Link to={to} className="card block hover:border-indigo-400 dark:hover:border-indigo-500">
+      <span className="block text-sm text-slate-600 dark:text-slate-400">{label}</span>
+      <span className={`mt-1 block text-2xl font-semibold ${tone}`}>{value}</span>
+    </Link>
   );
 }
 
-/** Completions per day as bars: hand-drawn SVG, with a table for screen readers. */
-export function CompletionsChart({ days }: { days: TaskStats["completed_per_day"] }) {
-  const max = Math.max(1, ...days.map((d) => d.count));
-  const width = 280;
-  const height = 120;
-  const gap = 4;
-  const bar = (width - gap * (days.length - 1)) / Math.max(1, days.length);
+/**
+ * Completions per day as bars, drawn in HTML so that the values, the axis and the dates are text
+ * of the page's own size at any width; a table for screen readers; an empty state when nothing
+ * was completed.
+ */
+export function CompletionsChart({ days, locale }: { days: TaskStats["completed_per_day"]; locale: string }) {
   // The days are the profile zone's (the server's); written in the app's one locale.
   const label = (iso: string) =>
-    new Date(`${iso}T12:00:00Z`).toLocaleDateString(appLocale(), { month: "short", day: "numeric", timeZone: "UTC" });
+    new Date(`${iso}T12:00:00Z`).toLocaleDateString(locale, { month: "short", day: "numeric", timeZone: "UTC" });
+  const total = days.reduce((sum, d) => sum + d.count, 0);
+  if (!total) {
+    return (
+      <EmptyState title="Nothing completed in the last 14 days">Tasks you complete show up here, a bar a day.</EmptyState>
+    );
+  }
+  const top = axisMax(Math.max(...days.map((d) => d.count)));
+  const first = days[0];
+  const last = days[days.length - 1];
   return (
-    <figure>
-      <svg viewBox={`0 0 ${width} ${height + 18}`} className="h-auto w-full" aria-hidden="true">
-        {days.map((d, i) => {
-          const h = Math.round((d.count / max) * (height - 4));
-          const x = i * (bar + gap);
-          return (
-            <g key={d.date}>
-              <rect
-                x={x}
-                y={height - h}
-                width={bar}
-                height={Math.max(h, 1)}
-                rx={2}
-                className={d.count ? "fill-indigo-600 dark:fill-indigo-400" : "fill-slate-200 dark:fill-slate-700"}
-              >
-                <title>{`${label(d.date)}: ${d.count}`}</title>
-              </rect>
-              {(i === 0 || i === days.length - 1) && (
-                <text
-                  x={i === 0 ? x : x + bar}
-                  y={height + 14}
-                  textAnchor={i === 0 ? "start" : "end"}
-                  className="fill-slate-600 text-[10px] dark:fill-slate-400"
-                >
-                  {label(d.date)}
-                </text>
+    <figure data-chart="completions" className="text-xs text-slate-600 dark:text-slate-400">
+      <div aria-hidden="true" className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-2">
+        {/* The axis: its top value and zero, beside the plot. */}
+        <div className="flex h-32 flex-col justify-between pt-4 text-right tabular-nums" data-axis="y">
+          <span className="-translate-y-1/2">{top}</span>
+          <span className="translate-y-1/2">0</span>
+        </div>
+        <div className="flex h-32 items-end gap-0.5 border-b border-l border-slate-300 pt-4 sm:gap-1 dark:border-slate-600">
+          {days.map((d) => (
+            <div key={d.date} className="flex h-full min-w-0 flex-1 flex-col items-center justify-end" title={`${label(d.date)}: ${d.count}`}>
+              {d.count > 0 && (
+                <span data-value className="leading-4 tabular-nums text-slate-800 dark:text-slate-200">
+                  {d.count}
+                </span>
               )}
-            </g>
-          );
-        })}
-      </svg>
+              <div
+                className={`w-full rounded-t-sm ${d.count ? "bg-indigo-600 dark:bg-indigo-400" : ""}`}
+                style={{ height: `${(d.count / top) * 100}%` }}
+              />
+            </div>
+          ))}
+        </div>
+        <span />
+        <div className="mt-1 flex justify-between gap-2" data-axis="x">
+          {first && <span>{label(first.date)}</span>}
+          {last && last !== first && <span>{label(last.date)}</span>}
+        </div>
+      </div>
       <figcaption className="sr-only">
         <table>
           <caption>Tasks completed per day, last 14 days</caption>
@@ -79,27 +87,38 @@ export function CompletionsChart({ days }: { days: TaskStats["completed_per_day"
 
 function NextDue() {
   const list = useTasks({ status: ["todo", "in_progress"], sort: "due_at", limit: 5 });
+  const { today, zone } = useClock();
   if (list.isPending) return <LoadingList rows={3} label="Loading next tasks" />;
   if (list.isError) return <ErrorState error={list.error} onRetry={() => void list.refetch()} />;
   const items = (list.data.pages[0]?.items ?? []).filter((t) => t.due_at);
   if (!items.length) return <EmptyState title="Nothing due">Tasks with a due date show up here.</EmptyState>;
   return (
     <ul className="divide-y divide-slate-200 dark:divide-slate-800">
-      {items.map((t) => (
-        <li key={t.id} className="flex items-center gap-3 py-2 text-sm">
-          <TaskCheckbox task={t} />
-          <span className="min-w-0 flex-1 truncate">{t.title}</span>
-          <span className="shrink-0 text-xs">
-            <DueText task={t} />
-          </span>
-        </li>
-      ))}
+      {items.map((t) => {
+        const where = listOf(t.due_at ?? "", today, zone);
+        return (
+          <li key={t.id} className="flex items-center gap-3 py-2 text-sm">
+            <TaskCheckbox task={t} />
+            <Link
+              to={where.to}
+              aria-description={`In ${where.name}`}
+              className="min-w-0 flex-1 truncate underline-offset-2 hover:underline"
+            >
+              {t.title}
+            </Link>
+            <span className="shrink-0 text-xs">
+              <DueText task={t} />
+            </span>
+          </li>
+        );
+      })}
     </ul>
   );
 }
 
 export default function DashboardPage() {
   const stats = useStats();
+  const { locale } = useClock();
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold">Dashboard</h1>
@@ -121,10 +140,15 @@ export default function DashboardPage() {
         ) : (
           <div className="space-y-3">
             <div className="grid grid-cols-2 gap-3 md:grid-cols-4">
-              <Stat label="All tasks" value={stats.data.total} />
-              <Stat label="Overdue" value={stats.data.overdue} tone={stats.data.overdue ? "text-rose-700 dark:text-rose-300" : ""} />
-              <Stat label="Due today" value={stats.data.due_today} />
-              <Stat label="Done" value={stats.data.by_status.done ?? 0} />
+              <Stat label="All tasks" value={stats.data.total} to="/tasks" />
+              <Stat
+                label="Overdue"
+                value={stats.data.overdue}
+                to="/tasks?overdue=1&sort=due_at"
+                tone={stats.data.overdue ? "text-rose-700 dark:text-rose-300" : ""}
+              />
+              <Stat label="Due today" value={stats.data.due_today} to="/today" />
+              <Stat label="Done" value={stats.data.by_status.done ?? 0} to="/tasks?status=done" />
             </div>
             <div className="grid gap-3 md:grid-cols-2">
               <div className="card">
@@ -162,7 +186,7 @@ export default function DashboardPage() {
           <h2 id="chart-title" className="mb-3 font-semibold">
             Completed, last 14 days
           </h2>
-          {stats.data ? <CompletionsChart days={stats.data.completed_per_day} /> : <Skeleton className="h-32" />}
+          {stats.data ? <CompletionsChart days={stats.data.completed_per_day} locale={locale} /> : <Skeleton className="h-32" />}
         </section>
         <section aria-labelledby="next-title" className="card">
           <h2 id="next-title" className="mb-3 font-semibold">

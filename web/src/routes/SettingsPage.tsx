@@ -4,6 +4,7 @@ import { DangerZone } from "../features/users/components/DangerZone";
 import { EmailForm, EmailStatus, MailPreferences } from "../features/users/components/EmailForm";
 import { PasswordForm } from "../features/users/components/PasswordForm";
 import { ProfileForm } from "../features/users/components/ProfileForm";
+import { LocalePicker } from "../features/users/components/LocalePicker";
 import { ThemePicker } from "../features/users/components/ThemePicker";
 
 export default function SettingsPage() {
@@ -34,6 +35,7 @@ export default function SettingsPage() {
               Appearance
             </h2>
             <ThemePicker user={user} />
+            <LocalePicker user={user} />
           </section>
           <section aria-labelledby="password-title" className="card space-y-4">
             <h2 id="password-title" className="text-lg font-semibold">

@@ -11,7 +11,6 @@ import {
   validateNewPassword,
   type Errors,
 } from "../lib/validation";
-import { useUpdateProfile } from "../features/users/api/update-profile";
 import { browserZoneName } from "../lib/zones";
 import { AuthLayout, FormAlert } from "./AuthLayout";
 
@@ -26,7 +25,6 @@ export default function SignupPage() {
   const [errors, setErrors] = useState<Errors<Key>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const adoptBrowserZone = useUpdateProfile();
 
   if (status === "authenticated") return <Navigate to="/" replace />;
 
@@ -42,9 +40,8 @@ export default function SignupPage() {
     if (Object.keys(found).length) return;
     setBusy(true);
     try {
-      await register(name.trim(), email.trim(), password);
-      // Registration takes no time zone: the new profile is given the browser's right after.
-      await adoptBrowserZone.mutateAsync({ timezone: browserZoneName() }).catch(() => undefined);
+      // The account starts in the browser's zone (its current IANA name).
+      await register(name.trim(), email.trim(), password, browserZoneName());
       void navigate("/", { replace: true });
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) {

@@ -6,7 +6,7 @@ import {
   type NotificationPage,
   type UnreadCount,
 } from "../notifications/api/notification-cache";
-import { projectKeys } from "../projects/api/project-keys";
+import { projectKeys, type Project } from "../projects/api/project-keys";
 import { addTask, dropTasks, putTask, taskKeys, type TaskPages } from "../tasks/api/task-cache";
 
 /** The body (`data:`) of an event of GET /api/v1/events. */
@@ -16,6 +16,15 @@ export interface LiveEvent {
   subject_id: string;
   payload: unknown;
   created_at: string;
+}
+
+/** The ids of the cached tasks of a project. */
+function tasksOf(qc: QueryClient, projectId: string): Set<string> {
+  const ids = new Set<string>();
+  for (const [, data] of qc.getQueriesData<TaskPages>({ queryKey: taskKeys.lists() })) {
+    for (const page of data?.pages ?? []) for (const t of page.items) if (t.project_id === projectId) ids.add(t.id);
+  }
+  return ids;
 }
 
 /** The highest version of a task any cached list holds, or undefined when none holds it. */
@@ -57,6 +66,36 @@ export function applyEvent(qc: QueryClient, event: LiveEvent): boolean {
       void qc.invalidateQueries({ queryKey: projectKeys.list() });
       return true;
     }
+    case "task.moved": {
+      // It left a project of this user's: gone from their lists unless they are a member of the
+      // project it went to (whose task.updated has put it in place already).
+      const moved = event.payload as { id?: string; to_project_id?: string } | null;
+      const mine = qc.getQueryData<Project[]>(projectKeys.list());
+      if (!mine?.some((p) => p.id === moved?.to_project_id)) dropTasks(qc, new Set([moved?.id ?? event.subject_id]));
+      void qc.invalidateQueries({ queryKey: taskKeys.stats() });
+      void qc.invalidateQueries({ queryKey: projectKeys.list() });
+      return true;
+    }
+    case "project.deleted":
+      dropTasks(qc, tasksOf(qc, event.subject_id));
+      void qc.invalidateQueries({ queryKey: taskKeys.stats() });
+      void qc.invalidateQueries({ queryKey: projectKeys.list() });
+      return true;
+    case "project.member_removed":
+      // Perhaps this user: the lists refetch (those shown now, at once) without the project's tasks.
+      void qc.invalidateQueries({ queryKey: taskKeys.lists() });
+      void qc.invalidateQueries({ queryKey: taskKeys.stats() });
+      void qc.invalidateQueries({ queryKey: projectKeys.all });
+      return true;
+    case "project.created":
+    case "project.updated":
+    case "project.archived":
+    case "project.restored":
+    case "project.member_added":
+    case "project.member_updated":
+    case "project.invited":
+      void qc.invalidateQueries({ queryKey: projectKeys.all });
+      return true;
     case "notification.created": {
       const item = event.payload as NotificationItem;
       const list = qc.getQueryData<NotificationPage>(notificationKeys.list());

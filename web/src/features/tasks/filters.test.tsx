@@ -1,16 +1,21 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryRouter } from "react-router";
 import { LocationProbe } from "../../test/render";
 import { FiltersBar, SEARCH_DEBOUNCE_MS } from "./components/FiltersBar";
 import { filtersToParams, hasFilters, parseFilters, toListQuery } from "./filters";
+import { taskKeys } from "./api/task-cache";
+import type { Task } from "../../api/problem";
 
-function renderBar(route = "/tasks") {
+function renderBar(route = "/tasks", client = new QueryClient()) {
   return render(
-    <MemoryRouter initialEntries={[route]}>
-      <FiltersBar searchId="search" />
-      <LocationProbe />
-    </MemoryRouter>,
+    <QueryClientProvider client={client}>
+      <MemoryRouter initialEntries={[route]}>
+        <FiltersBar searchId="search" />
+        <LocationProbe />
+      </MemoryRouter>
+    </QueryClientProvider>,
   );
 }
 const url = () => screen.getByTestId("location").textContent;
@@ -87,5 +92,48 @@ describe("filters in the URL", () => {
     expect(toListQuery(filters, "UTC").project_id).toBe("p1");
     const mine = parseFilters(new URLSearchParams("assignee=me"));
     expect([hasFilters(mine), toListQuery(mine, "UTC").assignee]).toEqual([false, "me"]);
+  });
+});
+
+describe("the tag filter", () => {
+  it("applies as the user types, taking #home as home", () => {
+    vi.useFakeTimers();
+    renderBar();
+    fireEvent.change(screen.getByLabelText("Tag"), { target: { value: "#Ho" } });
+    act(() => {
+      vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS + 10);
+    });
+    expect(url()).toBe("/tasks?tag=ho");
+    fireEvent.change(screen.getByLabelText("Tag"), { target: { value: "#Home" } });
+    act(() => {
+      vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS + 10);
+    });
+    expect(url()).toBe("/tasks?tag=home");
+    expect(screen.getByLabelText("Tag")).toHaveValue("#Home");
+  });
+
+  it("suggests the tags of the user's loaded tasks, most used first", () => {
+    const client = new QueryClient();
+    const task = (id: string, tags: string[]) => ({ id, tags }) as unknown as Task;
+    client.setQueryData(taskKeys.list({ sort: "-created_at", limit: 30 }), {
+      pages: [{ items: [task("a", ["work", "home"]), task("b", ["home"])], next_cursor: null }],
+      pageParams: [null],
+    });
+    client.setQueryData(taskKeys.list({ sort: "due_at", limit: 5 }), {
+      pages: [{ items: [task("b", ["home"]), task("c", ["garden"])], next_cursor: null }],
+      pageParams: [null],
+    });
+    const { container } = renderBar("/tasks", client);
+    const list = screen.getByLabelText("Tag").getAttribute("list") ?? "";
+    const options = [...(container.querySelector(`datalist[id="${list}"]`)?.querySelectorAll("option") ?? [])];
+    expect(options.map((o) => o.value)).toEqual(["home", "garden", "work"]);
+  });
+
+  it("names an invalid tag in its message", () => {
+    renderBar();
+    fireEvent.change(screen.getByLabelText("Tag"), { target: { value: "wo*rk" } });
+    expect(screen.getByLabelText("Tag")).toHaveAccessibleDescription(
+      "“wo*rk” is not a tag: tags are letters, digits, spaces or . - / _",
+    );
   });
 });

@@ -75,12 +75,69 @@ describe("dates", () => {
     expect(read("Call mum tomorrow").dueHasTime).toBe(false);
   });
 
-  it("keeps a recurrence as words (tasks do not repeat yet)", () => {
+  it("reads a recurrence and is due at its first occurrence", () => {
     const parsed = read("Call mum tomorrow 9am !high #family every sunday");
-    expect(parsed.title).toBe("Call mum every sunday");
-    expect(parsed.due_at).toBe("2026-03-27T08:00:00.000Z");
+    expect(parsed.title).toBe("Call mum");
+    expect(parsed.recurrence).toBe("FREQ=WEEKLY;BYDAY=SU");
+    // Tomorrow is a Friday: the first Sunday from then, at 9:00 (CEST from the 29th).
+    expect(parsed.due_at).toBe("2026-03-29T07:00:00.000Z");
     expect(parsed.priority).toBe("high");
     expect(parsed.tags).toEqual(["family"]);
+  });
+});
+
+// [text, zone, title, rule, due_at (UTC)]; now: Thursday 26 March 2026, 11:00 in Berlin.
+const RECURRING: [string, string, string, string, string][] = [
+  ["Stretch every day", "Europe/Berlin", "Stretch", "FREQ=DAILY", "2026-03-26T22:59:00.000Z"],
+  ["Stretch every day at 9am", "Europe/Berlin", "Stretch", "FREQ=DAILY", "2026-03-27T08:00:00.000Z"],
+  ["Stretch every day at 9pm", "Asia/Kolkata", "Stretch", "FREQ=DAILY", "2026-03-26T15:30:00.000Z"],
+  ["Water plants every sunday", "Europe/Berlin", "Water plants", "FREQ=WEEKLY;BYDAY=SU", "2026-03-29T21:59:00.000Z"],
+  ["Call mum every Sunday 10am", "Europe/Berlin", "Call mum", "FREQ=WEEKLY;BYDAY=SU", "2026-03-29T08:00:00.000Z"],
+  ["Call mum every sunday 10am", "America/New_York", "Call mum", "FREQ=WEEKLY;BYDAY=SU", "2026-03-29T14:00:00.000Z"],
+  ["Gym every mon and thu at 7am", "Europe/Berlin", "Gym", "FREQ=WEEKLY;BYDAY=MO,TH", "2026-03-30T05:00:00.000Z"],
+  ["Gym every thu, mon at 7pm", "Europe/Berlin", "Gym", "FREQ=WEEKLY;BYDAY=MO,TH", "2026-03-26T18:00:00.000Z"],
+  ["Standup every weekday", "Europe/Berlin", "Standup", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "2026-03-26T22:59:00.000Z"],
+  ["Standup every workday", "UTC", "Standup", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "2026-03-26T23:59:00.000Z"],
+  ["Bins out every weekend", "Europe/Berlin", "Bins out", "FREQ=WEEKLY;BYDAY=SA,SU", "2026-03-28T22:59:00.000Z"],
+  ["Review every 2 weeks", "Europe/Berlin", "Review", "FREQ=WEEKLY;INTERVAL=2", "2026-03-26T22:59:00.000Z"],
+  ["Review every week", "Europe/Berlin", "Review", "FREQ=WEEKLY", "2026-03-26T22:59:00.000Z"],
+  ["Plants every other day", "Europe/Berlin", "Plants", "FREQ=DAILY;INTERVAL=2", "2026-03-26T22:59:00.000Z"],
+  ["Pay rent every month", "Europe/Berlin", "Pay rent", "FREQ=MONTHLY", "2026-03-26T22:59:00.000Z"],
+  ["Backups every 3 months", "UTC", "Backups", "FREQ=MONTHLY;INTERVAL=3", "2026-03-26T23:59:00.000Z"],
+  ["Renew insurance every year", "Europe/Berlin", "Renew insurance", "FREQ=YEARLY", "2026-03-26T22:59:00.000Z"],
+  ["Pay rent every month friday", "Europe/Berlin", "Pay rent", "FREQ=MONTHLY", "2026-03-27T22:59:00.000Z"],
+];
+
+describe("recurrence", () => {
+  it.each(RECURRING)("%s (%s)", (text, zone, title, rule, due) => {
+    const parsed = read(text, zone);
+    expect(parsed.title).toBe(title);
+    expect(parsed.recurrence).toBe(rule);
+    expect(parsed.due_at).toBe(due);
+  });
+
+  it("marks the recurrence in the text like the other parts", () => {
+    const text = "Call mum every sunday 10am #family";
+    const parsed = read(text);
+    expect(parsed.tokens.map((t) => [t.kind, text.slice(t.start, t.end)])).toEqual([
+      ["recurrence", "every sunday"],
+      ["due", "10am"],
+      ["tag", "#family"],
+    ]);
+  });
+
+  it("keeps a recurrence as words when asked, and its day with it", () => {
+    const kept = read("Call mum every sunday", "Europe/Berlin", ["recurrence:every sunday"]);
+    expect(kept.title).toBe("Call mum every sunday");
+    expect(kept.recurrence).toBeNull();
+    expect(kept.due_at).toBeNull();
+  });
+
+  it("leaves words that only look like one alone", () => {
+    for (const text of ["Everyday carry", "Read every book", "Buy every 2 apples"]) {
+      expect(read(text).recurrence).toBeNull();
+      expect(read(text).title).toBe(text);
+    }
   });
 });
 

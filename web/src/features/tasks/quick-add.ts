@@ -1,6 +1,7 @@
 import * as chrono from "chrono-node/en";
 import type { Priority } from "../../api/problem";
-import { dayOf, offsetMinutes, wallTime } from "../../lib/dates";
+import { addDays, dayOf, offsetMinutes, wallTime } from "../../lib/dates";
+import { WORKWEEK, weekdayOf, type Weekday } from "./recurrence";
 
 /**
  * Quick add: "Call mum tomorrow 9am !high #family" becomes a task due tomorrow at 09:00 in the
@@ -13,7 +14,7 @@ import { dayOf, offsetMinutes, wallTime } from "../../lib/dates";
  * is shown to the user, who can keep any part as plain words.
  */
 
-export type TokenKind = "due" | "priority" | "tag";
+export type TokenKind = "due" | "priority" | "tag" | "recurrence";
 
 export interface Token {
   kind: TokenKind;
@@ -33,6 +34,8 @@ export interface QuickAdd {
   dueHasTime: boolean;
   priority: Priority | null;
   tags: string[];
+  /** An RFC 5545 rule ("every sunday": FREQ=WEEKLY;BYDAY=SU); the task is then due at its first occurrence. */
+  recurrence: string | null;
   /** The recognised parts, in text order. */
   tokens: Token[];
 }
@@ -67,6 +70,13 @@ const TAG_MAX = 32;
 const CONNECTOR = /(?:^|\s)(by|due|on|at|until|before)\s+$/i;
 const TIME_OF_DAY = /^casualReference\/(tonight|morning|afternoon|evening|night|noon|midnight)$/;
 const RECURRING = /(?:^|\s)every\s*$/i;
+const DAY_NAME = "mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?";
+// "every day", "every 2 weeks", "every other month", "every weekday", "every sunday", "every mon and thu".
+const EVERY = new RegExp(
+  `(^|\\s)every\\s+(?:(?:(other|\\d{1,3})\\s+)?(day|week|month|year)s?|(weekday|workday|weekend)s?|((?:${DAY_NAME})s?(?:\\s*(?:,|and|&)\\s*(?:${DAY_NAME})s?)*))(?=[\\s,.;!]|$)`,
+  "giu",
+);
+const UNITS: Record<string, string> = { day: "DAILY", week: "WEEKLY", month: "MONTHLY", year: "YEARLY" };
 
 const keyOf = (kind: TokenKind, text: string) => `${kind}:${text.toLowerCase()}`;
 
@@ -95,10 +105,57 @@ function findTags(text: string): Token[] {
   return found;
 }
 
+interface RecurrenceFound {
+  token: Token;
+  rule: string;
+  /** The weekdays it falls on, when it names them. */
+  days: Weekday[];
+}
+
+function findRecurrence(text: string, taken: Token[], literal: ReadonlySet<string>): RecurrenceFound | null {
+  for (const m of text.matchAll(EVERY)) {
+    const start = m.index + (m[1] ?? "").length;
+    const words = m[0].slice((m[1] ?? "").length);
+    const token: Token = { kind: "recurrence", start, end: start + words.length, text: words, key: keyOf("recurrence", words) };
+    if (literal.has(token.key) || taken.some((t) => overlaps(t, token))) continue;
+    const [, , every, unit, named, dayList] = m;
+    if (unit) {
+      const interval = every?.toLowerCase() === "other" ? 2 : Number(every ?? 1);
+      if (!interval) continue;
+      const rule = `FREQ=${UNITS[unit.toLowerCase()] ?? "DAILY"}${interval > 1 ? `;INTERVAL=${interval}` : ""}`;
+      return { token, rule, days: [] };
+    }
+    if (named) {
+      const weekend = named.toLowerCase() === "weekend";
+      const days: Weekday[] = weekend ? ["SA", "SU"] : ["MO", "TU", "WE", "TH", "FR"];
+      return { token, rule: weekend ? "FREQ=WEEKLY;BYDAY=SA,SU" : WORKWEEK, days };
+    }
+    const days: Weekday[] = [];
+    for (const name of (dayList ?? "").toLowerCase().split(/\s*(?:,|and|&)\s*/)) {
+      const code = name.slice(0, 2).toUpperCase() as Weekday;
+      if (!days.includes(code)) days.push(code);
+    }
+    days.sort((a, b) => WEEK_ORDER.indexOf(a) - WEEK_ORDER.indexOf(b));
+    return { token, rule: `FREQ=WEEKLY;BYDAY=${days.join(",")}`, days };
+  }
+  return null;
+}
+
+const WEEK_ORDER: Weekday[] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+/** The first day on or after `day` that is one of `days` (any day when none are named). */
+function firstOf(day: string, days: Weekday[]): string {
+  let at = day;
+  for (let i = 0; i < 7 && days.length && !days.includes(weekdayOf(at)); i++) at = addDays(at, 1);
+  return at;
+}
+
 interface DueFound {
   token: Token;
   due: Date;
   hasTime: boolean;
+  /** Only its time counts: its day was a recurrence's ("every sunday 10am"). */
+  timeOnly: boolean;
 }
 
 function findDue(text: string, zone: string, now: Date, taken: Token[], literal: ReadonlySet<string>): DueFound | null {
@@ -111,10 +168,19 @@ function findDue(text: string, zone: string, now: Date, taken: Token[], literal:
     let start = result.index;
     const end = start + result.text.length;
     const before = text.slice(0, start);
-    // "every sunday" is a recurrence, which tasks do not have yet: keep it as words.
-    if (RECURRING.test(before)) continue;
-    if (taken.some((t) => overlaps(t, { start, end }))) continue;
-    const words = result.text;
+    const repeat = taken.find((t) => t.kind === "recurrence" && overlaps(t, { start, end }));
+    const timeOnly = !!repeat;
+    if (repeat) {
+      // "every sunday 10am": the day is the recurrence's, the time the due's.
+      if (end <= repeat.end || !result.start.isCertain("hour")) continue;
+      start = repeat.end;
+      while (text[start] === " ") start++;
+    } else {
+      // "every sunday" kept as words: no due date either.
+      if (RECURRING.test(before)) continue;
+      if (taken.some((t) => overlaps(t, { start, end }))) continue;
+    }
+    const words = text.slice(start, end);
     const key = keyOf("due", words);
     if (literal.has(key)) continue;
     // A lone number ("buy 2 apples") is not a date.
@@ -136,9 +202,16 @@ function findDue(text: string, zone: string, now: Date, taken: Token[], literal:
     }
     const year = Number(dayOf(due, "UTC").slice(0, 4));
     if (Number.isNaN(due.getTime()) || year < 1970 || year > 9999) continue;
-    return { token: { kind: "due", start, end, text: words, key }, due, hasTime };
+    return { token: { kind: "due", start, end, text: words, key }, due, hasTime, timeOnly };
   }
   return null;
+}
+
+/** The wall-clock hour and minute of an instant in a zone. */
+function dayTime(instant: Date, zone: string): [number, number] {
+  const text = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
+  const [hour = 0, minute = 0] = text.split(":").map(Number);
+  return [hour, minute];
 }
 
 /** Reads a quick-add line. Parts whose keys are in `literal` stay in the title as typed. */
@@ -157,8 +230,20 @@ export function parseQuickAdd(text: string, { zone, now = new Date(), literal = 
     if (!tags.includes(tag)) tags.push(tag);
     tokens.push(token);
   }
+  const repeat = findRecurrence(text, tokens, literal);
+  if (repeat) tokens.push(repeat.token);
   const due = findDue(text, zone, now, tokens, literal);
   if (due) tokens.push(due.token);
+  // A repeating task is due at its first occurrence: the day named (or today), moved on to a
+  // weekday the rule names, at the time named (or the day's end).
+  let dueAt = due ? due.due : null;
+  if (repeat) {
+    const dayNamed = due && !due.timeOnly;
+    const [hour, minute] = due?.hasTime ? dayTime(due.due, zone) : [END_OF_DAY.hour, END_OF_DAY.minute];
+    let first = firstOf(dayOf(dayNamed ? due.due : now, zone), repeat.days);
+    if (!dayNamed && wallTime(first, hour, minute, zone) < now) first = firstOf(addDays(first, 1), repeat.days);
+    dueAt = wallTime(first, hour, minute, zone);
+  }
   tokens.sort((a, b) => a.start - b.start);
 
   let title = "";
@@ -172,10 +257,11 @@ export function parseQuickAdd(text: string, { zone, now = new Date(), literal = 
 
   return {
     title,
-    due_at: due ? due.due.toISOString() : null,
+    due_at: dueAt ? dueAt.toISOString() : null,
     dueHasTime: due?.hasTime ?? false,
     priority,
     tags,
+    recurrence: repeat ? repeat.rule : null,
     tokens,
   };
 }

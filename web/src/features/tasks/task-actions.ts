@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext } from "react";
 import { describeError, type Task, type TaskUpdate } from "../../api/problem";
 import { useToast, type ToastApi } from "../../components/toast-context";
 import { useDeleteTasks } from "./api/delete-tasks";
+import { describeRule } from "./recurrence";
 import { conflictOf, useUpdateTask } from "./api/update-task";
 
 /** A change the server refused because the task had changed since it was read (412). */
@@ -89,7 +90,12 @@ export function useToggleDone(): (task: Task) => void {
       void mutateAsync({ task, patch: { status } }).then(
         (fresh) =>
           toast({
-            message: status === "done" ? `“${task.title}” completed` : `“${task.title}” reopened`,
+            message:
+              status !== "done"
+                ? `“${task.title}” reopened`
+                : task.recurrence
+                  ? `“${task.title}” completed; it repeats ${describeRule(task.recurrence).toLowerCase()}`
+                  : `“${task.title}” completed`,
             duration: UNDO_MS,
             action: { label: "Undo", onClick: () => mutate({ task: fresh, patch: { status: before } }) },
           }),

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../../api/client";
 import { ApiError, unwrap, type Task, type TaskUpdate } from "../../../api/problem";
 import type { MutationCallbacks } from "../../../lib/react-query";
-import { cancelListFetches, etag, invalidateAfterWrite, putTask, snapshot } from "./task-cache";
+import { cancelListFetches, etag, invalidateAfterWrite, putTask, snapshot, taskKeys } from "./task-cache";
 
 export interface UpdateTaskInput {
   /** The task as the client holds it: its version goes in If-Match. */
@@ -48,6 +48,13 @@ export function useUpdateTask({ onSuccess, onError }: MutationCallbacks<Task, Up
       putTask(qc, fresh);
       onSuccess?.(fresh, input);
     },
-    onSettled: () => invalidateAfterWrite(qc),
+    onSettled: async (fresh, _error, { task }) => {
+      await invalidateAfterWrite(qc);
+      // A recurring task just completed: the server made its next occurrence, so the lists on
+      // screen refetch now to show it.
+      if (fresh?.recurrence && fresh.status === "done" && task.status !== "done") {
+        await qc.invalidateQueries({ queryKey: taskKeys.lists() });
+      }
+    },
   });
 }

@@ -51,6 +51,20 @@ describe("QuickAdd", () => {
     await waitFor(() => expect(line).toHaveValue(""));
   });
 
+  it("highlights a recurrence and sends its rule with the first due", async () => {
+    const sent = renderQuickAdd();
+    const line = screen.getByLabelText("Quick add a task");
+    await userEvent.type(line, "Water plants every weekday");
+    expect(screen.getByRole("list", { name: "Understood" })).toHaveTextContent("Repeats: Every weekday");
+    expect([...document.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["every weekday"]);
+    await userEvent.click(screen.getByRole("button", { name: "Add" }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    const body = sent[0] as { title: string; recurrence: string; due_at: string };
+    expect(body.title).toBe("Water plants");
+    expect(body.recurrence).toBe("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
+    expect(typeof body.due_at).toBe("string");
+  });
+
   it("puts the task into the project being viewed", async () => {
     const sent = renderQuickAdd("/tasks?project=p1");
     await userEvent.type(screen.getByLabelText("Quick add a task"), "Paint the fence{Enter}");

@@ -7,6 +7,7 @@ import { PRIORITY_LABEL } from "../../../lib/format";
 import { useViewedProjectId } from "../../projects/viewed-project";
 import { useCreateTask } from "../api/create-task";
 import { END_OF_DAY, parseQuickAdd, type Token } from "../quick-add";
+import { describeRule } from "../recurrence";
 
 const TITLE_MAX = 200;
 
@@ -70,6 +71,7 @@ export function QuickAdd({ defaultDay, label = "Quick add a task" }: { defaultDa
     if (parsed.priority) body.priority = parsed.priority;
     if (parsed.tags.length) body.tags = parsed.tags;
     if (parsed.due_at) body.due_at = parsed.due_at;
+    if (parsed.recurrence) body.recurrence = parsed.recurrence;
     else if (defaultDay) body.due_at = wallTime(defaultDay, END_OF_DAY.hour, END_OF_DAY.minute, clock.zone).toISOString();
     create.mutate(body);
   }
@@ -94,6 +96,7 @@ export function QuickAdd({ defaultDay, label = "Quick add a task" }: { defaultDa
   const describe = (token: Token) => {
     if (token.kind === "priority") return `Priority: ${parsed.priority ? PRIORITY_LABEL[parsed.priority] : ""}`;
     if (token.kind === "tag") return `Tag: ${token.text.slice(1).toLowerCase()}`;
+    if (token.kind === "recurrence") return `Repeats: ${parsed.recurrence ? describeRule(parsed.recurrence) : ""}`;
     const due = parsed.due_at ? formatDue(parsed.due_at, clock) : "";
     return `Due: ${due}${parsed.dueHasTime ? "" : " (end of day)"}`;
   };
@@ -171,7 +174,7 @@ export function QuickAdd({ defaultDay, label = "Quick add a task" }: { defaultDa
         </ul>
       ) : null}
       <p id={`${ids}-help`} className="text-xs text-slate-600 dark:text-slate-400">
-        Dates like “friday 5pm”, !high, #tag are understood (times in {clock.zone}). Esc keeps the last one as words.
+        Dates like “friday 5pm”, “every sunday”, !high, #tag are understood (times in {clock.zone}). Esc keeps the last one as words.
       </p>
     </form>
   );

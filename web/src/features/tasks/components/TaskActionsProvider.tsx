@@ -20,6 +20,8 @@ function changes(before: Task, body: TaskCreate): TaskUpdate {
     patch.due_at = body.due_at ?? null;
   if (JSON.stringify(body.tags) !== JSON.stringify(before.tags)) patch.tags = body.tags ?? [];
   if ((body.assignee_id ?? null) !== before.assignee_id) patch.assignee_id = body.assignee_id ?? null;
+  if (JSON.stringify(body.reminder_offsets ?? null) !== JSON.stringify(before.reminder_offsets ?? null))
+    patch.reminder_offsets = body.reminder_offsets ?? null;
   return patch;
 }
 

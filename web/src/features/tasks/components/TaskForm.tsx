@@ -1,6 +1,8 @@
 import { useId, useState, type SyntheticEvent } from "react";
 import type { Priority, Status, Task, TaskCreate } from "../../../api/problem";
 import { Field } from "../../../components/Field";
+import { ReminderPicker } from "./ReminderPicker";
+import { RecurrencePicker } from "./RecurrencePicker";
 import { useMembers } from "../../projects/api/get-members";
 import { parseTags } from "../../../lib/validation";
 import { useClock } from "../../../lib/clock";
@@ -31,6 +33,8 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
   const [due, setDue] = useState(toZonedInput(task?.due_at ?? null, zone));
   const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
   const [assignee, setAssignee] = useState(task?.assignee_id ?? "");
+  const [reminders, setReminders] = useState<number[] | null>(task?.reminder_offsets ?? null);
+  const [repeat, setRepeat] = useState<string | null>(task?.recurrence ?? null);
   const project = task?.project_id ?? projectId;
   const members = useMembers(project ?? "", { enabled: !!project }).data?.members;
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -45,8 +49,11 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
     if (description.length > 10_000) found.description = "Use at most 10,000 characters.";
     const tagList = parseTags(tags);
     if (tagList.length > 20) found.tags = "Use at most 20 tags.";
-    else if (tagList.some((t) => t.length > 32 || !TAG.test(t)))
-      found.tags = "Tags are up to 32 letters, digits, spaces or . - / _";
+    else {
+      const bad = tagList.find((t) => t.length > 32 || !TAG.test(t));
+      if (bad) found.tags = `“${bad}” is not a tag: tags are up to 32 letters, digits, spaces or . - / _`;
+    }
+    if (repeat && !due) found.recurrence = "A repeating task needs a due date: set one above.";
     setErrors(found);
     if (Object.keys(found).length) return;
     onSubmit({
@@ -56,6 +63,8 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
       priority,
       due_at: fromZonedInput(due, zone),
       tags: tagList,
+      reminder_offsets: reminders,
+      recurrence: repeat,
       ...(assignee ? { assignee_id: assignee } : {}),
     });
   }
@@ -153,6 +162,8 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
           error={shown.tags}
         />
       </div>
+      <ReminderPicker value={reminders} onChange={setReminders} error={shown.reminder_offsets} />
+      <RecurrencePicker value={repeat} onChange={setRepeat} due={due} error={shown.recurrence} />
       <div className="flex justify-end gap-2 pt-2">
         <button type="button" className="btn-secondary" onClick={onCancel}>
           Cancel

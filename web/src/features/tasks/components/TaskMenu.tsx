@@ -112,7 +112,8 @@ export function TaskMenu({ task }: { task: Task }) {
               tabIndex={-1}
               className={item}
               onClick={() => {
-                close(false);
+                // Focus on the menu's button first: the editor gives it back there on close.
+                close();
                 openEditor(task);
               }}
             >

@@ -5,6 +5,7 @@ import { isOverdue, PRIORITY_CLASS, PRIORITY_LABEL } from "../../../lib/format";
 import { useTaskDialogs } from "../task-actions";
 import { TaskCheckbox } from "./TaskCheckbox";
 import { TaskMenu } from "./TaskMenu";
+import { RepeatIcon } from "./RepeatIcon";
 
 /** When and whether late: "Tomorrow 09:00", "Overdue · Yesterday 17:00", in the profile's zone. */
 export function DueText({ task }: { task: Task }) {
@@ -65,6 +66,11 @@ export function TaskRow({ task, selection }: { task: Task; selection?: Selection
           {task.due_at && (
             <span className="shrink-0 sm:order-last">
               <DueText task={task} />
+            </span>
+          )}
+          {task.recurrence && (
+            <span className="shrink-0 sm:order-last">
+              <RepeatIcon rule={task.recurrence} />
             </span>
           )}
           <span className={`shrink-0 rounded px-1.5 py-0.5 font-medium sm:order-2 ${PRIORITY_CLASS[task.priority]}`}>
