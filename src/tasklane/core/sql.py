@@ -896,7 +896,12 @@ class Connection:
 
     async def _guarded(self, running: Awaitable[T]) -> T:
         """``running``'s result; the connection is marked broken if it broke, or if the
-        statement was cancelled or timed out half-way (its state is then unknown)."""
+        statement was cancelled or timed out half-way (its state is then unknown). On a
+        connection outside autocommit (MariaDB's begins a transaction with any statement), what
+        ran since the last COMMIT is rolled back when the connection goes back to the pool."""
+        if not self._engine.pool.autocommit:
+            self._pooled.in_transaction = True
+            self._pooled.committed = False
         try:
             return await running
         except DatabaseError as error:
