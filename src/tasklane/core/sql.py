@@ -330,6 +330,16 @@ class Driver(Protocol):
     def error(self, error: BaseException, sql: str | None) -> DatabaseError | None: ...
 
 
+async def _drained(cursor: Any) -> tuple[list[Any], list[str] | None, int]:
+    """The rows, column names and row count of a DB-API cursor that ran a statement; closed."""
+    try:
+        description = cursor.description
+        rows = list(await cursor.fetchall()) if description else []
+        return rows, [d[0] for d in description] if description else None, cursor.rowcount
+    finally:
+        await cursor.close()
+
+
 class _MySQL:
     """asyncmy: autocommit off for writes (a transaction begins with the first statement)."""
 
@@ -352,11 +362,10 @@ class _MySQL:
         cursor = raw.cursor()
         try:
             await cursor.execute(sql, args)
-            description = cursor.description
-            rows = list(await cursor.fetchall()) if description else []
-            return rows, [d[0] for d in description] if description else None, cursor.rowcount
-        finally:
+        except BaseException:
             await cursor.close()
+            raise
+        return await _drained(cursor)
 
     async def run_many(self, raw: Any, sql: str, args: Sequence[Sequence[Any]]) -> None:
         cursor = raw.cursor()  # an INSERT's rows go as one multi-row statement
@@ -527,13 +536,7 @@ class _SQLite:
     async def run(
         self, raw: Any, sql: str, args: Sequence[Any] | None
     ) -> tuple[list[Any], list[str] | None, int]:
-        cursor = await raw.execute(sql, args or ())
-        try:
-            description = cursor.description
-            rows = list(await cursor.fetchall()) if description else []
-            return rows, [d[0] for d in description] if description else None, cursor.rowcount
-        finally:
-            await cursor.close()
+        return await _drained(await raw.execute(sql, args or ()))
 
     async def run_many(self, raw: Any, sql: str, args: Sequence[Sequence[Any]]) -> None:
         await raw.executemany(sql, args)
@@ -645,9 +648,6 @@ class Pool:
     def checkedout(self) -> int:
         """Connections in use now."""
         return self._open - len(self._idle)
-
-    def idle(self) -> int:
-        return len(self._idle)
 
     async def acquire(self) -> _Pooled:
         if self._idle or self.on_wait is None:
@@ -896,7 +896,12 @@ class Connection:
 
     async def _guarded(self, running: Awaitable[T]) -> T:
         """``running``'s result; the connection is marked broken if it broke, or if the
-        statement was cancelled or timed out half-way (its state is then unknown)."""
+        statement was cancelled or timed out half-way (its state is then unknown). On a
+        connection outside autocommit (MariaDB's begins a transaction with any statement), what
+        ran since the last COMMIT is rolled back when the connection goes back to the pool."""
+        if not self._engine.pool.autocommit:
+            self._pooled.in_transaction = True
+            self._pooled.committed = False
         try:
             return await running
         except DatabaseError as error:
