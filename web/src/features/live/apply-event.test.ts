@@ -18,6 +18,7 @@ function task(id: string, overrides: Partial<Task> = {}): Task {
     due_at: null,
     completed_at: null,
     tags: [],
+    reminder_offsets: null,
     recurrence: null,
     version: 1,
     created_at: "2026-01-01T00:00:00Z",
