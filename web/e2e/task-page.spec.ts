@@ -7,7 +7,9 @@ test("comment on a task, see its history, and its row counts the comments", asyn
   await api.call("PATCH", `/api/v1/tasks/${task.id}`, { title: "Pack the big tent", status: "in_progress" });
 
   await page.goto("/tasks");
-  await row(page, "Pack the big tent").getByRole("link", { name: "Open the page of “Pack the big tent”" }).click();
+  const open = row(page, "Pack the big tent").getByRole("link", { name: "Open the page of “Pack the big tent”" });
+  await expect(open).toBeVisible({ timeout: 20_000 });
+  await open.click();
   await expect(page).toHaveURL(new RegExp(`/tasks/${task.id}$`));
   await expect(page.getByRole("heading", { name: "Pack the big tent" })).toBeVisible();
   await expect(page.getByRole("link", { name: "https://example.com/list" })).toHaveAttribute("href", "https://example.com/list");
