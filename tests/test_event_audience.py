@@ -247,3 +247,31 @@ async def test_the_catch_up_follows_the_membership_as_it_is_now(api: Api, ctx: A
     assert left[0].payload["member_id"] == leaver.id
     # From its joining on, not before.
     assert story(came) == story(came_fresh) == ["project.member_added", "v4"]
+
+
+async def test_a_new_members_stream_starts_at_its_joining(api: Api, ctx: AppContext) -> None:
+    """A stream opened just after joining (its feed reads back over the last moments) carries
+    the joining and what follows, not the project's events from before it."""
+    owner, newcomer = await _verified(api, ctx), await _verified(api, ctx)
+    project = await _ok(
+        await api.client.post(PROJECTS, json={"name": "Choir"}, headers=owner.headers), 201
+    )
+    await api.create_task(owner, title="Before", project_id=project["id"])
+    await _add(api, owner, project["id"], newcomer)
+    feed = stream.Feed(ctx)
+    queue = feed.subscribe(uuid.UUID(newcomer.id))
+    try:
+        await api.create_task(owner, title="After", project_id=project["id"])
+        seen = []
+        async with asyncio.timeout(20):
+            while not any(e.payload.get("task", {}).get("title") == "After" for e in seen):
+                event = await queue.get()
+                assert event is not None
+                seen.append(event)
+        ours = [e for e in seen if e.project_id == uuid.UUID(project["id"])]
+        assert [e.payload["task"]["title"] if "task" in e.payload else e.kind for e in ours] == [
+            "project.member_added",
+            "After",
+        ]
+    finally:
+        await feed.unsubscribe(uuid.UUID(newcomer.id), queue)

@@ -6,11 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from tasklane.cli import migrate
+from tasklane.settings import Settings
 from tests.helpers import Api, User, assert_problem, assert_task
+from tests.test_projects_migration import scratch
+
+__all__ = ["scratch"]  # fixture
 
 TASKS = "/api/v1/tasks"
 PREVIEW = "/api/v1/recurrence/preview"
@@ -534,3 +544,52 @@ async def test_someone_elses_recurring_task_cannot_be_completed(api: Api) -> Non
     )
     assert_problem(response, 404)
     assert [t["status"] for t in await series_of(api, owner, "Private")] == ["todo"]
+
+
+# --- the migration ------------------------------------------------------------------------------
+
+SERIES_COLUMNS = {"recurrence", "recurrence_zone", "recurrence_start", "series_id", "occurrence"}
+
+
+def _schema(settings: Settings) -> tuple[set[str], dict[str, tuple[list[str], bool]]]:
+    """The tasks table's columns, and its indexes (columns, unique)."""
+
+    async def read() -> tuple[set[str], dict[str, tuple[list[str], bool]]]:
+        engine = create_async_engine(settings.database_url)
+        try:
+            async with engine.connect() as conn:
+
+                def inspect(c: sa.Connection) -> tuple[set[str], dict[str, tuple[list[str], bool]]]:
+                    inspector = sa.inspect(c)
+                    columns = {column["name"] for column in inspector.get_columns("tasks")}
+                    indexes = {
+                        str(i["name"]): ([str(n) for n in i["column_names"]], bool(i["unique"]))
+                        for i in inspector.get_indexes("tasks")
+                    }
+                    return columns, indexes
+
+                return await conn.run_sync(inspect)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_migration_0014_adds_the_series_columns_and_can_be_undone(scratch: Settings) -> None:
+    migrate(scratch, "0013")
+    columns, indexes = _schema(scratch)
+    assert not SERIES_COLUMNS & columns
+    migrate(scratch, "0014")
+    columns, indexes = _schema(scratch)
+    assert columns >= SERIES_COLUMNS
+    assert indexes["uq_tasks_series_occurrence"] == (["series_id", "occurrence"], True)
+    config = Config()
+    migrations = Path(migrate.__code__.co_filename).parent / "migrations"
+    config.set_main_option("script_location", str(migrations))
+    config.attributes["settings"] = scratch
+    command.downgrade(config, "0013")
+    columns, indexes = _schema(scratch)
+    assert not SERIES_COLUMNS & columns
+    assert "uq_tasks_series_occurrence" not in indexes
+    migrate(scratch, "head")
+    assert _schema(scratch)[0] >= SERIES_COLUMNS

@@ -12,6 +12,7 @@ const EndSessionPage = lazy(() => import("./routes/EndSessionPage"));
 const AppShell = lazy(() => import("./routes/AppShell"));
 const DashboardPage = lazy(() => import("./routes/DashboardPage"));
 const TasksPage = lazy(() => import("./routes/TasksPage"));
+const TaskPage = lazy(() => import("./routes/TaskPage"));
 const TodayPage = lazy(() => import("./routes/TodayPage"));
 const UpcomingPage = lazy(() => import("./routes/UpcomingPage"));
 const BoardPage = lazy(() => import("./routes/BoardPage"));
@@ -51,6 +52,7 @@ export function App() {
           <Route path="today" element={<TodayPage />} />
           <Route path="upcoming" element={<UpcomingPage />} />
           <Route path="tasks" element={<TasksPage />} />
+          <Route path="tasks/:id" element={<TaskPage />} />
           <Route path="board" element={<BoardPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFoundPage />} />

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tasklane.core.cache import TTLCache
 from tasklane.core.context import AppContext
@@ -53,7 +53,8 @@ class Feed:
         self.queues: dict[uuid.UUID, set[asyncio.Queue[Event | None]]] = {}
         self._task: asyncio.Task[None] | None = None
         self._seen: TTLCache[uuid.UUID, bool] = TTLCache(max_entries=200_000)
-        self._members: TTLCache[uuid.UUID, frozenset[uuid.UUID]] = TTLCache(max_entries=10_000)
+        # Each project's members and when they joined: an event reaches those who had joined.
+        self._members: TTLCache[uuid.UUID, dict[uuid.UUID, datetime]] = TTLCache(max_entries=10_000)
         self._lookback = timedelta(seconds=ctx.settings.db_statement_timeout + 1)
         self._since = utcnow()
 
@@ -113,9 +114,10 @@ class Feed:
         if event.project_id is not None and self.queues:
             members = self._members.get(event.project_id)
             if members is None:
-                members = frozenset(await projects.member_ids(conn, event.project_id))
+                members = await projects.joined_members(conn, event.project_id)
                 self._members.set(event.project_id, members, MEMBERS_TTL_SECONDS)
-            readers |= members
+            # Not the events from before a member joined (read back after its joining).
+            readers |= {m for m, joined in members.items() if joined <= event.created_at}
         return readers
 
     def _hand_on(self, event: Event, readers: set[uuid.UUID]) -> None:

@@ -308,6 +308,11 @@ async def member_of(conn: Connection, user_id: uuid.UUID) -> list[uuid.UUID]:
     return await repo.projects_of(conn, user_id)
 
 
+async def joined_members(conn: Connection, project_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
+    """Each member of the project now, and when it joined it."""
+    return {_uuid(row.user_id): row.created_at for row in await repo.members(conn, project_id)}
+
+
 async def memberships(conn: Connection, user_id: uuid.UUID) -> dict[uuid.UUID, datetime]:
     """Each project ``user_id`` is a member of now, and when it joined it."""
     return {_uuid(row.project_id): row.created_at for row in await repo.joined_of(conn, user_id)}

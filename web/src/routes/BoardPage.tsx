@@ -9,6 +9,7 @@ import { findTask } from "../features/tasks/api/task-cache";
 import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
 import { DueText } from "../features/tasks/components/TaskRow";
 import { useChangeTask, useTaskDialogs } from "../features/tasks/task-actions";
+import { TaskPageLink } from "../features/comments/components/TaskPageLink";
 
 const DRAG_TYPE = "application/x-tasklane-task";
 
@@ -74,6 +75,7 @@ function Card({ task, onKeyMove, onMoveTo, claimFocus }: CardProps) {
           ))}
         </div>
       </div>
+      <TaskPageLink task={task} />
       <button
         type="button"
         className="btn-secondary ml-auto min-h-11 px-2 py-1 text-xs sm:min-h-8"

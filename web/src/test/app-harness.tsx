@@ -26,6 +26,7 @@ export function makeTask(id: string, overrides: Partial<Task> = {}): Task {
     version: 1,
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
+    comment_count: 0,
   };
   return Object.assign(base, overrides) as Task;
 }

@@ -18,10 +18,12 @@ function task(id: string, overrides: Partial<Task> = {}): Task {
     due_at: null,
     completed_at: null,
     tags: [],
+    reminder_offsets: null,
     recurrence: null,
     version: 1,
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
+    comment_count: 0,
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import {
   type NotificationPage,
   type UnreadCount,
 } from "../notifications/api/notification-cache";
+import { applyCommentEvent } from "../comments/api/comment-cache";
 import { projectKeys, type Project } from "../projects/api/project-keys";
 import { addTask, dropTasks, putTask, taskKeys, type TaskPages } from "../tasks/api/task-cache";
 
@@ -105,6 +106,10 @@ export function applyEvent(qc: QueryClient, event: LiveEvent): boolean {
       qc.setQueryData<UnreadCount>(notificationKeys.unread(), (old) => (old ? { ...old, unread: old.unread + 1 } : old));
       return true;
     }
+    case "comment.added":
+    case "comment.edited":
+    case "comment.deleted":
+      return applyCommentEvent(qc, event.kind, event.payload);
     default:
       return false;
   }

@@ -3,7 +3,7 @@ import { api } from "../../../api/client";
 import { unwrap, type Status, type Task } from "../../../api/problem";
 import type { components } from "../../../api/schema";
 import type { MutationCallbacks } from "../../../lib/react-query";
-import { cancelListFetches, invalidateAfterWrite, putTask, snapshot } from "./task-cache";
+import { cancelListFetches, invalidateAfterWrite, putTask, snapshot, taskKeys } from "./task-cache";
 
 export type BulkResult = components["schemas"]["BulkResult"];
 
@@ -40,6 +40,12 @@ export function useBulkUpdateTasks({ onSuccess, onError }: MutationCallbacks<Bul
       for (const task of result.items) putTask(qc, task);
       onSuccess?.(result, input);
     },
-    onSettled: () => invalidateAfterWrite(qc),
+    onSettled: async (_result, _error, { tasks, status }) => {
+      await invalidateAfterWrite(qc);
+      // Recurring tasks completed: their next occurrences are new on the server; show them now.
+      if (status === "done" && tasks.some((t) => t.recurrence && t.status !== "done")) {
+        await qc.invalidateQueries({ queryKey: taskKeys.lists() });
+      }
+    },
   });
 }

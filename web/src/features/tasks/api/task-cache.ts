@@ -12,6 +12,9 @@ export const taskKeys = {
   lists: () => ["tasks", "list"] as const,
   list: (query: ListQuery) => ["tasks", "list", query] as const,
   stats: () => ["tasks", "stats"] as const,
+  /** One task, for its page (/tasks/:id), and its history of changes. */
+  detail: (id: string) => ["tasks", "detail", id] as const,
+  history: (id: string) => ["tasks", "history", id] as const,
 };
 
 export type TaskPages = InfiniteData<TaskPage, string | null>;
@@ -77,6 +80,9 @@ export function putTask(qc: QueryClient, task: Task): void {
     }
     qc.setQueryData<TaskPages>(key, { ...data, pages });
   }
+  // Its page, unless that holds a newer version; the page's history is read again.
+  qc.setQueryData<Task>(taskKeys.detail(task.id), (old) => (old && old.version > task.version ? old : old && task));
+  void qc.invalidateQueries({ queryKey: taskKeys.history(task.id) });
 }
 
 export function dropTasks(qc: QueryClient, ids: ReadonlySet<string>): void {

@@ -4,6 +4,7 @@ import { formatDue, formatFull } from "../../../lib/dates";
 import { isOverdue, PRIORITY_CLASS, PRIORITY_LABEL } from "../../../lib/format";
 import { useTaskDialogs } from "../task-actions";
 import { TaskCheckbox } from "./TaskCheckbox";
+import { TaskPageLink } from "../../comments/components/TaskPageLink";
 import { TaskMenu } from "./TaskMenu";
 import { RepeatIcon } from "./RepeatIcon";
 
@@ -84,6 +85,7 @@ export function TaskRow({ task, selection }: { task: Task; selection?: Selection
           {task.tags.length > 3 && <span className="text-slate-600 dark:text-slate-400">+{task.tags.length - 3}</span>}
         </div>
       </div>
+      <TaskPageLink task={task} />
       <TaskMenu task={task} />
     </li>
   );
