@@ -10,6 +10,10 @@ function task(id: string, overrides: Partial<Task> = {}): Task {
   return {
     id,
     project_id: "p",
+    parent_id: null,
+    position: "a0",
+    subtasks_total: 0,
+    subtasks_done: 0,
     assignee_id: null,
     title: `Task ${id}`,
     description: null,

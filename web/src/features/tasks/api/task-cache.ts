@@ -26,6 +26,7 @@ function queryOf(key: readonly unknown[]): ListQuery | undefined {
 /** Whether a list's filters admit the task, as far as the client can tell (not searches or tags). */
 export function admits(query: ListQuery | undefined, task: Task, now: number = Date.now()): boolean {
   if (query?.project_id && task.project_id !== query.project_id) return false;
+  if (query?.top_level && task.parent_id) return false;
   if (query?.assignee === "me" && task.assignee_id === null) return false;
   if (query?.status?.length && !query.status.includes(task.status)) return false;
   if (query?.priority?.length && !query.priority.includes(task.priority)) return false;

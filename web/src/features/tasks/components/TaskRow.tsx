@@ -1,3 +1,4 @@
+import type { CSSProperties, ReactNode, Ref } from "react";
 import type { Task } from "../../../api/problem";
 import { useClock } from "../../../lib/clock";
 import { formatDue, formatFull } from "../../../lib/dates";
@@ -6,6 +7,7 @@ import { useTaskDialogs } from "../task-actions";
 import { TaskCheckbox } from "./TaskCheckbox";
 import { TaskPageLink } from "../../comments/components/TaskPageLink";
 import { TaskMenu } from "./TaskMenu";
+import { TaskProgress } from "./SubtaskProgress";
 import { RepeatIcon } from "./RepeatIcon";
 
 /** When and whether late: "Tomorrow 09:00", "Overdue · Yesterday 17:00", in the profile's zone. */
@@ -34,11 +36,25 @@ export interface Selection {
  * A task in a list: one line on a laptop, at most two on a phone. The round checkbox completes
  * it; in Select mode a square box selects it instead. Status and delete are in the row menu.
  */
-export function TaskRow({ task, selection }: { task: Task; selection?: Selection | undefined }) {
+export function TaskRow({
+  task,
+  selection,
+  ref,
+  style,
+  handle,
+}: {
+  task: Task;
+  selection?: Selection | undefined;
+  /** A row of a manual-order list: the sortable item's node, its moving style, its drag handle. */
+  ref?: Ref<HTMLLIElement>;
+  style?: CSSProperties;
+  handle?: ReactNode;
+}) {
   const { openEditor } = useTaskDialogs();
   const done = task.status === "done";
   return (
-    <li className="flex items-center gap-3 px-3 py-2" data-task-row={task.id}>
+    <li ref={ref} style={style} className="flex items-center gap-3 px-3 py-2" data-task-row={task.id}>
+      {handle}
       {selection ? (
         <label className="-m-3 flex shrink-0 cursor-pointer p-3 sm:-m-2 sm:p-2">
           <input
@@ -74,6 +90,7 @@ export function TaskRow({ task, selection }: { task: Task; selection?: Selection
               <RepeatIcon rule={task.recurrence} />
             </span>
           )}
+          <TaskProgress task={task} />
           <span className={`shrink-0 rounded px-1.5 py-0.5 font-medium sm:order-2 ${PRIORITY_CLASS[task.priority]}`}>
             {PRIORITY_LABEL[task.priority]}
           </span>
