@@ -22,7 +22,14 @@ from tasklane.idempotency.handlers import run as run_idempotent
 from tasklane.idempotency.service import request_fingerprint
 from tasklane.projects import service as projects
 from tasklane.tasks import schemas, service
-from tasklane.tasks.schemas import BulkDelete, BulkSetStatus, TaskCreate, TaskQuery, TaskUpdate
+from tasklane.tasks.schemas import (
+    BulkDelete,
+    BulkSetStatus,
+    TaskCreate,
+    TaskQuery,
+    TaskUpdate,
+    TrashQuery,
+)
 from tasklane.users import service as users
 
 PREFIX = "/api/v1/tasks"
@@ -151,6 +158,28 @@ async def task_history(
     async with ctx.db.primary_reader() as conn:
         page = await service.history(conn, principal.user_id, task_id, cursor, limit)
     return json_response(page)
+
+
+async def list_trash(ctx: AppContext, principal: Principal, query: TrashQuery) -> Response:
+    position = service.trash_position(query.cursor)  # a bad cursor: a 422, no connection
+    project_ids = await _memberships(ctx, principal)
+    async with ctx.db.reader() as conn:
+        page = await service.list_trash(conn, principal.user_id, position, query.limit, project_ids)
+    return json_response(page)
+
+
+async def restore_task(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
+    async with ctx.db.unit_of_work() as uow:
+        task = await service.restore(uow.conn, principal.user_id, task_id)
+        project = uuid.UUID(task["project_id"])
+        await _forget_members_stats(ctx, uow, principal.user_id, {project})
+    return task_response(task)
+
+
+async def delete_forever(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
+    async with ctx.db.unit_of_work() as uow:
+        await service.delete_forever(uow.conn, principal.user_id, task_id)
+    return Response(status_code=204)
 
 
 async def stats(ctx: AppContext, principal: Principal) -> Response:

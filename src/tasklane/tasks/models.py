@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects import mysql
 
@@ -44,6 +45,9 @@ tasks = Table(
     Column("version", Integer(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # In the trash since then (migration 0016): every statement but the Trash's reads the
+    # rows where it is null; the worker purges the rows deleted 30 days ago.
+    Column("deleted_at", UTCDateTime(), nullable=True),
     # A recurring task (migration 0014): its RFC 5545 rule, and the IANA zone and local start
     # (a wall time, or a date) it is evaluated from; its series and its number in it. Completing
     # occurrence n makes n + 1, once: the unique key below.
@@ -64,6 +68,15 @@ tasks = Table(
     Index("ix_tasks_project_due", "project_id", "due_at"),
     Index("ix_tasks_project_completed", "project_id", "completed_at"),
     Index("ix_tasks_assignee_created", "assignee_id", "created_at", "id"),
+    # The Trash's order and the purge's range (migration 0016): only the trashed rows where
+    # the database has partial indexes, so the lists' planners never pick it for theirs.
+    Index(
+        "ix_tasks_deleted",
+        "deleted_at",
+        "id",
+        sqlite_where=text("deleted_at IS NOT NULL"),
+        postgresql_where=text("deleted_at IS NOT NULL"),
+    ),
     Index("uq_tasks_series_occurrence", "series_id", "occurrence", unique=True),
 )
 

@@ -91,8 +91,13 @@ def read_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
 #: name the caller like every other statement does.
 OWNER = "owner_id"
 _OWNER = bindparam(OWNER, type_=tasks.c.user_id.type)
-_READABLE = tasks.c.project_id.in_(projects.member_projects(_OWNER, None))
-_WRITABLE = tasks.c.project_id.in_(projects.member_projects(_OWNER, WRITERS))
+#: Not in the trash: every statement but the Trash's reads only these rows.
+_LIVE = tasks.c.deleted_at.is_(None)
+_TRASHED = tasks.c.deleted_at.is_not(None)
+_MEMBER = tasks.c.project_id.in_(projects.member_projects(_OWNER, None))
+_EDITOR = tasks.c.project_id.in_(projects.member_projects(_OWNER, WRITERS))
+_READABLE = and_(_MEMBER, _LIVE)
+_WRITABLE = and_(_EDITOR, _LIVE)
 
 
 def readable() -> ColumnElement[bool]:
@@ -107,7 +112,7 @@ def readable() -> ColumnElement[bool]:
 #: project's index, where a join of the memberships would read and sort every row the caller
 #: can see. With read replicas, the single reads use it too, the projects read from the
 #: primary: a replica that lags may still count a member who was just removed.
-_GIVEN = tasks.c.project_id.in_(bindparam("project_ids", expanding=True))
+_GIVEN = and_(tasks.c.project_id.in_(bindparam("project_ids", expanding=True)), _LIVE)
 
 
 def writable() -> ColumnElement[bool]:
@@ -425,7 +430,7 @@ _REMINDER_VIEW = select(
     tasks.c.due_at,
     tasks.c.reminder_offsets,
     tasks.c.due_date,
-).where(tasks.c.id == bindparam("task_id"))
+).where(tasks.c.id == bindparam("task_id"), _LIVE)
 
 
 async def reminder_view(conn: AsyncConnection, task_id: uuid.UUID) -> AnyRow | None:
@@ -500,10 +505,15 @@ async def update_task(
         await _insert_tags(conn, user_id, task_id, values["tags"])
 
 
-async def delete_task(
-    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID, version: int | None
+async def trash_task(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    version: int | None,
+    now: datetime,
 ) -> bool:
-    stmt = delete(tasks).where(writable(), tasks.c.id == task_id)
+    """Move a task to the trash (its row stays, out of every statement but the Trash's)."""
+    stmt = update(tasks).where(writable(), tasks.c.id == task_id).values(deleted_at=now)
     if version is not None:
         stmt = stmt.where(tasks.c.version == version)
     return (await conn.execute(stmt, owned_by(user_id))).rowcount > 0
@@ -545,9 +555,116 @@ async def set_status_many(
     await conn.execute(stmt, owned_by(user_id))
 
 
-async def delete_many(conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
-    stmt = delete(tasks).where(writable(), tasks.c.id.in_(ids))
+async def trash_many(
+    conn: AsyncConnection, user_id: uuid.UUID, ids: Sequence[uuid.UUID], now: datetime
+) -> int:
+    stmt = update(tasks).where(writable(), tasks.c.id.in_(ids)).values(deleted_at=now)
     return (await conn.execute(stmt, owned_by(user_id))).rowcount
+
+
+# --- the trash ----------------------------------------------------------------------------------
+
+#: The Trash's order: the most recently deleted first.
+TRASH_KEYS = (SortKey(tasks.c.deleted_at, True), SortKey(tasks.c.id, True))
+
+
+@lru_cache(maxsize=8)
+def _trash_statement(dialect: str, after: bool, limit: int) -> Select[Any]:
+    where: list[ColumnElement[bool]] = [
+        tasks.c.project_id.in_(bindparam("project_ids", expanding=True)),
+        _TRASHED,
+    ]
+    if after:
+        where.append(_after(TRASH_KEYS, (False, False)))
+    return (
+        select(*read_columns(dialect), tasks.c.deleted_at)
+        .where(*where)
+        .order_by(tasks.c.deleted_at.desc(), tasks.c.id.desc())
+        .limit(limit + 1)
+    )
+
+
+def trash_statement(
+    dialect: str, position: Sequence[Any] | None, limit: int
+) -> tuple[Select[Any], dict[str, Any]]:
+    """A Trash page's statement and its parameters (execute with ``project_ids``)."""
+    params: dict[str, Any] = {}
+    if position is not None:
+        params.update((f"p{i}", value) for i, value in enumerate(position))
+    return _trash_statement(dialect, position is not None, limit), params
+
+
+async def trash_page(
+    conn: AsyncConnection,
+    project_ids: Sequence[uuid.UUID],
+    position: Sequence[Any] | None,
+    limit: int,
+) -> tuple[list[AnyRow], list[Any] | None]:
+    """A page of the trashed tasks of ``project_ids`` (:func:`read_columns` and
+    ``deleted_at``), and the position of its last row when there are more."""
+    statement, params = trash_statement(conn.dialect.name, position, limit)
+    params["project_ids"] = list(project_ids)
+    rows = list((await conn.execute(statement, params)).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]._mapping
+    return rows, [_typed(last["deleted_at"]), _typed(last["id"])]
+
+
+_GET_TRASHED_FOR_UPDATE: Select[Any] = (
+    select(*COLUMNS, tasks.c.deleted_at)
+    .where(_EDITOR, _TRASHED, tasks.c.id == bindparam("task_id"))
+    .with_for_update()
+)
+_READABLE_TRASHED = select(tasks.c.id).where(_MEMBER, _TRASHED, tasks.c.id == bindparam("task_id"))
+
+
+async def get_trashed_for_update(
+    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID
+) -> AnyRow | None:
+    """A task in the trash the caller may restore or delete, typed, locked."""
+    params = owned_by(user_id, task_id=task_id)
+    row: AnyRow | None = (await conn.execute(_GET_TRASHED_FOR_UPDATE, params)).first()
+    return row
+
+
+async def trashed_readable(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> bool:
+    """Whether the caller sees this task in their Trash (to tell a 403 from a 404)."""
+    params = owned_by(user_id, task_id=task_id)
+    return (await conn.execute(_READABLE_TRASHED, params)).first() is not None
+
+
+async def restore(conn: AsyncConnection, task_id: uuid.UUID) -> None:
+    """Out of the trash (the row was read, locked, with :func:`get_trashed_for_update`)."""
+    await conn.execute(update(tasks).where(tasks.c.id == task_id, _TRASHED).values(deleted_at=None))
+
+
+async def delete_trashed(conn: AsyncConnection, task_id: uuid.UUID) -> None:
+    """Delete a task of the trash for good (read and locked as for :func:`restore`)."""
+    await conn.execute(delete(tasks).where(tasks.c.id == task_id, _TRASHED))
+
+
+def purge_statement(before: datetime, limit: int) -> Select[Any]:
+    """Up to ``limit`` tasks in the trash since before ``before`` (id, project), oldest first,
+    read through ``ix_tasks_deleted``, locked and skipped by another worker purging at once."""
+    return (
+        select(tasks.c.id, tasks.c.project_id)
+        .where(tasks.c.deleted_at < before)
+        .order_by(tasks.c.deleted_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def purge_ids(conn: AsyncConnection, before: datetime, limit: int) -> list[AnyRow]:
+    return list((await conn.execute(purge_statement(before, limit))).all())
+
+
+async def delete_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> int:
+    if not ids:
+        return 0
+    return (await conn.execute(delete(tasks).where(tasks.c.id.in_(ids)))).rowcount
 
 
 # --- statistics ---------------------------------------------------------------------------------

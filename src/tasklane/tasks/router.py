@@ -28,6 +28,8 @@ from tasklane.tasks.schemas import (
     TaskQuery,
     TaskStats,
     TaskUpdate,
+    TrashPage,
+    TrashQuery,
 )
 
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(401))
@@ -35,10 +37,10 @@ router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(40
 
 class _TaskId(Convertor[str]):
     """A task's place in a path: any segment but the fixed routes beside it, so that a
-    method ``/stats`` or ``/bulk`` does not serve is a 405 there, not a malformed task id;
-    the id itself is validated (a 422) by the route's parameter."""
+    method ``/stats``, ``/bulk`` or ``/trash`` does not serve is a 405 there, not a malformed
+    task id; the id itself is validated (a 422) by the route's parameter."""
 
-    regex = "(?!stats$|bulk$)[^/]+"
+    regex = "(?!stats$|bulk$|trash$)[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -105,6 +107,38 @@ async def bulk(body: BulkOperation, principal: CurrentUser, ctx: Ctx) -> Respons
 
 
 @router.get(
+    "/trash",
+    response_model=TrashPage,
+    summary="The trash: deleted tasks of your projects, most recently deleted first",
+    description="A deleted task stays here, restorable, for 30 days; then it is deleted for good.",
+)
+async def list_trash(
+    principal: CurrentUser, ctx: Ctx, query: Annotated[TrashQuery, Query()]
+) -> Response:
+    return await handlers.list_trash(ctx, principal, query)
+
+
+@router.post(
+    "/trash/{task_id}/restore",
+    response_model=TaskOut,
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404)},
+    summary="Restore a task from the trash, as it was",
+)
+async def restore_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
+    return await handlers.restore_task(ctx, principal, task_id)
+
+
+@router.delete(
+    "/trash/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404),
+    summary="Delete a task of the trash for good",
+)
+async def delete_forever(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
+    return await handlers.delete_forever(ctx, principal, task_id)
+
+
+@router.get(
     "/{task_id:task_id}",
     response_model=TaskOut,
     responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404)},
@@ -146,7 +180,7 @@ async def update_task(
     "/{task_id:task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(403, 404, 412),
-    summary="Delete a task",
+    summary="Delete a task: it moves to the trash (restorable for 30 days)",
 )
 async def delete_task(
     task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, if_match: IfMatch = None

@@ -363,3 +363,22 @@ class RecurrencePreview(BaseModel):
     occurrences: list[Occurrence] = Field(
         description="The start first; fewer than asked once COUNT or UNTIL ends the series."
     )
+
+
+class TrashedTaskOut(TaskOut):
+    deleted_at: datetime = Field(description="When it went to the trash.")
+    purge_at: datetime = Field(description="When it is deleted for good (30 days later).")
+
+
+class TrashPage(BaseModel):
+    items: list[TrashedTaskOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class TrashQuery(BaseModel):
+    limit: int = Field(20, ge=1, le=100, description="Page size (default 20, at most 100).")
+    cursor: str | None = Field(
+        None, max_length=512, description="`next_cursor` of the previous page."
+    )

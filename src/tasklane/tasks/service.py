@@ -498,7 +498,7 @@ async def delete(
     row = await _writable_row(conn, user_id, task_id)  # its project: who hears of it
     if if_match is not None and not if_match_allows(if_match, row.version):
         raise _stale(row)
-    await repo.delete_task(conn, user_id, task_id, row.version)
+    await repo.trash_task(conn, user_id, task_id, row.version, utcnow())
     await _announce_deleted(conn, user_id, task_id, row.project_id)
 
 
@@ -520,7 +520,7 @@ async def bulk(
             extra={"missing_ids": missing},
         )
     if isinstance(operation, BulkDelete):
-        await repo.delete_many(conn, user_id, ids)
+        await repo.trash_many(conn, user_id, ids, utcnow())
         for row in rows:
             await _announce_deleted(conn, user_id, row.id, row.project_id)
         return []
@@ -912,3 +912,107 @@ def _preview_start(text: str, zone: str) -> str:
     if moment.tzinfo is not None:
         return recurrence.local_start(moment, None, zone)
     return moment.replace(microsecond=0).isoformat(timespec="seconds")
+
+
+# --- the trash ----------------------------------------------------------------------------------
+
+#: How long a deleted task stays restorable; the worker purges it after that.
+TRASH_DAYS = 30
+_TRASH_POSITION: tuple[Kind, ...] = ("datetime", "id")
+_TRASH_LISTING = "trash"
+
+
+class TrashedDocument(TaskDocument):
+    """A task in the trash (``schemas.TrashedTaskOut``)."""
+
+    deleted_at: datetime
+    purge_at: datetime
+
+
+def trashed_document(row: Any) -> TrashedDocument:
+    purge_at = row.deleted_at + timedelta(days=TRASH_DAYS)
+    return cast(
+        TrashedDocument, {**task_document(row), "deleted_at": row.deleted_at, "purge_at": purge_at}
+    )
+
+
+class TrashPageDocument(TypedDict):
+    items: list[TrashedDocument]
+    next_cursor: str | None
+
+
+def trash_position(cursor: str | None) -> list[Any] | None:
+    """The Trash cursor's position; a 422 for one this listing did not issue."""
+    return None if cursor is None else decode_cursor(cursor, _TRASH_LISTING, _TRASH_POSITION)
+
+
+async def list_trash(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    position: list[Any] | None,
+    limit: int,
+    project_ids: list[uuid.UUID] | None = None,
+) -> TrashPageDocument:
+    """The deleted tasks of the caller's projects, the most recently deleted first."""
+    if project_ids is None:
+        project_ids = await projects.member_of(conn, user_id)
+    rows, last = await repo.trash_page(conn, project_ids, position, limit)
+    next_cursor = encode_cursor(_TRASH_LISTING, last) if last else None
+    return {"items": [trashed_document(r) for r in rows], "next_cursor": next_cursor}
+
+
+async def _trashed_row(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow:
+    """A task of the caller's Trash they may restore or delete: a 403 for a viewer of its
+    project, a 404 for anyone else or a task not in the trash."""
+    row = await repo.get_trashed_for_update(conn, user_id, task_id)
+    if row is None:
+        if await repo.trashed_readable(conn, user_id, task_id):
+            raise Forbidden(READ_ONLY)
+        raise NotFound("No such task in the trash.")
+    return row
+
+
+async def restore(conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID) -> TaskDocument:
+    """Take a task out of the trash, as it was (its version and fields unchanged)."""
+    row = await _trashed_row(conn, user_id, task_id)
+    await repo.restore(conn, task_id)
+    values = row._asdict()
+    values.pop("deleted_at")
+    task = task_document(_Written(values))
+    await _announce(conn, "task.restored", user_id, task)
+    return task
+
+
+async def delete_forever(
+    conn: AsyncConnection, user_id: uuid.UUID, task_id: uuid.UUID
+) -> uuid.UUID:
+    """Delete a task of the trash for good; its project."""
+    row = await _trashed_row(conn, user_id, task_id)
+    await repo.delete_trashed(conn, task_id)
+    await _announce_purged(conn, user_id, task_id, row.project_id)
+    project_id: uuid.UUID = row.project_id
+    return project_id
+
+
+async def _announce_purged(
+    conn: AsyncConnection, user_id: uuid.UUID | None, task_id: uuid.UUID, project_id: uuid.UUID
+) -> None:
+    await events.record(
+        conn,
+        "task.purged",
+        user_id,
+        task_id,
+        {"id": str(task_id), "project_id": str(project_id)},
+        project_id=project_id,
+    )
+
+
+async def purge_trash(conn: AsyncConnection, now: datetime, limit: int = 500) -> int:
+    """Delete for good up to ``limit`` tasks that went to the trash more than ``TRASH_DAYS``
+    before ``now``; how many. Each is announced (``task.purged``, by nobody) so open Trash
+    views drop it."""
+    rows = await repo.purge_ids(conn, now - timedelta(days=TRASH_DAYS), limit)
+    await repo.delete_ids(conn, [row.id for row in rows])
+    for row in rows:
+        await _announce_purged(conn, None, row.id, row.project_id)
+    return len(rows)
