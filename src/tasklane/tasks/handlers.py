@@ -25,6 +25,7 @@ from tasklane.tasks import schemas, service
 from tasklane.tasks.schemas import (
     BulkDelete,
     BulkSetStatus,
+    MoveTask,
     TaskCreate,
     TaskQuery,
     TaskUpdate,
@@ -151,15 +152,6 @@ async def bulk(
     return json_response({"action": operation.action, "count": count, "items": items})
 
 
-async def task_history(
-    ctx: AppContext, principal: Principal, task_id: uuid.UUID, cursor: str | None, limit: int
-) -> Response:
-    """From the primary, as the comments: membership decides, and a replica may lag."""
-    async with ctx.db.primary_reader() as conn:
-        page = await service.history(conn, principal.user_id, task_id, cursor, limit)
-    return json_response(page)
-
-
 async def list_trash(ctx: AppContext, principal: Principal, query: TrashQuery) -> Response:
     position = service.trash_position(query.cursor)  # a bad cursor: a 422, no connection
     project_ids = await _memberships(ctx, principal)
@@ -180,6 +172,30 @@ async def delete_forever(ctx: AppContext, principal: Principal, task_id: uuid.UU
     async with ctx.db.unit_of_work() as uow:
         await service.delete_forever(uow.conn, principal.user_id, task_id)
     return Response(status_code=204)
+
+
+async def task_history(
+    ctx: AppContext, principal: Principal, task_id: uuid.UUID, cursor: str | None, limit: int
+) -> Response:
+    """From the primary, as the comments: membership decides, and a replica may lag."""
+    async with ctx.db.primary_reader() as conn:
+        page = await service.history(conn, principal.user_id, task_id, cursor, limit)
+    return json_response(page)
+
+
+async def list_subtasks(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
+    project_ids = await _memberships(ctx, principal)
+    async with ctx.db.reader() as conn:
+        items = await service.subtasks(conn, principal.user_id, task_id, project_ids)
+    return json_response(items)
+
+
+async def move_task(
+    ctx: AppContext, principal: Principal, task_id: uuid.UUID, body: MoveTask
+) -> Response:
+    async with ctx.db.unit_of_work() as uow:
+        task = await service.move(uow.conn, principal.user_id, task_id, body)
+    return task_response(task)
 
 
 async def stats(ctx: AppContext, principal: Principal) -> Response:

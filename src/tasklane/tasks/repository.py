@@ -46,6 +46,10 @@ from tasklane.tasks.schemas import TaskFilter
 COLUMNS = (
     tasks.c.id,
     tasks.c.project_id,
+    tasks.c.parent_id,
+    tasks.c.position,
+    tasks.c.subtasks_total,
+    tasks.c.subtasks_done,
     tasks.c.assignee_id,
     tasks.c.title,
     tasks.c.description,
@@ -190,6 +194,7 @@ def sort_keys(sort_field: str, descending: bool) -> tuple[SortKey, ...]:
         "updated_at": tasks.c.updated_at,
         "priority": tasks.c.priority,
         "title": func.lower(tasks.c.title),
+        "position": tasks.c.position,
     }[sort_field]
     return (SortKey(column, descending), SortKey(tasks.c.id, descending))
 
@@ -235,6 +240,7 @@ class _Shape:
     due_after: bool
     overdue: bool
     terms: tuple[str, ...]  # search terms are part of the SQL (dialect-specific)
+    top_level: bool
     sort_field: str
     descending: bool
     position_nulls: tuple[bool, ...] | None
@@ -253,6 +259,7 @@ class _Shape:
             due_after=f.due_after is not None,
             overdue=f.overdue_at is not None,
             terms=f.terms,
+            top_level=f.top_level,
             sort_field=f.sort_field,
             descending=f.descending,
             position_nulls=None
@@ -327,6 +334,8 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
         where.append(and_(tasks.c.due_at < overdue_at, tasks.c.status != "done"))
     if shape.terms:
         where.append(_search_clause(shape.dialect, shape.terms))
+    if shape.top_level:
+        where.append(tasks.c.parent_id.is_(None))
     keys = sort_keys(shape.sort_field, shape.descending)
     if shape.position_nulls is not None:
         where.append(_after(keys, shape.position_nulls))
@@ -794,6 +803,215 @@ async def history_page(
         )
     stmt = stmt.order_by(h.created_at.desc(), h.id.desc()).limit(limit + 1)
     return list((await conn.execute(stmt)).all())
+
+
+# --- subtasks and manual order ------------------------------------------------------------------
+
+
+def _siblings(project_id: uuid.UUID, parent_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """A task's siblings: the subtasks of its parent, or its project's top-level tasks."""
+    if parent_id is not None:
+        return tasks.c.parent_id == parent_id
+    return and_(tasks.c.project_id == project_id, tasks.c.parent_id.is_(None))
+
+
+async def last_position(
+    conn: AsyncConnection, project_id: uuid.UUID, parent_id: uuid.UUID | None
+) -> str | None:
+    """The greatest manual-order key among the siblings (None: there are none)."""
+    stmt = select(func.max(tasks.c.position)).where(_siblings(project_id, parent_id))
+    last: str | None = (await conn.execute(stmt)).scalar()
+    return last
+
+
+async def neighbour(
+    conn: AsyncConnection,
+    project_id: uuid.UUID,
+    parent_id: uuid.UUID | None,
+    anchor: AnyRow,
+    moving: uuid.UUID,
+    *,
+    after: bool,
+) -> AnyRow | None:
+    """The sibling right after (or before) ``anchor`` in the order (position, id), leaving
+    ``moving`` out: (id, position). Not locked: a move reads its neighbours once it holds the
+    siblings' lock (their parent or project), having made only simple locking reads before,
+    so even MariaDB's snapshot (taken at the first plain read) has every earlier move;
+    locking them would deadlock with a change of a subtask, which locks it, then its parent."""
+    if after:
+        beyond = or_(
+            tasks.c.position > anchor.position,
+            and_(tasks.c.position == anchor.position, tasks.c.id > anchor.id),
+        )
+        order = (tasks.c.position.asc(), tasks.c.id.asc())
+    else:
+        beyond = or_(
+            tasks.c.position < anchor.position,
+            and_(tasks.c.position == anchor.position, tasks.c.id < anchor.id),
+        )
+        order = (tasks.c.position.desc(), tasks.c.id.desc())
+    stmt = (
+        select(tasks.c.id, tasks.c.position)
+        .where(_siblings(project_id, parent_id), tasks.c.id != moving, beyond)
+        .order_by(*order)
+        .limit(1)
+    )
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def sibling_keys(
+    conn: AsyncConnection, project_id: uuid.UUID, parent_id: uuid.UUID | None
+) -> list[AnyRow]:
+    """Every sibling's (id, position) in order: to give them new keys (read, as
+    :func:`neighbour`, under the siblings' lock)."""
+    stmt = (
+        select(tasks.c.id, tasks.c.position)
+        .where(_siblings(project_id, parent_id))
+        .order_by(tasks.c.position, tasks.c.id)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+_SET_POSITION = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("task_id"))
+    .values(position=bindparam("new_position", type_=tasks.c.position.type))
+)
+
+
+async def set_positions(conn: AsyncConnection, keys: Sequence[tuple[uuid.UUID, str]]) -> None:
+    """New keys for rows already locked (a tie undone: no other field changes)."""
+    await conn.execute(
+        _SET_POSITION, [{"task_id": task_id, "new_position": key} for task_id, key in keys]
+    )
+
+
+async def lock_task(conn: AsyncConnection, task_id: uuid.UUID) -> AnyRow | None:
+    """A task (not in the trash) by id alone, typed and locked; the caller's right is checked
+    by the caller of this (a plain locking read: no subquery, see :func:`neighbour`)."""
+    stmt = (
+        select(*COLUMNS)
+        .where(tasks.c.id == task_id, tasks.c.deleted_at.is_(None))
+        .with_for_update()
+    )
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def add_progress(
+    conn: AsyncConnection, parent_id: uuid.UUID, total: int, done: int
+) -> AnyRow | None:
+    """Change a parent's subtask counts by these amounts (an increment in the database, so
+    concurrent changes of its subtasks all count) and give the parent's row. Neither its
+    version nor ``updated_at`` moves: a subtask's change is no change of the parent."""
+    await conn.execute(
+        update(tasks)
+        .where(tasks.c.id == parent_id)
+        .values(
+            subtasks_total=tasks.c.subtasks_total + total,
+            subtasks_done=tasks.c.subtasks_done + done,
+        )
+    )
+    stmt = select(*COLUMNS).where(tasks.c.id == parent_id)
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def subtasks_for_update(conn: AsyncConnection, parent_id: uuid.UUID) -> list[AnyRow]:
+    """A parent's subtasks, typed, locked (the parent is locked already)."""
+    stmt = (
+        select(*COLUMNS)
+        .where(tasks.c.parent_id == parent_id)
+        .order_by(tasks.c.position, tasks.c.id)
+        .with_for_update()
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+@lru_cache(maxsize=8)
+def _subtasks_statement(dialect: str, given: bool) -> Select[Any]:
+    return (
+        select(*read_columns(dialect))
+        .where(_GIVEN if given else readable(), tasks.c.parent_id == bindparam("parent_id"))
+        .order_by(tasks.c.position, tasks.c.id)
+    )
+
+
+async def subtasks(
+    conn: AsyncConnection,
+    user_id: uuid.UUID,
+    parent_id: uuid.UUID,
+    project_ids: Sequence[uuid.UUID] | None = None,
+) -> list[AnyRow]:
+    """A parent's subtasks the caller may read, in their manual order, as
+    :func:`read_columns` rows (``project_ids``: as for :func:`list_page`)."""
+    statement = _subtasks_statement(conn.dialect.name, project_ids is not None)
+    params = owned_by(user_id, parent_id=parent_id)
+    if project_ids is not None:
+        params["project_ids"] = list(project_ids)
+    return list((await conn.execute(statement, params)).all())
+
+
+async def sibling(
+    conn: AsyncConnection, project_id: uuid.UUID, parent_id: uuid.UUID | None, task_id: uuid.UUID
+) -> AnyRow | None:
+    """(id, position) of ``task_id`` if it is a sibling (see :func:`_siblings`); read as
+    :func:`neighbour`."""
+    stmt = select(tasks.c.id, tasks.c.position).where(
+        _siblings(project_id, parent_id), tasks.c.id == task_id
+    )
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def position_of(conn: AsyncConnection, task_id: uuid.UUID) -> str:
+    """A task's key as it is now (it may have just been given a new one)."""
+    stmt = select(tasks.c.position).where(tasks.c.id == task_id)
+    key: str = (await conn.execute(stmt)).scalar_one()
+    return key
+
+
+async def trash_subtasks(
+    conn: AsyncConnection, parent_ids: Sequence[uuid.UUID], now: datetime
+) -> list[AnyRow]:
+    """The subtasks of parents going to the trash go with them, at the same instant (so they
+    come back with them): their (id, project_id)."""
+    if not parent_ids:
+        return []
+    stmt = (
+        select(tasks.c.id, tasks.c.project_id)
+        .where(tasks.c.parent_id.in_(parent_ids), tasks.c.deleted_at.is_(None))
+        .with_for_update()
+    )
+    rows = list((await conn.execute(stmt)).all())
+    if rows:
+        await conn.execute(
+            update(tasks).where(tasks.c.id.in_([r.id for r in rows])).values(deleted_at=now)
+        )
+    return rows
+
+
+async def restore_subtasks(
+    conn: AsyncConnection, parent_id: uuid.UUID, deleted_at: datetime
+) -> list[AnyRow]:
+    """The subtasks that went to the trash with their parent come back with it: typed rows."""
+    stmt = (
+        select(*COLUMNS)
+        .where(tasks.c.parent_id == parent_id, tasks.c.deleted_at == deleted_at)
+        .with_for_update()
+    )
+    rows = list((await conn.execute(stmt)).all())
+    if rows:
+        await conn.execute(
+            update(tasks).where(tasks.c.id.in_([r.id for r in rows])).values(deleted_at=None)
+        )
+    return rows
+
+
+async def is_trashed(conn: AsyncConnection, task_id: uuid.UUID) -> bool:
+    stmt = select(tasks.c.id).where(tasks.c.id == task_id, tasks.c.deleted_at.is_not(None))
+    return (await conn.execute(stmt)).first() is not None
 
 
 # --- recurring tasks ----------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from tasklane.tasks.schemas import (
     BulkOperation,
     BulkResult,
     HistoryPage,
+    MoveTask,
+    SubtaskList,
     TaskCreate,
     TaskOut,
     TaskPage,
@@ -160,10 +162,38 @@ async def task_history(
     return await handlers.task_history(ctx, principal, task_id, cursor, limit)
 
 
+@router.get(
+    "/{task_id:task_id}/subtasks",
+    response_model=SubtaskList,
+    responses=problem_responses(404),
+    summary="A task's subtasks, in their manual order",
+    description="Add one with `POST /tasks` and `parent_id`.",
+)
+async def list_subtasks(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
+    return await handlers.list_subtasks(ctx, principal, task_id)
+
+
+@router.post(
+    "/{task_id:task_id}/move",
+    response_model=TaskOut,
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404)},
+    summary="Reorder a task among its siblings (right after or right before another)",
+    description=(
+        "Siblings are the top-level tasks of its project, or the subtasks of its parent; a "
+        "board column shows a status's tasks in this order. Moving a task where it already is "
+        "changes nothing, so a retried move is harmless; concurrent moves are serialised."
+    ),
+)
+async def move_task(
+    task_id: uuid.UUID, body: MoveTask, principal: CurrentUser, ctx: Ctx
+) -> Response:
+    return await handlers.move_task(ctx, principal, task_id, body)
+
+
 @router.patch(
     "/{task_id:task_id}",
     response_model=TaskOut,
-    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 412)},
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 409, 412)},
     summary="Change some fields of a task (a new project_id moves it)",
 )
 async def update_task(
