@@ -105,7 +105,7 @@ export function useToggleDone(): (task: Task) => void {
                 status !== "done"
                   ? `“${task.title}” reopened`
                   : task.recurrence
-                    ? `“${task.title}” completed; it repeats ${describeRule(task.recurrence).toLowerCase()}`
+                    ? `“${task.title}” completed; it repeats ${describeRule(task.recurrence).replace(/^Every/, "every")}`
                     : `“${task.title}” completed`,
               duration: UNDO_MS,
               action: { label: "Undo", onClick: () => mutate({ task: fresh, patch: { status: before } }) },
