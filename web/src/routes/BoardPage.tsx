@@ -1,4 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
+import { TASK_DRAG_TYPE } from "../features/tasks/drag";
 import { useCallback, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { Status, Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
@@ -12,7 +13,7 @@ import { TaskProgress } from "../features/tasks/components/SubtaskProgress";
 import { useChangeTask, useTaskDialogs } from "../features/tasks/task-actions";
 import { TaskPageLink } from "../features/comments/components/TaskPageLink";
 
-const DRAG_TYPE = "application/x-tasklane-task";
+const DRAG_TYPE = TASK_DRAG_TYPE;
 
 interface CardProps {
   task: Task;

@@ -102,7 +102,7 @@ function NextDue() {
             <Link
               to={where.to}
               aria-description={`In ${where.name}`}
-              className="min-w-0 flex-1 truncate underline-offset-2 hover:underline"
+              className="-my-3 min-w-0 flex-1 truncate py-3 underline-offset-2 hover:underline sm:my-0 sm:py-0"
             >
               {t.title}
             </Link>
@@ -155,8 +155,8 @@ export default function DashboardPage() {
                 <h2 className="mb-2 font-semibold">By status</h2>
                 <ul className="space-y-1 text-sm">
                   {STATUSES.map((s) => (
-                    <li key={s} className="flex justify-between">
-                      <Link className="underline-offset-2 hover:underline" to={`/tasks?status=${s}`}>
+                    <li key={s} className="flex items-center justify-between">
+                      <Link className="flex min-h-11 flex-1 items-center underline-offset-2 hover:underline sm:min-h-0" to={`/tasks?status=${s}`}>
                         {STATUS_LABEL[s]}
                       </Link>
                       <span>{stats.data.by_status[s] ?? 0}</span>
@@ -168,8 +168,8 @@ export default function DashboardPage() {
                 <h2 className="mb-2 font-semibold">By priority</h2>
                 <ul className="space-y-1 text-sm">
                   {PRIORITIES.map((p) => (
-                    <li key={p} className="flex justify-between">
-                      <Link className="underline-offset-2 hover:underline" to={`/tasks?priority=${p}`}>
+                    <li key={p} className="flex items-center justify-between">
+                      <Link className="flex min-h-11 flex-1 items-center underline-offset-2 hover:underline sm:min-h-0" to={`/tasks?priority=${p}`}>
                         {PRIORITY_LABEL[p]}
                       </Link>
                       <span>{stats.data.by_priority[p] ?? 0}</span>

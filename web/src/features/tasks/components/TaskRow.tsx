@@ -1,4 +1,6 @@
 import type { CSSProperties, ReactNode, Ref } from "react";
+import { AssigneeBadge } from "../../projects/components/AssigneeBadge";
+import { TASK_DRAG_TYPE } from "../drag";
 import type { Task } from "../../../api/problem";
 import { useClock } from "../../../lib/clock";
 import { formatDue, formatFull } from "../../../lib/dates";
@@ -53,7 +55,22 @@ export function TaskRow({
   const { openEditor } = useTaskDialogs();
   const done = task.status === "done";
   return (
-    <li ref={ref} style={style} className="flex items-center gap-3 px-3 py-2" data-task-row={task.id}>
+    <li
+      ref={ref}
+      style={style}
+      className="flex items-center gap-3 px-3 py-2"
+      data-task-row={task.id}
+      // Dragged onto a project in the sidebar, it moves there (rows of a manual order drag by their handle).
+      draggable={handle ? undefined : true}
+      onDragStart={
+        handle
+          ? undefined
+          : (e) => {
+              e.dataTransfer.setData(TASK_DRAG_TYPE, task.id);
+              e.dataTransfer.effectAllowed = "move";
+            }
+      }
+    >
       {handle}
       {selection ? (
         <label className="-m-3 flex shrink-0 cursor-pointer p-3 sm:-m-2 sm:p-2">
@@ -72,7 +89,7 @@ export function TaskRow({
         <button
           type="button"
           onClick={() => openEditor(task)}
-          className={`block min-h-6 max-w-full truncate text-left font-medium hover:underline sm:min-w-0 sm:flex-1 ${
+          className={`-my-2.5 block min-h-6 max-w-full truncate py-2.5 text-left font-medium hover:underline sm:my-0 sm:min-w-0 sm:flex-1 sm:py-0 ${
             done ? "text-slate-500 line-through dark:text-slate-400" : ""
           }`}
         >
@@ -95,6 +112,7 @@ export function TaskRow({
             {PRIORITY_LABEL[task.priority]}
           </span>
           {task.tags.slice(0, 3).map((tag) => (
+          <AssigneeBadge task={task} />
             <span key={tag} className="shrink-0 rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
               #{tag}
             </span>
