@@ -4,7 +4,9 @@ import { useCallback, useEffect, useRef, useState, type DragEvent, type Keyboard
 import type { Status, Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
 import { Dialog } from "../components/Dialog";
-import { isOverdue, PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
+import { PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
+import { useClock } from "../lib/clock";
+import { isTaskOverdue } from "../lib/due";
 import { useTasks } from "../features/tasks/api/get-tasks";
 import { findTask } from "../features/tasks/api/task-cache";
 import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
@@ -26,7 +28,8 @@ interface CardProps {
 
 function Card({ task, onKeyMove, onMoveTo, claimFocus }: CardProps) {
   const { openEditor } = useTaskDialogs();
-  const overdue = isOverdue(task.due_at, task.status);
+  const { today } = useClock();
+  const overdue = isTaskOverdue(task, today);
   const node = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (claimFocus(task.id)) node.current?.focus();

@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import type { TaskStats } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList, Skeleton } from "../components/States";
 import { useClock } from "../lib/clock";
+import { hasDue } from "../lib/due";
 import { axisMax } from "../lib/chart";
 import { listOf } from "../features/tasks/list-of";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
@@ -90,12 +91,12 @@ function NextDue() {
   const { today, zone } = useClock();
   if (list.isPending) return <LoadingList rows={3} label="Loading next tasks" />;
   if (list.isError) return <ErrorState error={list.error} onRetry={() => void list.refetch()} />;
-  const items = (list.data.pages[0]?.items ?? []).filter((t) => t.due_at);
+  const items = (list.data.pages[0]?.items ?? []).filter(hasDue);
   if (!items.length) return <EmptyState title="Nothing due">Tasks with a due date show up here.</EmptyState>;
   return (
     <ul className="divide-y divide-slate-200 dark:divide-slate-800">
       {items.map((t) => {
-        const where = listOf(t.due_at ?? "", today, zone);
+        const where = listOf(t, today, zone);
         return (
           <li key={t.id} className="flex items-center gap-3 py-2 text-sm">
             <TaskCheckbox task={t} />

@@ -20,6 +20,7 @@ function task(id: string, overrides: Partial<Task> = {}): Task {
     status: "todo",
     priority: "medium",
     due_at: null,
+    due_date: null,
     completed_at: null,
     tags: [],
     reminder_offsets: null,

@@ -19,8 +19,12 @@ function changes(before: Task, body: TaskCreate): TaskUpdate {
   if ((body.description ?? null) !== before.description) patch.description = body.description ?? null;
   if (body.status !== before.status) patch.status = body.status ?? "todo";
   if (body.priority !== before.priority) patch.priority = body.priority ?? "medium";
-  if ((body.due_at ?? null) !== (before.due_at ? new Date(before.due_at).toISOString() : null))
+  // A time or a day (date-only): both are sent when either changed, the other null.
+  const dueAtBefore = before.due_at && !before.due_date ? new Date(before.due_at).toISOString() : null;
+  if ((body.due_at ?? null) !== dueAtBefore || (body.due_date ?? null) !== (before.due_date ?? null)) {
     patch.due_at = body.due_at ?? null;
+    patch.due_date = body.due_date ?? null;
+  }
   if (JSON.stringify(body.tags) !== JSON.stringify(before.tags)) patch.tags = body.tags ?? [];
   if ((body.assignee_id ?? null) !== before.assignee_id) patch.assignee_id = body.assignee_id ?? null;
   if (JSON.stringify(body.reminder_offsets ?? null) !== JSON.stringify(before.reminder_offsets ?? null))

@@ -3,8 +3,8 @@ import { AssigneeBadge } from "../../projects/components/AssigneeBadge";
 import { TASK_DRAG_TYPE } from "../drag";
 import type { Task } from "../../../api/problem";
 import { useClock } from "../../../lib/clock";
-import { formatDue, formatFull } from "../../../lib/dates";
-import { isOverdue, PRIORITY_CLASS, PRIORITY_LABEL } from "../../../lib/format";
+import { formatTaskDue, formatTaskDueFull, hasDue, isTaskOverdue } from "../../../lib/due";
+import { PRIORITY_CLASS, PRIORITY_LABEL } from "../../../lib/format";
 import { useTaskDialogs } from "../task-actions";
 import { TaskCheckbox } from "./TaskCheckbox";
 import { TaskPageLink } from "../../comments/components/TaskPageLink";
@@ -12,19 +12,23 @@ import { TaskMenu } from "./TaskMenu";
 import { TaskProgress } from "./SubtaskProgress";
 import { RepeatIcon } from "./RepeatIcon";
 
-/** When and whether late: "Tomorrow 09:00", "Overdue · Yesterday 17:00", in the profile's zone. */
+/**
+ * When and whether late: "Tomorrow 09:00", "Overdue · Yesterday 17:00", in the profile's zone;
+ * a date-only task without a time: "Friday".
+ */
 export function DueText({ task }: { task: Task }) {
   const clock = useClock();
-  if (!task.due_at) return null;
-  const overdue = isOverdue(task.due_at, task.status);
+  const when = task.due_date ?? task.due_at;
+  if (!when) return null;
+  const overdue = isTaskOverdue(task, clock.today);
   return (
     <time
-      dateTime={task.due_at}
-      title={formatFull(task.due_at, clock.zone, clock.locale)}
+      dateTime={when}
+      title={formatTaskDueFull(task, clock)}
       className={overdue ? "font-medium text-rose-700 dark:text-rose-300" : "text-slate-600 dark:text-slate-400"}
     >
       {overdue ? "Overdue · " : ""}
-      {formatDue(task.due_at, clock)}
+      {formatTaskDue(task, clock)}
     </time>
   );
 }
@@ -97,7 +101,7 @@ export function TaskRow({
         </button>
         {/* One line under the title on a phone: the due date first, the tags clipped at the edge. */}
         <div className="mt-0.5 flex min-w-0 flex-nowrap items-center gap-x-2 overflow-hidden whitespace-nowrap text-xs sm:mt-0 sm:shrink-0">
-          {task.due_at && (
+          {hasDue(task) && (
             <span className="shrink-0 sm:order-last">
               <DueText task={task} />
             </span>
