@@ -183,6 +183,32 @@ async def test_only_the_author_edits_or_deletes_a_comment(api: Api, ctx: AppCont
     assert listed.json()["items"] == []
 
 
+async def test_a_deleted_authors_comments_and_changes_stay_for_the_others(
+    api: Api, ctx: AppContext
+) -> None:
+    owner, editor, _, _, task = await team(api, ctx)
+    await comment(api, editor, task["id"], "I will be gone")
+    url = f"{TASKS}/{task['id']}"
+    assert (
+        await api.client.patch(url, json={"title": "Renamed"}, headers=editor.headers)
+    ).is_success
+    deleted = await api.client.request(
+        "DELETE", "/api/v1/users/me", json={"password": editor.password}, headers=editor.headers
+    )
+    assert deleted.status_code == 204, deleted.text
+
+    listed = (await api.client.get(comments_url(task["id"]), headers=owner.headers)).json()
+    assert [(c["author_id"], c["author_name"], c["body"]) for c in listed["items"]] == [
+        (None, "Deleted account", "I will be gone")
+    ]
+    history = (await api.client.get(f"{url}/history", headers=owner.headers)).json()
+    assert [(e["user_id"], e["user_name"], e["field"]) for e in history["items"]] == [
+        (None, "Deleted account", "title")
+    ]
+    read = await api.client.get(url, headers=owner.headers)
+    assert read.json()["comment_count"] == 1
+
+
 async def test_a_comment_is_plain_text_within_limits(api: Api, ctx: AppContext) -> None:
     owner, _, _, _, task = await team(api, ctx)
     url = comments_url(task["id"])

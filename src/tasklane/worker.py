@@ -2,7 +2,8 @@
 
 Each turn: the relay hands new outbox events on; the consumers handle them (each once in
 effect: ``events.service.first_time``); the reminders whose time has come fire; the mail
-waiting in the outbox is sent; old outbox rows are pruned now and then.
+waiting in the outbox is sent; old outbox rows, and the tasks in the trash for 30 days, are
+pruned now and then.
 
 Without Redis there is no bus: the relay hands the events straight to this process's
 consumers and marks them published once they are handled. With Redis, the relay appends them
@@ -27,22 +28,26 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 
 from tasklane.core.context import AppContext
 from tasklane.core.sql import Connection
+from tasklane.core.types import utcnow
 from tasklane.events import service as events
 from tasklane.events.bus import RedisStreamBus
 from tasklane.events.schemas import Event
 from tasklane.notifications import service as notifications
+from tasklane.tasks import service as tasks
 
 logger = logging.getLogger("tasklane.worker")
 
 GROUP = "notification-service"
 BATCH = 100
 PRUNE_EVERY_SECONDS = 3600.0
+#: At most this many batches of the trash are purged in one prune (the rest at the next).
+PURGE_BATCHES = 20
 
 Consumer = Callable[[AppContext, Connection, Event], Awaitable[None]]
 
@@ -167,6 +172,20 @@ class Worker:
         keep = timedelta(days=self.ctx.settings.events_retention_days)
         async with self.ctx.db.unit_of_work() as uow:
             await events.prune(uow.conn, keep)
+        await self.purge_trash()
+
+    async def purge_trash(self, now: datetime | None = None) -> int:
+        """Delete for good the tasks in the trash for more than ``tasks.service.TRASH_DAYS``
+        before ``now``, a batch per transaction; how many."""
+        now = now or utcnow()
+        purged = 0
+        for _ in range(PURGE_BATCHES):
+            async with self.ctx.db.unit_of_work() as uow:
+                done = await tasks.purge_trash(uow.conn, now, BATCH)
+            purged += done
+            if done < BATCH:
+                break
+        return purged
 
     async def turn(self) -> int:
         """One round of everything; how much was done."""

@@ -186,10 +186,13 @@ test("the editor shows and takes times in the profile's zone", async ({ page, ap
   await open(page, "/tasks");
   await page.getByRole("button", { name: "Call the bank", exact: true }).click();
   const editor = page.getByRole("dialog", { name: "Edit task" });
-  const due = editor.getByLabel("Due");
-  await expect(due).toHaveValue(kolkataInput(1, 0, 30));
+  const day = editor.getByLabel("Due", { exact: true });
+  const time = editor.getByLabel("Due time");
+  await expect(day).toHaveValue(kolkataInput(1, 0, 30).slice(0, 10));
+  await expect(time).toHaveValue("00:30");
   await expect(editor.getByText(`Time in ${PROFILE_ZONE}`)).toBeVisible();
-  await due.fill(kolkataInput(2, 18));
+  await day.fill(kolkataInput(2, 18).slice(0, 10));
+  await time.fill("18:00");
   await editor.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByText("Task saved")).toBeVisible();
   const task = (await api.findTask("Call the bank")) as unknown as { due_at: string };

@@ -30,8 +30,11 @@ export async function freePort() {
  * worker on the app factory, as `tasklane serve` runs it. `env` adds or overrides settings.
  * Returns { base, database, mailDir, stop }.
  */
+// TASKLANE_E2E_DIST: a build elsewhere than web/dist (to test one build while another is made).
+const DIST = process.env.TASKLANE_E2E_DIST ?? join(WEB, "dist");
+
 export async function startApi(env = {}) {
-  if (!existsSync(join(WEB, "dist", "index.html"))) throw new Error("no build: run `npm run build` first");
+  if (!existsSync(join(DIST, "index.html"))) throw new Error("no build: run `npm run build` first");
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "tasklane-e2e-"));
   const database = join(dir, "e2e.db");
@@ -41,7 +44,7 @@ export async function startApi(env = {}) {
     ...process.env,
     TASKLANE_DATABASE_URL: `sqlite+aiosqlite:///${database}`,
     TASKLANE_VAR_DIR: varDir,
-    TASKLANE_WEB_DIST_DIR: join(WEB, "dist"),
+    TASKLANE_WEB_DIST_DIR: DIST,
     TASKLANE_REFRESH_COOKIE_SECURE: "true",
     // Emailed links point at the app under test; the embedded worker sends them (no SMTP:
     // written to var/mail as .eml files) and fires reminders.

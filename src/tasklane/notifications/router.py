@@ -66,7 +66,8 @@ events_router = APIRouter(prefix="/api/v1/events", tags=["notifications"])
         200: {
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "Server-Sent Events: `id`, `event` (task.created, task.updated, "
-            "task.completed, task.reopened, task.deleted, notification.created) and `data` "
+            "task.completed, task.reopened, task.deleted (to the trash), task.restored, "
+            "task.purged (deleted for good), notification.created) and `data` "
             "(JSON), with `: keep-alive` comments in between. A project's members also get "
             "task.moved (a task left the project) and its project.* events (updated, "
             "archived, restored, deleted, member_added, member_updated, member_removed).",

@@ -22,7 +22,15 @@ from tasklane.idempotency.handlers import run as run_idempotent
 from tasklane.idempotency.service import request_fingerprint
 from tasklane.projects import service as projects
 from tasklane.tasks import schemas, service
-from tasklane.tasks.schemas import BulkDelete, BulkSetStatus, TaskCreate, TaskQuery, TaskUpdate
+from tasklane.tasks.schemas import (
+    BulkDelete,
+    BulkSetStatus,
+    MoveTask,
+    TaskCreate,
+    TaskQuery,
+    TaskUpdate,
+    TrashQuery,
+)
 from tasklane.users import service as users
 
 PREFIX = "/api/v1/tasks"
@@ -144,6 +152,28 @@ async def bulk(
     return json_response({"action": operation.action, "count": count, "items": items})
 
 
+async def list_trash(ctx: AppContext, principal: Principal, query: TrashQuery) -> Response:
+    position = service.trash_position(query.cursor)  # a bad cursor: a 422, no connection
+    project_ids = await _memberships(ctx, principal)
+    async with ctx.db.reader() as conn:
+        page = await service.list_trash(conn, principal.user_id, position, query.limit, project_ids)
+    return json_response(page)
+
+
+async def restore_task(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
+    async with ctx.db.unit_of_work() as uow:
+        task = await service.restore(uow.conn, principal.user_id, task_id)
+        project = uuid.UUID(task["project_id"])
+        await _forget_members_stats(ctx, uow, principal.user_id, {project})
+    return task_response(task)
+
+
+async def delete_forever(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
+    async with ctx.db.unit_of_work() as uow:
+        await service.delete_forever(uow.conn, principal.user_id, task_id)
+    return Response(status_code=204)
+
+
 async def task_history(
     ctx: AppContext, principal: Principal, task_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Response:
@@ -151,6 +181,21 @@ async def task_history(
     async with ctx.db.primary_reader() as conn:
         page = await service.history(conn, principal.user_id, task_id, cursor, limit)
     return json_response(page)
+
+
+async def list_subtasks(ctx: AppContext, principal: Principal, task_id: uuid.UUID) -> Response:
+    project_ids = await _memberships(ctx, principal)
+    async with ctx.db.reader() as conn:
+        items = await service.subtasks(conn, principal.user_id, task_id, project_ids)
+    return json_response(items)
+
+
+async def move_task(
+    ctx: AppContext, principal: Principal, task_id: uuid.UUID, body: MoveTask
+) -> Response:
+    async with ctx.db.unit_of_work() as uow:
+        task = await service.move(uow.conn, principal.user_id, task_id, body)
+    return task_response(task)
 
 
 async def stats(ctx: AppContext, principal: Principal) -> Response:

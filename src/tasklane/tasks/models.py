@@ -11,11 +11,20 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
-from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import mysql, postgresql
 
 from tasklane.core.metadata import metadata
 from tasklane.core.types import UTCDateTime, UUIDType
+
+#: Manual-order keys compare byte by byte: ASCII with a binary collation on MariaDB/MySQL,
+#: the "C" collation on PostgreSQL (SQLite compares bytes).
+POSITION_TYPE = (
+    String(255)
+    .with_variant(mysql.VARCHAR(255, charset="ascii", collation="ascii_bin"), "mysql", "mariadb")
+    .with_variant(postgresql.VARCHAR(255, collation="C"), "postgresql")
+)
 
 tasks = Table(
     "tasks",
@@ -26,6 +35,14 @@ tasks = Table(
     Column("project_id", UUIDType(), ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     # A member of the project, or nobody.
     Column("assignee_id", UUIDType(), ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    # A subtask's parent, of the same project; a subtask has no subtasks (migration 0012).
+    Column("parent_id", UUIDType(), ForeignKey("tasks.id", ondelete="CASCADE"), nullable=True),
+    # Manual order among its siblings (the project's top-level tasks, or the parent's
+    # subtasks): a fractional-indexing key, compared byte by byte on every database.
+    Column("position", POSITION_TYPE, nullable=False, server_default="a0"),
+    # A parent's progress, kept by each change of its subtasks: read with the row.
+    Column("subtasks_total", Integer(), nullable=False, server_default="0"),
+    Column("subtasks_done", Integer(), nullable=False, server_default="0"),
     Column("title", String(200), nullable=False),
     Column("description", Text(), nullable=True),
     Column("status", String(16), nullable=False),
@@ -52,6 +69,9 @@ tasks = Table(
     Column("recurrence_start", String(19), nullable=True),
     Column("series_id", UUIDType(), nullable=True),
     Column("occurrence", Integer(), nullable=True),
+    # In the trash since then (migration 0016): every statement but the Trash's reads the
+    # rows where it is null; the worker purges the rows deleted 30 days ago.
+    Column("deleted_at", UTCDateTime(), nullable=True),
     # How many comments the task has (comments.service keeps it in each comment's
     # transaction): rows and cards show it without counting (migration 0013).
     Column("comment_count", Integer(), nullable=False, server_default="0"),
@@ -65,6 +85,17 @@ tasks = Table(
     Index("ix_tasks_project_completed", "project_id", "completed_at"),
     Index("ix_tasks_assignee_created", "assignee_id", "created_at", "id"),
     Index("uq_tasks_series_occurrence", "series_id", "occurrence", unique=True),
+    Index("ix_tasks_project_position", "project_id", "position", "id"),
+    Index("ix_tasks_parent_position", "parent_id", "position", "id"),
+    # The Trash's order and the purge's range (migration 0016): only the trashed rows where
+    # the database has partial indexes, so the lists' planners never pick it for theirs.
+    Index(
+        "ix_tasks_deleted",
+        "deleted_at",
+        "id",
+        sqlite_where=text("deleted_at IS NOT NULL"),
+        postgresql_where=text("deleted_at IS NOT NULL"),
+    ),
 )
 
 task_tags = Table(
@@ -80,7 +111,6 @@ task_tags = Table(
     Column("user_id", UUIDType(), nullable=False),
     Index("ix_task_tags_user_tag", "user_id", "tag", "task_id"),
 )
-
 
 # Who changed which field of a task, from what to what, when: written in the transaction of
 # the change (values as text: ids, RFC 3339 instants, names; none for a description).

@@ -46,6 +46,10 @@ from tasklane.tasks.schemas import TaskFilter
 COLUMNS = (
     tasks.c.id,
     tasks.c.project_id,
+    tasks.c.parent_id,
+    tasks.c.position,
+    tasks.c.subtasks_total,
+    tasks.c.subtasks_done,
     tasks.c.assignee_id,
     tasks.c.title,
     tasks.c.description,
@@ -91,8 +95,13 @@ def read_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
 #: name the caller like every other statement does.
 OWNER = "owner_id"
 _OWNER = bindparam(OWNER, type_=tasks.c.user_id.type)
-_READABLE = tasks.c.project_id.in_(projects.member_projects(_OWNER, None))
-_WRITABLE = tasks.c.project_id.in_(projects.member_projects(_OWNER, WRITERS))
+#: Not in the trash: every statement but the Trash's reads only these rows.
+_LIVE = tasks.c.deleted_at.is_(None)
+_TRASHED = tasks.c.deleted_at.is_not(None)
+_MEMBER = tasks.c.project_id.in_(projects.member_projects(_OWNER, None))
+_EDITOR = tasks.c.project_id.in_(projects.member_projects(_OWNER, WRITERS))
+_READABLE = and_(_MEMBER, _LIVE)
+_WRITABLE = and_(_EDITOR, _LIVE)
 
 
 def readable() -> ColumnElement[bool]:
@@ -107,7 +116,7 @@ def readable() -> ColumnElement[bool]:
 #: project's index, where a join of the memberships would read and sort every row the caller
 #: can see. With read replicas, the single reads use it too, the projects read from the
 #: primary: a replica that lags may still count a member who was just removed.
-_GIVEN = tasks.c.project_id.in_(bindparam("project_ids", expanding=True))
+_GIVEN = and_(tasks.c.project_id.in_(bindparam("project_ids", expanding=True)), _LIVE)
 
 
 def writable() -> ColumnElement[bool]:
@@ -185,6 +194,7 @@ def sort_keys(sort_field: str, descending: bool) -> tuple[SortKey, ...]:
         "updated_at": tasks.c.updated_at,
         "priority": tasks.c.priority,
         "title": func.lower(tasks.c.title),
+        "position": tasks.c.position,
     }[sort_field]
     return (SortKey(column, descending), SortKey(tasks.c.id, descending))
 
@@ -230,6 +240,7 @@ class _Shape:
     due_after: bool
     overdue: bool
     terms: tuple[str, ...]  # search terms are part of the SQL (dialect-specific)
+    top_level: bool
     sort_field: str
     descending: bool
     position_nulls: tuple[bool, ...] | None
@@ -248,6 +259,7 @@ class _Shape:
             due_after=f.due_after is not None,
             overdue=f.overdue_at is not None,
             terms=f.terms,
+            top_level=f.top_level,
             sort_field=f.sort_field,
             descending=f.descending,
             position_nulls=None
@@ -322,6 +334,8 @@ def _build_list_statement(shape: _Shape) -> Select[Any]:
         where.append(and_(tasks.c.due_at < overdue_at, tasks.c.status != "done"))
     if shape.terms:
         where.append(_search_clause(shape.dialect, shape.terms))
+    if shape.top_level:
+        where.append(tasks.c.parent_id.is_(None))
     keys = sort_keys(shape.sort_field, shape.descending)
     if shape.position_nulls is not None:
         where.append(_after(keys, shape.position_nulls))
@@ -423,7 +437,7 @@ _REMINDER_VIEW = select(
     tasks.c.due_at,
     tasks.c.reminder_offsets,
     tasks.c.due_date,
-).where(tasks.c.id == bindparam("task_id"))
+).where(tasks.c.id == bindparam("task_id"), _LIVE)
 
 
 async def reminder_view(conn: Connection, task_id: uuid.UUID) -> AnyRow | None:
@@ -496,10 +510,15 @@ async def update_task(
         await _insert_tags(conn, user_id, task_id, values["tags"])
 
 
-async def delete_task(
-    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, version: int | None
+async def trash_task(
+    conn: Connection,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    version: int | None,
+    now: datetime,
 ) -> bool:
-    stmt = delete(tasks).where(writable(), tasks.c.id == task_id)
+    """Move a task to the trash (its row stays, out of every statement but the Trash's)."""
+    stmt = update(tasks).where(writable(), tasks.c.id == task_id).values(deleted_at=now)
     if version is not None:
         stmt = stmt.where(tasks.c.version == version)
     return (await conn.execute(stmt, owned_by(user_id))).rowcount > 0
@@ -541,9 +560,116 @@ async def set_status_many(
     await conn.execute(stmt, owned_by(user_id))
 
 
-async def delete_many(conn: Connection, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> int:
-    stmt = delete(tasks).where(writable(), tasks.c.id.in_(ids))
+async def trash_many(
+    conn: Connection, user_id: uuid.UUID, ids: Sequence[uuid.UUID], now: datetime
+) -> int:
+    stmt = update(tasks).where(writable(), tasks.c.id.in_(ids)).values(deleted_at=now)
     return (await conn.execute(stmt, owned_by(user_id))).rowcount
+
+
+# --- the trash ----------------------------------------------------------------------------------
+
+#: The Trash's order: the most recently deleted first.
+TRASH_KEYS = (SortKey(tasks.c.deleted_at, True), SortKey(tasks.c.id, True))
+
+
+@lru_cache(maxsize=8)
+def _trash_statement(dialect: str, after: bool, limit: int) -> Select[Any]:
+    where: list[ColumnElement[bool]] = [
+        tasks.c.project_id.in_(bindparam("project_ids", expanding=True)),
+        _TRASHED,
+    ]
+    if after:
+        where.append(_after(TRASH_KEYS, (False, False)))
+    return (
+        select(*read_columns(dialect), tasks.c.deleted_at)
+        .where(*where)
+        .order_by(tasks.c.deleted_at.desc(), tasks.c.id.desc())
+        .limit(limit + 1)
+    )
+
+
+def trash_statement(
+    dialect: str, position: Sequence[Any] | None, limit: int
+) -> tuple[Select[Any], dict[str, Any]]:
+    """A Trash page's statement and its parameters (execute with ``project_ids``)."""
+    params: dict[str, Any] = {}
+    if position is not None:
+        params.update((f"p{i}", value) for i, value in enumerate(position))
+    return _trash_statement(dialect, position is not None, limit), params
+
+
+async def trash_page(
+    conn: Connection,
+    project_ids: Sequence[uuid.UUID],
+    position: Sequence[Any] | None,
+    limit: int,
+) -> tuple[list[AnyRow], list[Any] | None]:
+    """A page of the trashed tasks of ``project_ids`` (:func:`read_columns` and
+    ``deleted_at``), and the position of its last row when there are more."""
+    statement, params = trash_statement(conn.dialect.name, position, limit)
+    params["project_ids"] = list(project_ids)
+    rows = list((await conn.execute(statement, params)).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]._mapping
+    return rows, [_typed(last["deleted_at"]), _typed(last["id"])]
+
+
+_GET_TRASHED_FOR_UPDATE: Select[Any] = (
+    select(*COLUMNS, tasks.c.deleted_at)
+    .where(_EDITOR, _TRASHED, tasks.c.id == bindparam("task_id"))
+    .with_for_update()
+)
+_READABLE_TRASHED = select(tasks.c.id).where(_MEMBER, _TRASHED, tasks.c.id == bindparam("task_id"))
+
+
+async def get_trashed_for_update(
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID
+) -> AnyRow | None:
+    """A task in the trash the caller may restore or delete, typed, locked."""
+    params = owned_by(user_id, task_id=task_id)
+    row: AnyRow | None = (await conn.execute(_GET_TRASHED_FOR_UPDATE, params)).first()
+    return row
+
+
+async def trashed_readable(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID) -> bool:
+    """Whether the caller sees this task in their Trash (to tell a 403 from a 404)."""
+    params = owned_by(user_id, task_id=task_id)
+    return (await conn.execute(_READABLE_TRASHED, params)).first() is not None
+
+
+async def restore(conn: Connection, task_id: uuid.UUID) -> None:
+    """Out of the trash (the row was read, locked, with :func:`get_trashed_for_update`)."""
+    await conn.execute(update(tasks).where(tasks.c.id == task_id, _TRASHED).values(deleted_at=None))
+
+
+async def delete_trashed(conn: Connection, task_id: uuid.UUID) -> None:
+    """Delete a task of the trash for good (read and locked as for :func:`restore`)."""
+    await conn.execute(delete(tasks).where(tasks.c.id == task_id, _TRASHED))
+
+
+def purge_statement(before: datetime, limit: int) -> Select[Any]:
+    """Up to ``limit`` tasks in the trash since before ``before`` (id, project), oldest first,
+    read through ``ix_tasks_deleted``, locked and skipped by another worker purging at once."""
+    return (
+        select(tasks.c.id, tasks.c.project_id)
+        .where(tasks.c.deleted_at < before)
+        .order_by(tasks.c.deleted_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def purge_ids(conn: Connection, before: datetime, limit: int) -> list[AnyRow]:
+    return list((await conn.execute(purge_statement(before, limit))).all())
+
+
+async def delete_ids(conn: Connection, ids: Sequence[uuid.UUID]) -> int:
+    if not ids:
+        return 0
+    return (await conn.execute(delete(tasks).where(tasks.c.id.in_(ids)))).rowcount
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -671,6 +797,215 @@ async def history_page(
         )
     stmt = stmt.order_by(h.created_at.desc(), h.id.desc()).limit(limit + 1)
     return list((await conn.execute(stmt)).all())
+
+
+# --- subtasks and manual order ------------------------------------------------------------------
+
+
+def _siblings(project_id: uuid.UUID, parent_id: uuid.UUID | None) -> ColumnElement[bool]:
+    """A task's siblings: the subtasks of its parent, or its project's top-level tasks."""
+    if parent_id is not None:
+        return tasks.c.parent_id == parent_id
+    return and_(tasks.c.project_id == project_id, tasks.c.parent_id.is_(None))
+
+
+async def last_position(
+    conn: Connection, project_id: uuid.UUID, parent_id: uuid.UUID | None
+) -> str | None:
+    """The greatest manual-order key among the siblings (None: there are none)."""
+    stmt = select(func.max(tasks.c.position)).where(_siblings(project_id, parent_id))
+    last: str | None = (await conn.execute(stmt)).scalar()
+    return last
+
+
+async def neighbour(
+    conn: Connection,
+    project_id: uuid.UUID,
+    parent_id: uuid.UUID | None,
+    anchor: AnyRow,
+    moving: uuid.UUID,
+    *,
+    after: bool,
+) -> AnyRow | None:
+    """The sibling right after (or before) ``anchor`` in the order (position, id), leaving
+    ``moving`` out: (id, position). Not locked: a move reads its neighbours once it holds the
+    siblings' lock (their parent or project), having made only simple locking reads before,
+    so even MariaDB's snapshot (taken at the first plain read) has every earlier move;
+    locking them would deadlock with a change of a subtask, which locks it, then its parent."""
+    if after:
+        beyond = or_(
+            tasks.c.position > anchor.position,
+            and_(tasks.c.position == anchor.position, tasks.c.id > anchor.id),
+        )
+        order = (tasks.c.position.asc(), tasks.c.id.asc())
+    else:
+        beyond = or_(
+            tasks.c.position < anchor.position,
+            and_(tasks.c.position == anchor.position, tasks.c.id < anchor.id),
+        )
+        order = (tasks.c.position.desc(), tasks.c.id.desc())
+    stmt = (
+        select(tasks.c.id, tasks.c.position)
+        .where(_siblings(project_id, parent_id), tasks.c.id != moving, beyond)
+        .order_by(*order)
+        .limit(1)
+    )
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def sibling_keys(
+    conn: Connection, project_id: uuid.UUID, parent_id: uuid.UUID | None
+) -> list[AnyRow]:
+    """Every sibling's (id, position) in order: to give them new keys (read, as
+    :func:`neighbour`, under the siblings' lock)."""
+    stmt = (
+        select(tasks.c.id, tasks.c.position)
+        .where(_siblings(project_id, parent_id))
+        .order_by(tasks.c.position, tasks.c.id)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+_SET_POSITION = (
+    update(tasks)
+    .where(tasks.c.id == bindparam("task_id"))
+    .values(position=bindparam("new_position", type_=tasks.c.position.type))
+)
+
+
+async def set_positions(conn: Connection, keys: Sequence[tuple[uuid.UUID, str]]) -> None:
+    """New keys for rows already locked (a tie undone: no other field changes)."""
+    await conn.execute(
+        _SET_POSITION, [{"task_id": task_id, "new_position": key} for task_id, key in keys]
+    )
+
+
+async def lock_task(conn: Connection, task_id: uuid.UUID) -> AnyRow | None:
+    """A task (not in the trash) by id alone, typed and locked; the caller's right is checked
+    by the caller of this (a plain locking read: no subquery, see :func:`neighbour`)."""
+    stmt = (
+        select(*COLUMNS)
+        .where(tasks.c.id == task_id, tasks.c.deleted_at.is_(None))
+        .with_for_update()
+    )
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def add_progress(
+    conn: Connection, parent_id: uuid.UUID, total: int, done: int
+) -> AnyRow | None:
+    """Change a parent's subtask counts by these amounts (an increment in the database, so
+    concurrent changes of its subtasks all count) and give the parent's row. Neither its
+    version nor ``updated_at`` moves: a subtask's change is no change of the parent."""
+    await conn.execute(
+        update(tasks)
+        .where(tasks.c.id == parent_id)
+        .values(
+            subtasks_total=tasks.c.subtasks_total + total,
+            subtasks_done=tasks.c.subtasks_done + done,
+        )
+    )
+    stmt = select(*COLUMNS).where(tasks.c.id == parent_id)
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def subtasks_for_update(conn: Connection, parent_id: uuid.UUID) -> list[AnyRow]:
+    """A parent's subtasks, typed, locked (the parent is locked already)."""
+    stmt = (
+        select(*COLUMNS)
+        .where(tasks.c.parent_id == parent_id)
+        .order_by(tasks.c.position, tasks.c.id)
+        .with_for_update()
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+@lru_cache(maxsize=8)
+def _subtasks_statement(dialect: str, given: bool) -> Select[Any]:
+    return (
+        select(*read_columns(dialect))
+        .where(_GIVEN if given else readable(), tasks.c.parent_id == bindparam("parent_id"))
+        .order_by(tasks.c.position, tasks.c.id)
+    )
+
+
+async def subtasks(
+    conn: Connection,
+    user_id: uuid.UUID,
+    parent_id: uuid.UUID,
+    project_ids: Sequence[uuid.UUID] | None = None,
+) -> list[AnyRow]:
+    """A parent's subtasks the caller may read, in their manual order, as
+    :func:`read_columns` rows (``project_ids``: as for :func:`list_page`)."""
+    statement = _subtasks_statement(conn.dialect.name, project_ids is not None)
+    params = owned_by(user_id, parent_id=parent_id)
+    if project_ids is not None:
+        params["project_ids"] = list(project_ids)
+    return list((await conn.execute(statement, params)).all())
+
+
+async def sibling(
+    conn: Connection, project_id: uuid.UUID, parent_id: uuid.UUID | None, task_id: uuid.UUID
+) -> AnyRow | None:
+    """(id, position) of ``task_id`` if it is a sibling (see :func:`_siblings`); read as
+    :func:`neighbour`."""
+    stmt = select(tasks.c.id, tasks.c.position).where(
+        _siblings(project_id, parent_id), tasks.c.id == task_id
+    )
+    row: AnyRow | None = (await conn.execute(stmt)).first()
+    return row
+
+
+async def position_of(conn: Connection, task_id: uuid.UUID) -> str:
+    """A task's key as it is now (it may have just been given a new one)."""
+    stmt = select(tasks.c.position).where(tasks.c.id == task_id)
+    key: str = (await conn.execute(stmt)).scalar_one()
+    return key
+
+
+async def trash_subtasks(
+    conn: Connection, parent_ids: Sequence[uuid.UUID], now: datetime
+) -> list[AnyRow]:
+    """The subtasks of parents going to the trash go with them, at the same instant (so they
+    come back with them): their (id, project_id)."""
+    if not parent_ids:
+        return []
+    stmt = (
+        select(tasks.c.id, tasks.c.project_id)
+        .where(tasks.c.parent_id.in_(parent_ids), tasks.c.deleted_at.is_(None))
+        .with_for_update()
+    )
+    rows = list((await conn.execute(stmt)).all())
+    if rows:
+        await conn.execute(
+            update(tasks).where(tasks.c.id.in_([r.id for r in rows])).values(deleted_at=now)
+        )
+    return rows
+
+
+async def restore_subtasks(
+    conn: Connection, parent_id: uuid.UUID, deleted_at: datetime
+) -> list[AnyRow]:
+    """The subtasks that went to the trash with their parent come back with it: typed rows."""
+    stmt = (
+        select(*COLUMNS)
+        .where(tasks.c.parent_id == parent_id, tasks.c.deleted_at == deleted_at)
+        .with_for_update()
+    )
+    rows = list((await conn.execute(stmt)).all())
+    if rows:
+        await conn.execute(
+            update(tasks).where(tasks.c.id.in_([r.id for r in rows])).values(deleted_at=None)
+        )
+    return rows
+
+
+async def is_trashed(conn: Connection, task_id: uuid.UUID) -> bool:
+    stmt = select(tasks.c.id).where(tasks.c.id == task_id, tasks.c.deleted_at.is_not(None))
+    return (await conn.execute(stmt)).first() is not None
 
 
 # --- recurring tasks ----------------------------------------------------------------------------

@@ -22,12 +22,16 @@ from tasklane.tasks.schemas import (
     BulkOperation,
     BulkResult,
     HistoryPage,
+    MoveTask,
+    SubtaskList,
     TaskCreate,
     TaskOut,
     TaskPage,
     TaskQuery,
     TaskStats,
     TaskUpdate,
+    TrashPage,
+    TrashQuery,
 )
 
 router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(401))
@@ -35,10 +39,10 @@ router = APIRouter(prefix=PREFIX, tags=["tasks"], responses=problem_responses(40
 
 class _TaskId(Convertor[str]):
     """A task's place in a path: any segment but the fixed routes beside it, so that a
-    method ``/stats`` or ``/bulk`` does not serve is a 405 there, not a malformed task id;
-    the id itself is validated (a 422) by the route's parameter."""
+    method ``/stats``, ``/bulk`` or ``/trash`` does not serve is a 405 there, not a malformed
+    task id; the id itself is validated (a 422) by the route's parameter."""
 
-    regex = "(?!stats$|bulk$)[^/]+"
+    regex = "(?!stats$|bulk$|trash$)[^/]+"
 
     def convert(self, value: str) -> str:
         return value
@@ -105,6 +109,38 @@ async def bulk(body: BulkOperation, principal: CurrentUser, ctx: Ctx) -> Respons
 
 
 @router.get(
+    "/trash",
+    response_model=TrashPage,
+    summary="The trash: deleted tasks of your projects, most recently deleted first",
+    description="A deleted task stays here, restorable, for 30 days; then it is deleted for good.",
+)
+async def list_trash(
+    principal: CurrentUser, ctx: Ctx, query: Annotated[TrashQuery, Query()]
+) -> Response:
+    return await handlers.list_trash(ctx, principal, query)
+
+
+@router.post(
+    "/trash/{task_id}/restore",
+    response_model=TaskOut,
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404)},
+    summary="Restore a task from the trash, as it was",
+)
+async def restore_task(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
+    return await handlers.restore_task(ctx, principal, task_id)
+
+
+@router.delete(
+    "/trash/{task_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404),
+    summary="Delete a task of the trash for good",
+)
+async def delete_forever(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
+    return await handlers.delete_forever(ctx, principal, task_id)
+
+
+@router.get(
     "/{task_id:task_id}",
     response_model=TaskOut,
     responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404)},
@@ -126,10 +162,38 @@ async def task_history(
     return await handlers.task_history(ctx, principal, task_id, cursor, limit)
 
 
+@router.get(
+    "/{task_id:task_id}/subtasks",
+    response_model=SubtaskList,
+    responses=problem_responses(404),
+    summary="A task's subtasks, in their manual order",
+    description="Add one with `POST /tasks` and `parent_id`.",
+)
+async def list_subtasks(task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx) -> Response:
+    return await handlers.list_subtasks(ctx, principal, task_id)
+
+
+@router.post(
+    "/{task_id:task_id}/move",
+    response_model=TaskOut,
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404)},
+    summary="Reorder a task among its siblings (right after or right before another)",
+    description=(
+        "Siblings are the top-level tasks of its project, or the subtasks of its parent; a "
+        "board column shows a status's tasks in this order. Moving a task where it already is "
+        "changes nothing, so a retried move is harmless; concurrent moves are serialised."
+    ),
+)
+async def move_task(
+    task_id: uuid.UUID, body: MoveTask, principal: CurrentUser, ctx: Ctx
+) -> Response:
+    return await handlers.move_task(ctx, principal, task_id, body)
+
+
 @router.patch(
     "/{task_id:task_id}",
     response_model=TaskOut,
-    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 412)},
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 409, 412)},
     summary="Change some fields of a task (a new project_id moves it)",
 )
 async def update_task(
@@ -146,7 +210,7 @@ async def update_task(
     "/{task_id:task_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(403, 404, 412),
-    summary="Delete a task",
+    summary="Delete a task: it moves to the trash (restorable for 30 days)",
 )
 async def delete_task(
     task_id: uuid.UUID, principal: CurrentUser, ctx: Ctx, if_match: IfMatch = None

@@ -28,7 +28,7 @@ PRIORITIES: tuple[Priority, ...] = ("low", "medium", "high", "urgent")
 PRIORITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(PRIORITIES, start=1)}
 PRIORITY_NAME: dict[int, Priority] = dict(enumerate(PRIORITIES, start=1))
 
-SortField = Literal["created_at", "updated_at", "due_at", "priority", "title"]
+SortField = Literal["created_at", "updated_at", "due_at", "priority", "title", "position"]
 Sort = Literal[
     "created_at",
     "-created_at",
@@ -40,6 +40,7 @@ Sort = Literal[
     "-priority",
     "title",
     "-title",
+    "position",
 ]
 
 
@@ -70,6 +71,9 @@ class TaskQuery(BaseModel):
         max_length=200,
         description="Every word must start a word of the title or description.",
     )
+    top_level: bool | None = Field(
+        None, description="`true`: only tasks that are not subtasks (their parents show progress)."
+    )
     sort: Sort = Field(
         "-created_at",
         description="Field, `-` in front for descending. Undated tasks sort last.",
@@ -97,6 +101,7 @@ class TaskFilter:
     due_after: datetime | None = None
     overdue_at: datetime | None = None  # open tasks due before this instant
     terms: tuple[str, ...] = ()
+    top_level: bool = False
     sort_field: SortField = "created_at"
     descending: bool = True
     position: tuple[Any, ...] | None = None
@@ -195,6 +200,13 @@ class TaskCreate(Strict):
         None, description="A project you edit or own; none: your Inbox."
     )
     assignee_id: uuid.UUID | None = Field(None, description="A member of the project.")
+    parent_id: uuid.UUID | None = Field(
+        None,
+        description=(
+            "Makes it a subtask of this task (one you may change, not itself a subtask); it "
+            "goes into the parent's project, so `project_id` may be left out."
+        ),
+    )
     title: Title
     description: Description | None = None
     status: Status = "todo"
@@ -225,6 +237,14 @@ class TaskUpdate(Strict):
     due_date: DueDate | None = None
     tags: Tags | None = None
     recurrence: Recurrence | None = None
+    open_subtasks: Literal["complete", "keep"] | None = Field(
+        None,
+        description=(
+            "When `status` becomes `done` and the task has open subtasks: `complete` completes "
+            "them too, `keep` leaves them open; without it that is a 409 `open-subtasks` "
+            "problem giving their number in `open_subtasks`."
+        ),
+    )
     #: ``null`` goes back to the owner's preference; ``[]`` means no reminders.
     reminder_offsets: ReminderOffsets | None = None
 
@@ -232,6 +252,15 @@ class TaskUpdate(Strict):
 class TaskOut(BaseModel):
     id: uuid.UUID
     project_id: uuid.UUID
+    parent_id: uuid.UUID | None = Field(description="The parent task of a subtask, else null.")
+    position: str = Field(
+        description=(
+            "Manual-order key among its siblings (the project's top-level tasks, or the "
+            "parent's subtasks), compared byte by byte; change it with `POST /tasks/{id}/move`."
+        )
+    )
+    subtasks_total: int = Field(description="How many subtasks it has.")
+    subtasks_done: int = Field(description="How many of them are done.")
     assignee_id: uuid.UUID | None
     title: str
     description: str | None
@@ -253,6 +282,19 @@ class TaskOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     comment_count: int = Field(description="How many comments the task has.")
+
+
+class MoveTask(Strict):
+    """Where a task goes among its siblings: right after ``after_id`` or right before
+    ``before_id`` (give one; both must be siblings: top-level tasks of the same project, or
+    subtasks of the same parent)."""
+
+    after_id: uuid.UUID | None = None
+    before_id: uuid.UUID | None = None
+
+
+class SubtaskList(BaseModel):
+    items: list[TaskOut] = Field(description="The subtasks, in their manual order.")
 
 
 class TaskPage(BaseModel):
@@ -298,6 +340,25 @@ class BulkResult(BaseModel):
     action: Literal["set_status", "delete"]
     count: int
     items: list[TaskOut] = Field(description="The changed tasks (empty for delete).")
+
+
+class TrashedTaskOut(TaskOut):
+    deleted_at: datetime = Field(description="When it went to the trash.")
+    purge_at: datetime = Field(description="When it is deleted for good (30 days later).")
+
+
+class TrashPage(BaseModel):
+    items: list[TrashedTaskOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class TrashQuery(BaseModel):
+    limit: int = Field(20, ge=1, le=100, description="Page size (default 20, at most 100).")
+    cursor: str | None = Field(
+        None, max_length=512, description="`next_cursor` of the previous page."
+    )
 
 
 HistoryField = Literal[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -9,9 +10,20 @@ from typing import Any, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 import orjson
+from fractional_indexing import (  # type: ignore[import-untyped]
+    BASE_62_DIGITS,
+    generate_key_between,
+    generate_n_keys_between,
+)
 
 from tasklane.core.context import AppContext
-from tasklane.core.errors import Forbidden, NotFound, PreconditionFailed, ValidationProblem
+from tasklane.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationProblem,
+)
 from tasklane.core.pagination import Kind, decode_cursor, encode_cursor
 from tasklane.core.shared import key as shared_key
 from tasklane.core.sql import Connection
@@ -27,6 +39,7 @@ from tasklane.tasks.schemas import (
     STATUSES,
     BulkDelete,
     BulkSetStatus,
+    MoveTask,
     SortField,
     TaskCreate,
     TaskFilter,
@@ -42,6 +55,10 @@ class TaskDocument(TypedDict):
 
     id: str
     project_id: str
+    parent_id: str | None
+    position: str
+    subtasks_total: int
+    subtasks_done: int
     assignee_id: str | None
     title: str
     description: str | None
@@ -86,9 +103,14 @@ def task_document(row: Any) -> TaskDocument:
     offsets = row.reminder_offsets
     assignee = row.assignee_id
     due_date = row.due_date
+    parent = row.parent_id
     return {
         "id": _id_text(row.id),
         "project_id": _id_text(row.project_id),
+        "parent_id": None if parent is None else _id_text(parent),
+        "position": row.position,
+        "subtasks_total": row.subtasks_total,
+        "subtasks_done": row.subtasks_done,
         "assignee_id": None if assignee is None else _id_text(assignee),
         "title": row.title,
         "description": row.description,
@@ -286,7 +308,11 @@ async def _writable_project(conn: Connection, user_id: uuid.UUID, project_id: uu
 
 
 async def create(conn: Connection, user_id: uuid.UUID, body: TaskCreate) -> TaskDocument:
-    if body.project_id is None:
+    parent = None
+    if body.parent_id is not None:
+        parent = await _new_subtask_parent(conn, user_id, body)
+        project_id = parent.project_id
+    elif body.project_id is None:
         project_id = await projects.inbox_id(conn, user_id)
     else:
         project_id = body.project_id
@@ -299,9 +325,14 @@ async def create(conn: Connection, user_id: uuid.UUID, body: TaskCreate) -> Task
             raise ValidationProblem.single("due_date", BOTH_DUE)
         due_at = date_only_due_at(body.due_date, await owner_zone(conn, user_id))
     now = utcnow()
+    parent_id = None if parent is None else parent.id
     values: dict[str, Any] = {
         "id": uuid7(),
         "project_id": project_id,
+        "parent_id": parent_id,
+        "position": await _last_key(conn, project_id, parent_id),
+        "subtasks_total": 0,
+        "subtasks_done": 0,
         "assignee_id": body.assignee_id,
         "title": body.title,
         "description": body.description,
@@ -321,6 +352,8 @@ async def create(conn: Connection, user_id: uuid.UUID, body: TaskCreate) -> Task
     await repo.insert_task(conn, user_id, values)
     task = task_document(_Written(values))
     await _announce(conn, "task.created", user_id, task)
+    if parent_id is not None:
+        await _progress(conn, user_id, parent_id, 1, int(body.status == "done"))
     return task
 
 
@@ -342,6 +375,7 @@ _POSITION: dict[str, tuple[Kind, ...]] = {
     "updated_at": ("datetime", "id"),
     "priority": ("rank", "id"),
     "title": ("text", "id"),
+    "position": ("text", "id"),
     "due_at": ("rank", "datetime?", "id"),  # (no due date, due_at, id): see repo.sort_keys
 }
 
@@ -368,6 +402,7 @@ def task_filter(query: TaskQuery) -> TaskFilter:
         due_after=query.due_after,
         overdue_at=utcnow() if query.overdue else None,
         terms=terms,
+        top_level=bool(query.top_level),
         sort_field=sort_field,
         descending=descending,
         position=position,
@@ -474,15 +509,262 @@ async def update(
             values["assignee_id"] = None  # not a member of the new project
     if values.get("assignee_id") is not None:
         await _check_assignee(conn, project_id, values["assignee_id"])
+    await _before_change(conn, user_id, row, values, body.open_subtasks, now)
     values["version"] = row.version + 1
     values["updated_at"] = now
     await repo.update_task(conn, user_id, task_id, values)
     await next_occurrence(conn, user_id, row, values, now)
+    await _after_change(conn, user_id, row, values, now)
     await repo.insert_history(conn, _history(user_id, task_id, row, values, now))
     task = task_document(_Written({**row._asdict(), **values}))
     await _announce(conn, _change_kind(row.status, task["status"]), user_id, task)
     if "project_id" in values:  # the old project's members see it leave
         await _announce_moved(conn, user_id, task_id, row.project_id, values["project_id"])
+    return task
+
+
+# --- subtasks and manual order ------------------------------------------------------------------
+#
+# A subtask is a task with a parent (``parent_id``) of the same project; one level only. The
+# parent carries ``subtasks_total`` and ``subtasks_done``, changed by increments in each change
+# of a subtask (concurrent changes all count; the parent's version does not move). Order is a
+# fractional-indexing key (``position``) among siblings: a project's top-level tasks, or a
+# parent's subtasks. A new task goes last; a move takes a key between its new neighbours, with
+# its siblings' order serialised by a lock on their parent task or project, and the neighbours
+# read with a locking read (the latest rows, whatever the isolation level).
+
+MAX_SUBTASKS = 200
+NOT_A_SIBLING = (
+    "Give a task of the same list: a top-level task of its project, or a subtask of its parent."
+)
+
+
+class OpenSubtasks(Conflict):
+    code, title = "open-subtasks", "Open subtasks"
+
+
+def _jitter() -> str:
+    """A few random base-62 digits, the last not zero (a key must not end in one): tasks
+    added at once, unserialised, to the end of a project still get different keys."""
+    digits: str = BASE_62_DIGITS
+    return "".join(secrets.choice(digits) for _ in range(3)) + secrets.choice(digits[1:])
+
+
+async def _last_key(conn: Connection, project_id: uuid.UUID, parent_id: uuid.UUID | None) -> str:
+    """A key after every sibling's. Subtasks are added under their parent's lock; top-level
+    tasks are not serialised, so theirs take a random fraction."""
+    key = generate_key_between(await repo.last_position(conn, project_id, parent_id), None)
+    return key if parent_id is not None else f"{key}{_jitter()}"
+
+
+async def _new_subtask_parent(conn: Connection, user_id: uuid.UUID, body: TaskCreate) -> AnyRow:
+    """The parent a new subtask goes under, locked: a task the caller may change, not itself a
+    subtask, of ``project_id`` if that is given; a 422 on ``parent_id`` otherwise (a 403 for
+    a viewer of the parent's project)."""
+    assert body.parent_id is not None
+    parent = await repo.get_for_update(conn, user_id, body.parent_id)
+    if parent is None:
+        if await repo.readable_ids(conn, user_id, [body.parent_id]):
+            raise Forbidden(READ_ONLY)
+        raise ValidationProblem.single("parent_id", NOT_FOUND)
+    if parent.parent_id is not None:
+        raise ValidationProblem.single(
+            "parent_id", "That task is a subtask itself: a subtask cannot have subtasks."
+        )
+    if body.project_id is not None and body.project_id != parent.project_id:
+        raise ValidationProblem.single(
+            "project_id", "A subtask is in its parent's project: leave project_id out."
+        )
+    if parent.subtasks_total >= MAX_SUBTASKS:
+        raise ValidationProblem.single("parent_id", f"A task has at most {MAX_SUBTASKS} subtasks.")
+    return parent
+
+
+async def _progress(
+    conn: Connection, user_id: uuid.UUID, parent_id: uuid.UUID, total: int, done: int
+) -> None:
+    """A subtask was added, removed, completed or reopened: the parent's counts change, and
+    its members hear of the parent's new progress."""
+    if total == 0 and done == 0:
+        return
+    row = await repo.add_progress(conn, parent_id, total, done)
+    if row is not None:
+        await _announce(conn, "task.updated", user_id, task_from_row(row))
+
+
+async def _before_change(
+    conn: Connection,
+    user_id: uuid.UUID,
+    row: AnyRow,
+    values: dict[str, Any],
+    open_subtasks: str | None,
+    now: datetime,
+) -> None:
+    """The subtask rules of a change: a subtask stays in its parent's project; completing a
+    parent with open subtasks is the client's choice (409 until it makes one)."""
+    if "project_id" in values and row.parent_id is not None:
+        raise ValidationProblem.single(
+            "project_id", "A subtask stays in its parent's project: move the parent."
+        )
+    still_open = row.subtasks_total - row.subtasks_done
+    if values.get("status") != "done" or still_open <= 0:
+        return
+    if open_subtasks is None:
+        raise OpenSubtasks(
+            f"This task has {still_open} open subtask(s): send open_subtasks "
+            "`complete` to complete them too, or `keep` to leave them open.",
+            extra={"open_subtasks": still_open},
+        )
+    if open_subtasks == "complete":
+        completed = 0
+        for sub in await repo.subtasks_for_update(conn, row.id):
+            if sub.status == "done":
+                continue
+            changes = {"status": "done", "completed_at": now}
+            changes.update(version=sub.version + 1, updated_at=now)
+            await repo.update_task(conn, user_id, sub.id, changes)
+            await repo.insert_history(conn, _history(user_id, sub.id, sub, changes, now))
+            task = task_document(_Written({**sub._asdict(), **changes}))
+            await _announce(conn, "task.completed", user_id, task)
+            completed += 1
+        values["subtasks_done"] = row.subtasks_done + completed
+
+
+async def _after_change(
+    conn: Connection, user_id: uuid.UUID, row: AnyRow, values: dict[str, Any], now: datetime
+) -> None:
+    """What a change does to the task's family: a subtask done or reopened changes its
+    parent's progress; a parent moved to another project takes its subtasks along."""
+    if row.parent_id is not None and "status" in values:
+        was, is_done = row.status == "done", values["status"] == "done"
+        if was != is_done:
+            await _progress(conn, user_id, row.parent_id, 0, 1 if is_done else -1)
+    if "project_id" in values and row.subtasks_total:
+        project_id = values["project_id"]
+        for sub in await repo.subtasks_for_update(conn, row.id):
+            changes: dict[str, Any] = {"project_id": project_id}
+            if sub.assignee_id is not None and not await projects.is_member(
+                conn, project_id, sub.assignee_id
+            ):
+                changes["assignee_id"] = None
+            changes.update(version=sub.version + 1, updated_at=now)
+            await repo.update_task(conn, user_id, sub.id, changes)
+            await repo.insert_history(conn, _history(user_id, sub.id, sub, changes, now))
+            task = task_document(_Written({**sub._asdict(), **changes}))
+            await _announce(conn, "task.updated", user_id, task)
+
+
+async def _trash_family(
+    conn: Connection, user_id: uuid.UUID, rows: list[AnyRow], now: datetime
+) -> None:
+    """Tasks went to the trash: a parent's subtasks go with it (and come back with it); a
+    subtask that goes alone leaves its parent's progress."""
+    trashed = {row.id for row in rows}
+    for row in rows:
+        if row.parent_id is not None and row.parent_id not in trashed:
+            await _progress(conn, user_id, row.parent_id, -1, -int(row.status == "done"))
+    parents = [row.id for row in rows if row.subtasks_total]
+    for sub in await repo.trash_subtasks(conn, parents, now):
+        await _announce_deleted(conn, user_id, sub.id, sub.project_id)
+
+
+async def _restore_family(conn: Connection, user_id: uuid.UUID, row: AnyRow) -> None:
+    """A task came back from the trash: a subtask counts on its parent again; a parent brings
+    back the subtasks that went with it."""
+    if row.parent_id is not None:
+        await _progress(conn, user_id, row.parent_id, 1, int(row.status == "done"))
+    if row.subtasks_total:
+        for sub in await repo.restore_subtasks(conn, row.id, row.deleted_at):
+            await _announce(conn, "task.restored", user_id, task_from_row(sub))
+
+
+async def subtasks(
+    conn: Connection,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    project_ids: list[uuid.UUID] | None = None,
+) -> dict[str, list[TaskDocument]]:
+    """A task's subtasks in their order (a 404 if the caller may not read the task)."""
+    if await repo.read(conn, user_id, task_id, project_ids) is None:
+        raise NotFound(NOT_FOUND)
+    rows = await repo.subtasks(conn, user_id, task_id, project_ids)
+    return {"items": [task_document(r) for r in rows]}
+
+
+async def _sibling(conn: Connection, row: AnyRow, anchor_id: uuid.UUID, field: str) -> AnyRow:
+    if anchor_id == row.id:
+        raise ValidationProblem.single(field, "Give another task than the one moved.")
+    anchor = await repo.sibling(conn, row.project_id, row.parent_id, anchor_id)
+    if anchor is None:
+        raise ValidationProblem.single(field, NOT_A_SIBLING)
+    return anchor
+
+
+def _between(low: str | None, high: str | None) -> str | None:
+    """A key strictly between two (None: an end), or None when there is none (a tie left by
+    tasks added at once, or keys grown too long)."""
+    if low is not None and high is not None and low >= high:
+        return None
+    key: str = generate_key_between(low, high)
+    return key if len(key) <= MAX_KEY else None
+
+
+MAX_KEY = 255
+
+
+async def _renumber(conn: Connection, row: AnyRow) -> None:
+    """Fresh, short, distinct keys for every sibling, in their present order."""
+    siblings = await repo.sibling_keys(conn, row.project_id, row.parent_id)
+    keys = generate_n_keys_between(None, None, len(siblings))
+    await repo.set_positions(conn, [(s.id, k) for s, k in zip(siblings, keys, strict=True)])
+
+
+async def move(
+    conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID, body: MoveTask
+) -> TaskDocument:
+    """Put a task right after ``after_id`` or right before ``before_id`` among its siblings.
+    Moving it where it already is changes nothing (a retried move is no second change)."""
+    if (body.after_id is None) == (body.before_id is None):
+        raise ValidationProblem.single("after_id", "Give after_id or before_id (one of them).")
+    # Only simple locking reads until the siblings' lock is held (see ``repo.neighbour``):
+    # the task, its project with the caller's role (the lock of top-level siblings), and the
+    # parent (the lock of subtasks).
+    row = await repo.lock_task(conn, task_id)
+    if row is None:
+        raise NotFound(NOT_FOUND)
+    try:
+        await projects.require(conn, user_id, row.project_id, "editor", lock=True)
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
+    except Forbidden:
+        raise Forbidden(READ_ONLY) from None
+    if row.parent_id is not None:
+        await repo.lock_task(conn, row.parent_id)
+    after = body.after_id is not None
+    anchor_id = body.after_id if after else body.before_id
+    assert anchor_id is not None
+    field = "after_id" if after else "before_id"
+    for _attempt in range(2):
+        anchor = await _sibling(conn, row, anchor_id, field)
+        other = await repo.neighbour(
+            conn, row.project_id, row.parent_id, anchor, row.id, after=after
+        )
+        other_key = None if other is None else other.position
+        low, high = (anchor.position, other_key) if after else (other_key, anchor.position)
+        current = await repo.position_of(conn, row.id)
+        if (low is None or low < current) and (high is None or current < high):
+            return task_document(_Written({**row._asdict(), "position": current}))  # no move
+        key = _between(low, high)
+        if key is not None:
+            break
+        await _renumber(conn, row)
+    else:  # pragma: no cover - fresh keys always leave room
+        raise Conflict("The order could not be changed; try again.")
+    now = utcnow()
+    values = {"position": key, "version": row.version + 1, "updated_at": now}
+    await repo.update_task(conn, user_id, task_id, values)
+    task = task_document(_Written({**row._asdict(), **values}))
+    await _announce(conn, "task.updated", user_id, task)
     return task
 
 
@@ -492,8 +774,10 @@ async def delete(
     row = await _writable_row(conn, user_id, task_id)  # its project: who hears of it
     if if_match is not None and not if_match_allows(if_match, row.version):
         raise _stale(row)
-    await repo.delete_task(conn, user_id, task_id, row.version)
+    now = utcnow()
+    await repo.trash_task(conn, user_id, task_id, row.version, now)
     await _announce_deleted(conn, user_id, task_id, row.project_id)
+    await _trash_family(conn, user_id, [row], now)
 
 
 async def bulk(
@@ -514,9 +798,11 @@ async def bulk(
             extra={"missing_ids": missing},
         )
     if isinstance(operation, BulkDelete):
-        await repo.delete_many(conn, user_id, ids)
+        trashed_at = utcnow()
+        await repo.trash_many(conn, user_id, ids, trashed_at)
         for row in rows:
             await _announce_deleted(conn, user_id, row.id, row.project_id)
+        await _trash_family(conn, user_id, rows, trashed_at)
         return []
     now = utcnow()
     await repo.set_status_many(conn, user_id, ids, operation.status, now)
@@ -543,7 +829,21 @@ async def bulk(
         if row.status != operation.status:
             await _announce(conn, _change_kind(row.status, operation.status), user_id, task)
             await next_occurrence(conn, user_id, row, {"status": operation.status}, now)
+    await _bulk_progress(conn, user_id, rows, operation.status)
     return changed
+
+
+async def _bulk_progress(
+    conn: Connection, user_id: uuid.UUID, rows: list[AnyRow], status: str
+) -> None:
+    """The parents' progress after subtasks changed status at once (a parent completed this
+    way leaves its subtasks as they are: the client chose the tasks)."""
+    done: dict[uuid.UUID, int] = {}
+    for row in rows:
+        if row.parent_id is not None and (row.status == "done") != (status == "done"):
+            done[row.parent_id] = done.get(row.parent_id, 0) + (1 if status == "done" else -1)
+    for parent_id in sorted(done):
+        await _progress(conn, user_id, parent_id, 0, done[parent_id])
 
 
 def _stats_key(user_id: uuid.UUID) -> str:
@@ -858,6 +1158,8 @@ async def next_occurrence(
     await repo.insert_task(conn, owner, task)
     document = task_document(_Written(task))
     await _announce(conn, "task.created", user_id, document)
+    if task.get("parent_id") is not None:  # a recurring subtask: its parent has one more
+        await _progress(conn, user_id, task["parent_id"], 1, 0)
     return document
 
 
@@ -904,3 +1206,110 @@ def _preview_start(text: str, zone: str) -> str:
     if moment.tzinfo is not None:
         return recurrence.local_start(moment, None, zone)
     return moment.replace(microsecond=0).isoformat(timespec="seconds")
+
+
+# --- the trash ----------------------------------------------------------------------------------
+
+#: How long a deleted task stays restorable; the worker purges it after that.
+TRASH_DAYS = 30
+_TRASH_POSITION: tuple[Kind, ...] = ("datetime", "id")
+_TRASH_LISTING = "trash"
+
+
+class TrashedDocument(TaskDocument):
+    """A task in the trash (``schemas.TrashedTaskOut``)."""
+
+    deleted_at: datetime
+    purge_at: datetime
+
+
+def trashed_document(row: Any) -> TrashedDocument:
+    purge_at = row.deleted_at + timedelta(days=TRASH_DAYS)
+    return cast(
+        TrashedDocument, {**task_document(row), "deleted_at": row.deleted_at, "purge_at": purge_at}
+    )
+
+
+class TrashPageDocument(TypedDict):
+    items: list[TrashedDocument]
+    next_cursor: str | None
+
+
+def trash_position(cursor: str | None) -> list[Any] | None:
+    """The Trash cursor's position; a 422 for one this listing did not issue."""
+    return None if cursor is None else decode_cursor(cursor, _TRASH_LISTING, _TRASH_POSITION)
+
+
+async def list_trash(
+    conn: Connection,
+    user_id: uuid.UUID,
+    position: list[Any] | None,
+    limit: int,
+    project_ids: list[uuid.UUID] | None = None,
+) -> TrashPageDocument:
+    """The deleted tasks of the caller's projects, the most recently deleted first."""
+    if project_ids is None:
+        project_ids = await projects.member_of(conn, user_id)
+    rows, last = await repo.trash_page(conn, project_ids, position, limit)
+    next_cursor = encode_cursor(_TRASH_LISTING, last) if last else None
+    return {"items": [trashed_document(r) for r in rows], "next_cursor": next_cursor}
+
+
+async def _trashed_row(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID) -> AnyRow:
+    """A task of the caller's Trash they may restore or delete: a 403 for a viewer of its
+    project, a 404 for anyone else or a task not in the trash."""
+    row = await repo.get_trashed_for_update(conn, user_id, task_id)
+    if row is None:
+        if await repo.trashed_readable(conn, user_id, task_id):
+            raise Forbidden(READ_ONLY)
+        raise NotFound("No such task in the trash.")
+    return row
+
+
+async def restore(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID) -> TaskDocument:
+    """Take a task out of the trash, as it was (its version and fields unchanged)."""
+    row = await _trashed_row(conn, user_id, task_id)
+    if row.parent_id is not None and await repo.is_trashed(conn, row.parent_id):
+        raise Conflict(
+            "Its parent task is in the trash: restore the parent, and it comes back too."
+        )
+    await repo.restore(conn, task_id)
+    values = row._asdict()
+    values.pop("deleted_at")
+    task = task_document(_Written(values))
+    await _announce(conn, "task.restored", user_id, task)
+    await _restore_family(conn, user_id, row)
+    return task
+
+
+async def delete_forever(conn: Connection, user_id: uuid.UUID, task_id: uuid.UUID) -> uuid.UUID:
+    """Delete a task of the trash for good; its project."""
+    row = await _trashed_row(conn, user_id, task_id)
+    await repo.delete_trashed(conn, task_id)
+    await _announce_purged(conn, user_id, task_id, row.project_id)
+    project_id: uuid.UUID = row.project_id
+    return project_id
+
+
+async def _announce_purged(
+    conn: Connection, user_id: uuid.UUID | None, task_id: uuid.UUID, project_id: uuid.UUID
+) -> None:
+    await events.record(
+        conn,
+        "task.purged",
+        user_id,
+        task_id,
+        {"id": str(task_id), "project_id": str(project_id)},
+        project_id=project_id,
+    )
+
+
+async def purge_trash(conn: Connection, now: datetime, limit: int = 500) -> int:
+    """Delete for good up to ``limit`` tasks that went to the trash more than ``TRASH_DAYS``
+    before ``now``; how many. Each is announced (``task.purged``, by nobody) so open Trash
+    views drop it."""
+    rows = await repo.purge_ids(conn, now - timedelta(days=TRASH_DAYS), limit)
+    await repo.delete_ids(conn, [row.id for row in rows])
+    for row in rows:
+        await _announce_purged(conn, None, row.id, row.project_id)
+    return len(rows)

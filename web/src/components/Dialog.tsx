@@ -98,7 +98,7 @@ export function Dialog({ open, title, onClose, children, wide }: Props) {
             type="button"
             onClick={onClose}
             aria-label="Close dialog"
-            className="rounded px-2 text-xl leading-none text-slate-600 hover:text-slate-900 dark:text-slate-300"
+            className="-m-2 flex min-h-11 min-w-11 items-center justify-center rounded px-2 text-xl leading-none text-slate-600 hover:text-slate-900 sm:m-0 sm:min-h-0 sm:min-w-0 dark:text-slate-300"
           >
             ×
           </button>

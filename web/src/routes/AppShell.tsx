@@ -5,7 +5,7 @@ import { describeError } from "../api/problem";
 import { useAuth } from "../auth/auth-context";
 import { Dialog } from "../components/Dialog";
 import { useToast } from "../components/toast-context";
-import { isTyping } from "../lib/hooks";
+import { isTyping, useMediaQuery } from "../lib/hooks";
 import { useLiveUpdates } from "../features/live/useLiveUpdates";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
 import { ProjectsNav } from "../features/projects/components/ProjectsNav";
@@ -83,7 +83,7 @@ function Shortcuts({ onHelp }: { onHelp: () => void }) {
     const onKey = (event: KeyboardEvent) => {
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
       if (isTyping(event.target) || document.querySelector('[aria-modal="true"]')) return;
-      const go = Date.now() - pendingGo.current < 1500;
+      const go = Date.now() - pendingGo.current < 2500;
       pendingGo.current = 0;
       if (go && GO_TO[event.key]) {
         event.preventDefault();
@@ -155,7 +155,7 @@ export default function AppShell() {
                     end={item.end}
                     aria-describedby={item.count ? `nav-count-${item.count}` : undefined}
                     className={({ isActive }) =>
-                      `flex items-center gap-1.5 whitespace-nowrap rounded-md px-3 py-2 text-sm font-medium ${
+                      `flex min-h-11 items-center gap-1.5 whitespace-nowrap rounded-md px-3 py-2 text-sm font-medium sm:min-h-0 ${
                         isActive
                           ? "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-50"
                           : "text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
@@ -190,8 +190,8 @@ export default function AppShell() {
         </div>
       </header>
       <div className="mx-auto max-w-6xl gap-6 px-4 py-6 md:grid md:grid-cols-[13rem_minmax(0,1fr)]">
-        <aside className="mb-6 md:mb-0">
-          <ProjectsNav />
+        <aside className="mb-4 md:mb-0">
+          <Sidebar />
         </aside>
         <main id="main">
           <Outlet />
@@ -215,6 +215,37 @@ export default function AppShell() {
 }
 
 function NewTaskButton() {
+/** The projects beside the page on a laptop; folded behind a "Projects" button on a phone, so the page starts near the top. */
+function Sidebar() {
+  const wide = useMediaQuery("(min-width: 768px)");
+  const [open, setOpen] = useState(false);
+  if (wide) return <ProjectsNav />;
+  return (
+    <div
+      onClick={(event) => {
+        // Following a link closes the panel.
+        if (event.target instanceof Element && event.target.closest("a")) setOpen(false);
+      }}
+    >
+      <button
+        type="button"
+        className="btn-secondary w-full justify-between"
+        aria-expanded={open}
+        aria-controls="projects-panel"
+        onClick={() => setOpen((o) => !o)}
+      >
+        Projects
+        <span aria-hidden="true">{open ? "▴" : "▾"}</span>
+      </button>
+      {open && (
+        <div id="projects-panel" className="mt-3">
+          <ProjectsNav />
+        </div>
+      )}
+    </div>
+  );
+}
+
   const { openEditor } = useTaskDialogs();
   return (
     <button type="button" className="btn-primary" onClick={() => openEditor()}>

@@ -1,17 +1,21 @@
 import { useQueryClient } from "@tanstack/react-query";
+import { TASK_DRAG_TYPE } from "../features/tasks/drag";
 import { useCallback, useEffect, useRef, useState, type DragEvent, type KeyboardEvent } from "react";
 import type { Status, Task } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList } from "../components/States";
 import { Dialog } from "../components/Dialog";
-import { isOverdue, PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
+import { PRIORITY_CLASS, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
+import { useClock } from "../lib/clock";
+import { isTaskOverdue } from "../lib/due";
 import { useTasks } from "../features/tasks/api/get-tasks";
 import { findTask } from "../features/tasks/api/task-cache";
 import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
 import { DueText } from "../features/tasks/components/TaskRow";
+import { TaskProgress } from "../features/tasks/components/SubtaskProgress";
 import { useChangeTask, useTaskDialogs } from "../features/tasks/task-actions";
 import { TaskPageLink } from "../features/comments/components/TaskPageLink";
 
-const DRAG_TYPE = "application/x-tasklane-task";
+const DRAG_TYPE = TASK_DRAG_TYPE;
 
 interface CardProps {
   task: Task;
@@ -24,7 +28,8 @@ interface CardProps {
 
 function Card({ task, onKeyMove, onMoveTo, claimFocus }: CardProps) {
   const { openEditor } = useTaskDialogs();
-  const overdue = isOverdue(task.due_at, task.status);
+  const { today } = useClock();
+  const overdue = isTaskOverdue(task, today);
   const node = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (claimFocus(task.id)) node.current?.focus();
@@ -67,6 +72,7 @@ function Card({ task, onKeyMove, onMoveTo, claimFocus }: CardProps) {
         <p className={`font-medium ${task.status === "done" ? "text-slate-500 line-through dark:text-slate-400" : ""}`}>{task.title}</p>
         <div className="mt-2 flex flex-wrap gap-2 text-xs">
           <span className={`rounded px-1.5 py-0.5 ${PRIORITY_CLASS[task.priority]}`}>{PRIORITY_LABEL[task.priority]}</span>
+          <TaskProgress task={task} />
           <DueText task={task} />
           {task.tags.map((tag) => (
             <span key={tag} className="rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-700 dark:text-slate-200">
@@ -101,7 +107,8 @@ function Column({
   /** Hidden on a phone unless it is the column chosen. */
   hidden: boolean;
 } & Omit<CardProps, "task">) {
-  const list = useTasks({ status: [status], sort: "-priority", limit: 100 });
+  // Subtasks show on their parent's card ("2/5"), not as cards of their own.
+  const list = useTasks({ status: [status], sort: "-priority", limit: 100, top_level: true });
   const [over, setOver] = useState(false);
   const tasks = list.data?.pages.flatMap((p) => p.items) ?? [];
   const headingId = `column-${status}`;

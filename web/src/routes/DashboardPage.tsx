@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import type { TaskStats } from "../api/problem";
 import { EmptyState, ErrorState, LoadingList, Skeleton } from "../components/States";
 import { useClock } from "../lib/clock";
+import { hasDue } from "../lib/due";
 import { axisMax } from "../lib/chart";
 import { listOf } from "../features/tasks/list-of";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../lib/format";
@@ -90,19 +91,19 @@ function NextDue() {
   const { today, zone } = useClock();
   if (list.isPending) return <LoadingList rows={3} label="Loading next tasks" />;
   if (list.isError) return <ErrorState error={list.error} onRetry={() => void list.refetch()} />;
-  const items = (list.data.pages[0]?.items ?? []).filter((t) => t.due_at);
+  const items = (list.data.pages[0]?.items ?? []).filter(hasDue);
   if (!items.length) return <EmptyState title="Nothing due">Tasks with a due date show up here.</EmptyState>;
   return (
     <ul className="divide-y divide-slate-200 dark:divide-slate-800">
       {items.map((t) => {
-        const where = listOf(t.due_at ?? "", today, zone);
+        const where = listOf(t, today, zone);
         return (
           <li key={t.id} className="flex items-center gap-3 py-2 text-sm">
             <TaskCheckbox task={t} />
             <Link
               to={where.to}
               aria-description={`In ${where.name}`}
-              className="min-w-0 flex-1 truncate underline-offset-2 hover:underline"
+              className="-my-3 min-w-0 flex-1 truncate py-3 underline-offset-2 hover:underline sm:my-0 sm:py-0"
             >
               {t.title}
             </Link>
@@ -155,8 +156,8 @@ export default function DashboardPage() {
                 <h2 className="mb-2 font-semibold">By status</h2>
                 <ul className="space-y-1 text-sm">
                   {STATUSES.map((s) => (
-                    <li key={s} className="flex justify-between">
-                      <Link className="underline-offset-2 hover:underline" to={`/tasks?status=${s}`}>
+                    <li key={s} className="flex items-center justify-between">
+                      <Link className="flex min-h-11 flex-1 items-center underline-offset-2 hover:underline sm:min-h-0" to={`/tasks?status=${s}`}>
                         {STATUS_LABEL[s]}
                       </Link>
                       <span>{stats.data.by_status[s] ?? 0}</span>
@@ -168,8 +169,8 @@ export default function DashboardPage() {
                 <h2 className="mb-2 font-semibold">By priority</h2>
                 <ul className="space-y-1 text-sm">
                   {PRIORITIES.map((p) => (
-                    <li key={p} className="flex justify-between">
-                      <Link className="underline-offset-2 hover:underline" to={`/tasks?priority=${p}`}>
+                    <li key={p} className="flex items-center justify-between">
+                      <Link className="flex min-h-11 flex-1 items-center underline-offset-2 hover:underline sm:min-h-0" to={`/tasks?priority=${p}`}>
                         {PRIORITY_LABEL[p]}
                       </Link>
                       <span>{stats.data.by_priority[p] ?? 0}</span>

@@ -9,6 +9,7 @@ import { LinkifiedText } from "../features/comments/components/LinkifiedText";
 import { useMembers } from "../features/projects/api/get-members";
 import { useProjects } from "../features/projects/api/get-projects";
 import { useTask } from "../features/tasks/api/get-task";
+import { Subtasks } from "../features/tasks/components/Subtasks";
 import { TaskCheckbox } from "../features/tasks/components/TaskCheckbox";
 import { DueText } from "../features/tasks/components/TaskRow";
 import { useTaskDialogs } from "../features/tasks/task-actions";
@@ -32,7 +33,6 @@ export default function TaskPage() {
     return { person: (uid) => people.get(uid), project: (pid) => places.get(pid) };
   }, [members.data, projects.data]);
   const descriptionId = useId();
-  const subtasksId = useId();
 
   if (task.isPending) return <LoadingList rows={3} label="Loading the task" />;
   if (task.isError) {
@@ -112,13 +112,18 @@ export default function TaskPage() {
         )}
       </section>
 
-      {/* The subtasks' spot: the subtasks feature's list (add, check off, reorder) goes here. */}
-      <section aria-labelledby={subtasksId} className="space-y-2" data-spot="subtasks">
-        <h2 id={subtasksId} className="text-lg font-semibold">
-          Subtasks
-        </h2>
-        <p className="text-sm text-slate-600 dark:text-slate-400">No subtasks.</p>
-      </section>
+      {t.parent_id ? (
+        <p className="text-sm">
+          A subtask of{" "}
+          <Link className="underline" to={`/tasks/${t.parent_id}`}>
+            its parent task
+          </Link>
+          .
+        </p>
+      ) : (
+        // The subtasks feature's list: add, check off and reorder (read only for a viewer).
+        <Subtasks parent={t} readOnly={!canWrite} />
+      )}
 
       <Comments taskId={t.id} canWrite={canWrite} />
       <History taskId={t.id} names={names} />

@@ -12,6 +12,7 @@ import { FiltersBar } from "../features/tasks/components/FiltersBar";
 import { QuickAdd } from "../features/tasks/components/QuickAdd";
 import { hasFilters, parseFilters, toListQuery } from "../features/tasks/filters";
 import { TaskRow } from "../features/tasks/components/TaskRow";
+import { SortableTaskList } from "../features/tasks/components/SortableTaskList";
 import { useRemoveTasks, useTaskDialogs } from "../features/tasks/task-actions";
 import { SEARCH_ID } from "./AppShell";
 
@@ -159,15 +160,20 @@ export default function TasksPage() {
               {hasNextPage ? " loaded" : ""}
             </span>
           </div>
-          <ul aria-label="Tasks" className="divide-y divide-slate-200 dark:divide-slate-800">
-            {tasks.map((task) => (
-              <TaskRow
-                key={task.id}
-                task={task}
-                selection={selecting ? { selected: selected.has(task.id), onSelect: (on) => select(task.id, on) } : undefined}
-              />
-            ))}
-          </ul>
+          {/* Manual order: one project's tasks, dragged into place (not while selecting). */}
+          {filters.sort === "position" && !selecting && tasks.every((t) => t.project_id === tasks[0]?.project_id) ? (
+            <SortableTaskList tasks={tasks} label="Tasks" />
+          ) : (
+            <ul aria-label="Tasks" className="divide-y divide-slate-200 dark:divide-slate-800">
+              {tasks.map((task) => (
+                <TaskRow
+                  key={task.id}
+                  task={task}
+                  selection={selecting ? { selected: selected.has(task.id), onSelect: (on) => select(task.id, on) } : undefined}
+                />
+              ))}
+            </ul>
+          )}
           <div ref={sentinel} className="p-3 text-center">
             {hasNextPage ? (
               <button

@@ -18,6 +18,7 @@ export const SORTS: { value: Sort; label: string }[] = [
   { value: "-updated_at", label: "Recently updated" },
   { value: "title", label: "Title A–Z" },
   { value: "-title", label: "Title Z–A" },
+  { value: "position", label: "Manual" },
 ];
 export const DEFAULT_SORT: Sort = "-created_at";
 
@@ -84,7 +85,8 @@ export function hasFilters(filters: TaskFilters): boolean {
 
 /** The API query for these filters (the due range covers whole days in the profile's zone). */
 export function toListQuery(filters: TaskFilters, zone: string, limit = 30): ListQuery {
-  const query: ListQuery = { sort: filters.sort, limit };
+  // Subtasks show under their parent (its "2/5" and its editor), not as rows of their own.
+  const query: ListQuery = { sort: filters.sort, limit, top_level: true };
   if (filters.q.trim()) query.q = filters.q.trim();
   if (filters.status.length) query.status = filters.status;
   if (filters.priority.length) query.priority = filters.priority;

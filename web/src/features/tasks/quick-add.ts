@@ -30,7 +30,9 @@ export interface Token {
 export interface QuickAdd {
   title: string;
   due_at: string | null;
-  /** Whether the words named a time, or only a day (then the task is due at the day's end). */
+  /** A day named without a time ("due friday"): a date-only task, "yyyy-mm-dd" of the profile's zone. */
+  due_date: string | null;
+  /** Whether the words named a time, or only a day (then the task is date-only). */
   dueHasTime: boolean;
   priority: Priority | null;
   tags: string[];
@@ -47,7 +49,7 @@ export interface QuickAddContext {
   literal?: ReadonlySet<string>;
 }
 
-/** A day named without a time is due at its end, until the API has date-only due dates. */
+/** Where the parser places a day named without a time while it works; the task is then date-only. */
 export const END_OF_DAY = { hour: 23, minute: 59 } as const;
 
 const PRIORITY_WORDS: Record<string, Priority> = {
@@ -255,9 +257,12 @@ export function parseQuickAdd(text: string, { zone, now = new Date(), literal = 
   title += text.slice(at);
   title = title.replace(/\s+/g, " ").trim();
 
+  // A day without a time is a date-only task: its day in the profile's zone, no time.
+  const dateOnly = dueAt !== null && !(due?.hasTime ?? false);
   return {
     title,
-    due_at: dueAt ? dueAt.toISOString() : null,
+    due_at: dueAt && !dateOnly ? dueAt.toISOString() : null,
+    due_date: dueAt && dateOnly ? dayOf(dueAt, zone) : null,
     dueHasTime: due?.hasTime ?? false,
     priority,
     tags,

@@ -16,6 +16,8 @@ export interface TaskDialogs {
   /** The task editor; with no task, a new one. */
   openEditor: (task?: Task) => void;
   showConflict: (conflict: Conflict) => void;
+  /** Asks what to do with a task's open subtasks as it is completed (null: cancelled). */
+  askOpenSubtasks?: (task: Task, open?: number) => Promise<"complete" | "keep" | null>;
 }
 
 export const TaskDialogsContext = createContext<TaskDialogs | null>(null);
@@ -83,25 +85,35 @@ export function useRemoveTasks(): (tasks: Task[]) => void {
 export function useToggleDone(): (task: Task) => void {
   const { toast } = useToast();
   const { mutateAsync, mutate } = useChangeTask();
+  const { askOpenSubtasks } = useTaskDialogs();
   return useCallback(
     (task: Task) => {
       const before = task.status;
       const status = before === "done" ? "todo" : "done";
-      void mutateAsync({ task, patch: { status } }).then(
-        (fresh) =>
-          toast({
-            message:
-              status !== "done"
-                ? `“${task.title}” reopened`
-                : task.recurrence
-                  ? `“${task.title}” completed; it repeats ${describeRule(task.recurrence).toLowerCase()}`
-                  : `“${task.title}” completed`,
-            duration: UNDO_MS,
-            action: { label: "Undo", onClick: () => mutate({ task: fresh, patch: { status: before } }) },
-          }),
-        () => undefined,
-      );
+      // A parent with open subtasks asks first: complete them too, or only the parent.
+      const open = task.subtasks_total - task.subtasks_done;
+      if (status === "done" && open > 0 && askOpenSubtasks) {
+        void askOpenSubtasks(task, open).then((choice) => {
+          if (choice) send({ status, open_subtasks: choice });
+        });
+      } else send({ status });
+      function send(patch: TaskUpdate) {
+        void mutateAsync({ task, patch }).then(
+          (fresh) =>
+            toast({
+              message:
+                status !== "done"
+                  ? `“${task.title}” reopened`
+                  : task.recurrence
+                    ? `“${task.title}” completed; it repeats ${describeRule(task.recurrence).replace(/^Every/, "every")}`
+                    : `“${task.title}” completed`,
+              duration: UNDO_MS,
+              action: { label: "Undo", onClick: () => mutate({ task: fresh, patch: { status: before } }) },
+            }),
+          () => undefined,
+        );
+      }
     },
-    [mutateAsync, mutate, toast],
+    [mutateAsync, mutate, toast, askOpenSubtasks],
   );
 }

@@ -1,5 +1,6 @@
 import type { Status, Task } from "../../api/problem";
-import { addDays, dayOf, startOfDay } from "../../lib/dates";
+import { addDays, startOfDay } from "../../lib/dates";
+import { compareDue, dueDay } from "../../lib/due";
 import type { ListQuery } from "./filters";
 
 /**
@@ -32,14 +33,16 @@ export function upcomingQuery(today: string, zone: string): ListQuery {
   };
 }
 
-/** Tasks by the day they are due in the zone, in order of due time. */
+/**
+ * Tasks by the day they are due in the zone (a date-only task on its date, as it is), in order of
+ * due time, each day's date-only tasks after its timed ones.
+ */
 export function byDay(tasks: Task[], zone: string): Map<string, Task[]> {
   const days = new Map<string, Task[]>();
-  const time = (t: Task) => (t.due_at ? new Date(t.due_at).getTime() : Infinity);
-  const sorted = [...tasks].sort((a, b) => time(a) - time(b));
+  const sorted = [...tasks].sort((a, b) => compareDue(a, b, zone));
   for (const task of sorted) {
-    if (!task.due_at) continue;
-    const day = dayOf(task.due_at, zone);
+    const day = dueDay(task, zone);
+    if (!day) continue;
     days.set(day, [...(days.get(day) ?? []), task]);
   }
   return days;

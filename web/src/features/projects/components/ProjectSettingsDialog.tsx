@@ -5,6 +5,8 @@ import { Field } from "../../../components/Field";
 import { useAuth } from "../../../auth/auth-context";
 import { useToast } from "../../../components/toast-context";
 import { useAddMember } from "../api/add-member";
+import { useCancelInvitation } from "../api/cancel-invitation";
+import { useChangeRole } from "../api/change-role";
 import { useMembers } from "../api/get-members";
 import { useRemoveMember } from "../api/remove-member";
 import type { Project, Role } from "../api/project-keys";
@@ -95,6 +97,14 @@ function Sharing({ project }: { project: Project }) {
     onSuccess: (_r, { userId }) => toast({ kind: "success", message: userId === me ? `You left “${project.name}”` : "Member removed" }),
     onError: (error) => toast({ kind: "error", message: describeError(error) }),
   });
+  const changeRole = useChangeRole({
+    onSuccess: (_r, { role }) => toast({ kind: "success", message: `Role changed to ${ROLE_LABEL[role]}` }),
+    onError: (error) => toast({ kind: "error", message: `Role not changed: ${describeError(error)}` }),
+  });
+  const cancel = useCancelInvitation({
+    onSuccess: () => toast({ kind: "success", message: "Invitation withdrawn" }),
+    onError: (error) => toast({ kind: "error", message: describeError(error) }),
+  });
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("editor");
   const [error, setError] = useState<string | undefined>();
@@ -134,7 +144,23 @@ function Sharing({ project }: { project: Project }) {
                 {m.name} <span className="text-slate-600 dark:text-slate-400">{m.email}</span>
               </span>
               <span className="flex items-center gap-2">
-                {ROLE_LABEL[m.role]}
+                {owner && m.user_id !== me ? (
+                  <select
+                    className="input w-auto"
+                    aria-label={`Role of ${m.name}`}
+                    value={m.role}
+                    disabled={changeRole.isPending}
+                    onChange={(e) => changeRole.mutate({ id: project.id, userId: m.user_id, role: e.target.value as Role })}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r.value} value={r.value}>
+                        {ROLE_LABEL[r.value]}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  ROLE_LABEL[m.role]
+                )}
                 {(owner || m.user_id === me) && (
                   <button
                     type="button"
@@ -152,7 +178,20 @@ function Sharing({ project }: { project: Project }) {
           {members.data.invitations.map((i) => (
             <li key={i.id} className="flex items-center justify-between gap-3 py-2">
               <span className="min-w-0 truncate">{i.email}</span>
-              <span>{ROLE_LABEL[i.role]}, invited</span>
+              <span className="flex items-center gap-2">
+                {ROLE_LABEL[i.role]}, invited
+                {owner && (
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    disabled={cancel.isPending}
+                    aria-label={`Withdraw the invitation to ${i.email}`}
+                    onClick={() => cancel.mutate({ id: project.id, invitationId: i.id })}
+                  >
+                    Withdraw
+                  </button>
+                )}
+              </span>
             </li>
           ))}
         </ul>

@@ -26,14 +26,26 @@ function queryOf(key: readonly unknown[]): ListQuery | undefined {
 /** Whether a list's filters admit the task, as far as the client can tell (not searches or tags). */
 export function admits(query: ListQuery | undefined, task: Task, now: number = Date.now()): boolean {
   if (query?.project_id && task.project_id !== query.project_id) return false;
+  if (query?.top_level && task.parent_id) return false;
   if (query?.assignee === "me" && task.assignee_id === null) return false;
   if (query?.status?.length && !query.status.includes(task.status)) return false;
   if (query?.priority?.length && !query.priority.includes(task.priority)) return false;
-  const due = task.due_at ? new Date(task.due_at).getTime() : null;
+  const due = dueInstant(task);
   if (query?.due_after && (due === null || due < new Date(query.due_after).getTime())) return false;
   if (query?.due_before && (due === null || due >= new Date(query.due_before).getTime())) return false;
-  if (query?.overdue && (due === null || due >= now || task.status === "done")) return false;
+  const past = task.due_date ? task.due_date < new Date(now).toISOString().slice(0, 10) : due !== null && due < now;
+  if (query?.overdue && (!past || task.status === "done")) return false;
   return true;
+}
+
+/**
+ * Where a task falls among a list's day bounds: its due time, or, for a date-only task, noon UTC
+ * of its date (within its day for every zone the bounds are worked out in but the most extreme;
+ * the server's answer, fetched after every change, has the last word).
+ */
+function dueInstant(task: Task): number | null {
+  if (task.due_date) return new Date(`${task.due_date}T12:00:00Z`).getTime();
+  return task.due_at ? new Date(task.due_at).getTime() : null;
 }
 
 export interface CacheSnapshot {

@@ -2,17 +2,21 @@ import type { Task, TaskUpdate } from "../../../api/problem";
 import { Dialog } from "../../../components/Dialog";
 import { useClock, type Clock } from "../../../lib/clock";
 import { formatDue } from "../../../lib/dates";
+import { formatTaskDue } from "../../../lib/due";
 import { PRIORITY_LABEL, STATUS_LABEL } from "../../../lib/format";
 import type { Conflict } from "../task-actions";
 
 function describeChange(patch: TaskUpdate, clock: Clock): string[] {
-  return Object.entries(patch).map(([field, value]) => {
+  const lines = Object.entries(patch).map(([field, value]) => {
     if (field === "status") return `Status → ${STATUS_LABEL[value as Task["status"]]}`;
     if (field === "priority") return `Priority → ${PRIORITY_LABEL[value as Task["priority"]]}`;
-    if (field === "due_at") return `Due → ${value ? formatDue(value as string, clock) : "none"}`;
+    // A date-only due date is sent as due_date with due_at null: one line, "Due → Friday".
+    if (field === "due_at") return patch.due_date ? "" : `Due → ${value ? formatDue(value as string, clock) : "none"}`;
+    if (field === "due_date") return value ? `Due → ${formatTaskDue({ due_at: null, due_date: value as string }, clock)}` : "";
     if (field === "tags") return `Tags → ${(value as string[]).join(", ") || "none"}`;
     return `${field[0]?.toUpperCase() ?? ""}${field.slice(1)} → ${String(value ?? "(empty)")}`;
   });
+  return lines.filter(Boolean);
 }
 
 /** Shows the newer version of a task next to the change the server refused. */
@@ -42,7 +46,7 @@ export function ConflictDialog({
             <dt className="font-medium">Priority</dt>
             <dd>{PRIORITY_LABEL[conflict.current.priority]}</dd>
             <dt className="font-medium">Due</dt>
-            <dd>{formatDue(conflict.current.due_at, clock) || "—"}</dd>
+            <dd>{formatTaskDue(conflict.current, clock) || "—"}</dd>
             <dt className="font-medium">Tags</dt>
             <dd>{conflict.current.tags.join(", ") || "—"}</dd>
           </dl>

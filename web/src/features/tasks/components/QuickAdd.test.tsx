@@ -6,11 +6,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { User } from "../../../api/problem";
 import { AuthContext, type AuthApi } from "../../../auth/auth-context";
 import { ToastProvider } from "../../../components/Toasts";
+import { addDays, dayOf } from "../../../lib/dates";
 import { json } from "../../../test/render";
 import { QuickAdd } from "./QuickAdd";
 
 /** Signed in as someone who lives in Kolkata; records the bodies of POST /api/v1/tasks. */
-function renderQuickAdd(route = "/") {
+function renderQuickAdd(route = "/", defaultDay?: string) {
   const sent: unknown[] = [];
   vi.stubGlobal(
     "fetch",
@@ -21,13 +22,13 @@ function renderQuickAdd(route = "/") {
       return json({ id: "t1", version: 1, status: "todo", tags: [], ...(body as object) }, 201);
     }),
   );
-  const auth = { status: "authenticated", user: { timezone: "Asia/Kolkata" } as User } as AuthApi;
+  const auth = { status: "authenticated", user: { timezone: "Asia/Kolkata", preferences: {} } as User } as AuthApi;
   render(
     <QueryClientProvider client={new QueryClient()}>
       <ToastProvider>
         <AuthContext.Provider value={auth}>
           <MemoryRouter initialEntries={[route]}>
-            <QuickAdd />
+            {defaultDay ? <QuickAdd defaultDay={defaultDay} label="Add a task for today" /> : <QuickAdd />}
           </MemoryRouter>
         </AuthContext.Provider>
       </ToastProvider>
@@ -59,10 +60,31 @@ describe("QuickAdd", () => {
     expect([...document.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["every weekday"]);
     await userEvent.click(screen.getByRole("button", { name: "Add" }));
     await waitFor(() => expect(sent).toHaveLength(1));
-    const body = sent[0] as { title: string; recurrence: string; due_at: string };
+    const body = sent[0] as { title: string; recurrence: string; due_at?: string; due_date: string };
     expect(body.title).toBe("Water plants");
     expect(body.recurrence).toBe("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
-    expect(typeof body.due_at).toBe("string");
+    // No time named: a date-only series, from its first day.
+    expect(body.due_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(body.due_at).toBeUndefined();
+  });
+
+  it("makes a day without a time a date-only task: no time shown or sent", async () => {
+    const sent = renderQuickAdd();
+    const line = screen.getByLabelText("Quick add a task");
+    await userEvent.type(line, "Submit report due tomorrow");
+    const understood = screen.getByRole("list", { name: "Understood" });
+    expect(understood).toHaveTextContent("Due: Tomorrow");
+    expect(understood).not.toHaveTextContent(/\d:\d\d|AM|PM|end of day/);
+    await userEvent.click(screen.getByRole("button", { name: "Add" }));
+    // Tomorrow in Kolkata, the profile's zone, whatever zone the browser runs in.
+    const tomorrow = addDays(dayOf(new Date(), "Asia/Kolkata"), 1);
+    await waitFor(() => expect(sent).toEqual([{ title: "Submit report", due_date: tomorrow }]));
+  });
+
+  it("gives a line without a day the view's day, without a time", async () => {
+    const sent = renderQuickAdd("/", "2026-12-04");
+    await userEvent.type(screen.getByLabelText("Add a task for today"), "Water plants{Enter}");
+    await waitFor(() => expect(sent).toEqual([{ title: "Water plants", due_date: "2026-12-04" }]));
   });
 
   it("puts the task into the project being viewed", async () => {

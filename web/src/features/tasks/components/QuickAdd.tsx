@@ -2,11 +2,11 @@ import { useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, 
 import { ApiError, describeError, type TaskCreate } from "../../../api/problem";
 import { useToast } from "../../../components/toast-context";
 import { useClock } from "../../../lib/clock";
-import { formatDue, wallTime } from "../../../lib/dates";
+import { formatTaskDue } from "../../../lib/due";
 import { PRIORITY_LABEL } from "../../../lib/format";
 import { useViewedProjectId } from "../../projects/viewed-project";
 import { useCreateTask } from "../api/create-task";
-import { END_OF_DAY, parseQuickAdd, type Token } from "../quick-add";
+import { parseQuickAdd, type Token } from "../quick-add";
 import { describeRule } from "../recurrence";
 
 const TITLE_MAX = 200;
@@ -71,8 +71,9 @@ export function QuickAdd({ defaultDay, label = "Quick add a task" }: { defaultDa
     if (parsed.priority) body.priority = parsed.priority;
     if (parsed.tags.length) body.tags = parsed.tags;
     if (parsed.due_at) body.due_at = parsed.due_at;
+    else if (parsed.due_date) body.due_date = parsed.due_date;
+    else if (defaultDay) body.due_date = defaultDay; // a line that names no day: that day, no time
     if (parsed.recurrence) body.recurrence = parsed.recurrence;
-    else if (defaultDay) body.due_at = wallTime(defaultDay, END_OF_DAY.hour, END_OF_DAY.minute, clock.zone).toISOString();
     create.mutate(body);
   }
 
@@ -97,8 +98,7 @@ export function QuickAdd({ defaultDay, label = "Quick add a task" }: { defaultDa
     if (token.kind === "priority") return `Priority: ${parsed.priority ? PRIORITY_LABEL[parsed.priority] : ""}`;
     if (token.kind === "tag") return `Tag: ${token.text.slice(1).toLowerCase()}`;
     if (token.kind === "recurrence") return `Repeats: ${parsed.recurrence ? describeRule(parsed.recurrence) : ""}`;
-    const due = parsed.due_at ? formatDue(parsed.due_at, clock) : "";
-    return `Due: ${due}${parsed.dueHasTime ? "" : " (end of day)"}`;
+    return `Due: ${formatTaskDue(parsed, clock)}`;
   };
 
   return (

@@ -2,11 +2,14 @@ import { useCallback, useMemo, useState, type ReactNode } from "react";
 import { ApiError, describeError, type Task, type TaskCreate, type TaskUpdate } from "../../../api/problem";
 import { Dialog } from "../../../components/Dialog";
 import { useToast } from "../../../components/toast-context";
+import { useProjects } from "../../projects/api/get-projects";
 import { useViewedProjectId } from "../../projects/viewed-project";
 import { useCreateTask } from "../api/create-task";
 import { useUpdateTask } from "../api/update-task";
 import { reportRefusedChange, TaskDialogsContext, type Conflict, type TaskDialogs } from "../task-actions";
 import { ConflictDialog } from "./ConflictDialog";
+import { useOpenSubtasksQuestion } from "./OpenSubtasksDialog";
+import { Subtasks } from "./Subtasks";
 import { TaskForm } from "./TaskForm";
 
 /** The fields the form changed, as a PATCH body. */
@@ -16,8 +19,12 @@ function changes(before: Task, body: TaskCreate): TaskUpdate {
   if ((body.description ?? null) !== before.description) patch.description = body.description ?? null;
   if (body.status !== before.status) patch.status = body.status ?? "todo";
   if (body.priority !== before.priority) patch.priority = body.priority ?? "medium";
-  if ((body.due_at ?? null) !== (before.due_at ? new Date(before.due_at).toISOString() : null))
+  // A time or a day (date-only): both are sent when either changed, the other null.
+  const dueAtBefore = before.due_at && !before.due_date ? new Date(before.due_at).toISOString() : null;
+  if ((body.due_at ?? null) !== dueAtBefore || (body.due_date ?? null) !== (before.due_date ?? null)) {
     patch.due_at = body.due_at ?? null;
+    patch.due_date = body.due_date ?? null;
+  }
   if (JSON.stringify(body.tags) !== JSON.stringify(before.tags)) patch.tags = body.tags ?? [];
   if ((body.assignee_id ?? null) !== before.assignee_id) patch.assignee_id = body.assignee_id ?? null;
   if (JSON.stringify(body.reminder_offsets ?? null) !== JSON.stringify(before.reminder_offsets ?? null))
@@ -43,7 +50,14 @@ export function TaskActionsProvider({ children }: { children: ReactNode }) {
     setEditor({ open: true, task });
   }, []);
   const closeEditor = useCallback(() => setEditor({ open: false }), []);
-  const value = useMemo<TaskDialogs>(() => ({ openEditor, showConflict: setConflict }), [openEditor]);
+  // "Complete the open subtasks too?": asked by one-click completion.
+  const subtasksQuestion = useOpenSubtasksQuestion();
+  const askOpenSubtasks = subtasksQuestion.ask;
+  const projects = useProjects().data;
+  const value = useMemo<TaskDialogs>(
+    () => ({ openEditor, showConflict: setConflict, askOpenSubtasks }),
+    [openEditor, askOpenSubtasks],
+  );
 
   const update = useUpdateTask({
     onError: (error, { patch }) => reportRefusedChange(error, patch, toast, setConflict),
@@ -91,7 +105,14 @@ export function TaskActionsProvider({ children }: { children: ReactNode }) {
           onSubmit={save}
           onCancel={closeEditor}
         />
+        {editor.task && !editor.task.parent_id && (
+          <Subtasks
+            parent={editor.task}
+            readOnly={projects?.find((p) => p.id === editor.task?.project_id)?.role === "viewer"}
+          />
+        )}
       </Dialog>
+      {subtasksQuestion.dialog}
       <ConflictDialog
         conflict={conflict}
         onKeep={() => setConflict(null)}

@@ -21,6 +21,65 @@ interface Props {
   onCancel: () => void;
 }
 
+/** "2026-12-04" and "09:00" as the editor's due value: the day alone, or the day and a time. */
+function joinDue(day: string, time: string): string {
+  return day ? (time ? `${day}T${time}` : day) : "";
+}
+
+/**
+ * The due date, and a time only if the task has one: a day alone makes a date-only task
+ * ("Friday", due all that day), with no "12:00 AM" anywhere.
+ */
+function DueFields({ due, zone, onChange, error }: { due: string; zone: string; onChange: (due: string) => void; error?: string | undefined }) {
+  const ids = useId();
+  const day = due.slice(0, 10);
+  const time = due.slice(11, 16);
+  return (
+    <div>
+      <label htmlFor={`${ids}-day`} className="mb-1 block text-sm font-medium">
+        Due
+      </label>
+      <div className="flex gap-2">
+        <input
+          id={`${ids}-day`}
+          type="date"
+          name="due_date"
+          className="input min-w-0 flex-1 aria-[invalid=true]:border-rose-600"
+          value={day}
+          min="1970-01-01"
+          max="9999-12-31"
+          onChange={(e) => onChange(joinDue(e.target.value, time))}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={`${ids}-hint${error ? ` ${ids}-error` : ""}`}
+        />
+        <input
+          type="time"
+          name="due_time"
+          aria-label="Due time"
+          className="input w-32 shrink-0"
+          value={time}
+          disabled={!day}
+          onChange={(e) => onChange(joinDue(day, e.target.value))}
+          aria-describedby={`${ids}-hint`}
+        />
+      </div>
+      <p id={`${ids}-hint`} className="mt-1 flex flex-wrap items-center gap-x-2 text-xs text-slate-600 dark:text-slate-400">
+        {!day ? "No due date" : time ? `Time in ${zone}` : "All day (no time)"}
+        {day && time && (
+          <button type="button" className="underline underline-offset-2" onClick={() => onChange(day)}>
+            Remove the time
+          </button>
+        )}
+      </p>
+      {error && (
+        <p id={`${ids}-error`} className="mt-1 text-sm text-rose-700 dark:text-rose-300">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** Create or edit a task. */
 export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, onCancel }: Props) {
   const ids = useId();
@@ -30,7 +89,8 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
   const [description, setDescription] = useState(task?.description ?? "");
   const [status, setStatus] = useState<Status>(task?.status ?? "todo");
   const [priority, setPriority] = useState<Priority>(task?.priority ?? "medium");
-  const [due, setDue] = useState(toZonedInput(task?.due_at ?? null, zone));
+  // "2026-12-04" for a date-only task, "2026-12-04T09:00" (in the profile's zone) for a timed one.
+  const [due, setDue] = useState(task?.due_date ?? toZonedInput(task?.due_at ?? null, zone));
   const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
   const [assignee, setAssignee] = useState(task?.assignee_id ?? "");
   const [reminders, setReminders] = useState<number[] | null>(task?.reminder_offsets ?? null);
@@ -61,7 +121,9 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
       description: description.trim() ? description : null,
       status,
       priority,
-      due_at: fromZonedInput(due, zone),
+      // A day without a time is a date-only due date (no "12:00 AM").
+      due_at: due.includes("T") ? fromZonedInput(due, zone) : null,
+      due_date: due && !due.includes("T") ? due : null,
       tags: tagList,
       reminder_offsets: reminders,
       recurrence: repeat,
@@ -129,15 +191,7 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
             ))}
           </select>
         </div>
-        <Field
-          label="Due"
-          type="datetime-local"
-          name="due_at"
-          hint={`Time in ${zone}`}
-          value={due}
-          onChange={(e) => setDue(e.target.value)}
-          error={shown.due_at}
-        />
+        <DueFields due={due} zone={zone} onChange={setDue} error={shown.due_at ?? shown.due_date} />
         {members && (
           <div>
             <label htmlFor={`${ids}-assignee`} className="mb-1 block text-sm font-medium">
