@@ -93,6 +93,30 @@ TABLE: dict[tuple[str, str], Call] = {
         foreign=(404,),
     ),
     ("GET", "/api/v1/tasks/{task_id}"): Call("authenticated", foreign=(404,)),
+    ("GET", "/api/v1/tasks/{task_id}/subtasks"): Call("authenticated", foreign=(404,)),
+    ("POST", "/api/v1/tasks/{task_id}/move"): Call(
+        "authenticated", body=lambda ids: {"after_id": ids["task_id"]}, foreign=(404,)
+    ),
+    ("GET", "/api/v1/tasks/{task_id}/history"): Call("authenticated", foreign=(404,)),
+    ("GET", "/api/v1/tasks/{task_id}/comments"): Call("authenticated", foreign=(404,)),
+    ("POST", "/api/v1/tasks/{task_id}/comments"): Call(
+        "authenticated", body=lambda ids: {"body": "B's comment"}, foreign=(404,)
+    ),
+    ("PATCH", "/api/v1/tasks/{task_id}/comments/{comment_id}"): Call(
+        "authenticated", body=lambda ids: {"body": "Taken"}, foreign=(404,)
+    ),
+    ("DELETE", "/api/v1/tasks/{task_id}/comments/{comment_id}"): Call(
+        "authenticated", foreign=(404,)
+    ),
+    ("GET", "/api/v1/tasks/trash"): OWN,
+    ("POST", "/api/v1/tasks/trash/{task_id}/restore"): Call("authenticated", foreign=(404,)),
+    ("DELETE", "/api/v1/tasks/trash/{task_id}"): Call("authenticated", foreign=(404,)),
+    ("GET", "/api/v1/recurrence/preview"): Call(
+        "authenticated",
+        query={"rule": "FREQ=DAILY", "start": "2026-12-07T09:00", "tz": "Europe/Berlin"},
+        foreign=(200,),
+        note="a computation over its query: no one's data",
+    ),
     ("PATCH", "/api/v1/tasks/{task_id}"): Call(
         "authenticated", body=lambda ids: {"title": "Taken"}, foreign=(404,)
     ),
@@ -305,7 +329,14 @@ async def owner_with_data(api: Api, ctx: AppContext) -> tuple[User, Ids]:
         headers=owner.headers,
     )
     assert invitation.status_code == 202, invitation.text
+    comment = await api.client.post(
+        f"/api/v1/tasks/{task['id']}/comments",
+        json={"body": "A's comment"},
+        headers=owner.headers,
+    )
+    assert comment.status_code == 201, comment.text
     ids = {
+        "comment_id": comment.json()["id"],
         "task_id": task["id"],
         "notification_id": items[0]["id"],
         "user_id": owner.id,
