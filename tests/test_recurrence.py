@@ -593,3 +593,21 @@ def test_migration_0014_adds_the_series_columns_and_can_be_undone(scratch: Setti
     assert "uq_tasks_series_occurrence" not in indexes
     migrate(scratch, "head")
     assert _schema(scratch)[0] >= SERIES_COLUMNS
+
+
+async def test_a_recurring_subtask_adds_its_next_occurrence_to_its_parent(api: Api) -> None:
+    user = await api.user()
+    parent = await api.create_task(user, title="Household")
+    sub = await api.create_task(
+        user,
+        title="Vacuum",
+        parent_id=parent["id"],
+        due_at="2026-12-05T10:00:00Z",
+        recurrence="FREQ=WEEKLY",
+    )
+    await complete(api, user, sub)
+    response = await api.client.get(f"{TASKS}/{parent['id']}", headers=user.headers)
+    assert response.status_code == 200, response.text
+    assert (response.json()["subtasks_done"], response.json()["subtasks_total"]) == (1, 2)
+    following = await open_one(api, user, "Vacuum")
+    assert (following["parent_id"], following["due_at"]) == (parent["id"], "2026-12-12T10:00:00Z")

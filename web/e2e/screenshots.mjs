@@ -69,6 +69,13 @@ const TASKS = [
   },
 ];
 
+// [tag, project name, colour]: the demo's projects, in the sidebar's order.
+const PROJECTS = [
+  ["work", "Work", "#4f46e5"],
+  ["home", "Home", "#16a34a"],
+  ["family", "Family", "#db2777"],
+];
+
 /** The SQLite text format of UTCDateTime: naive UTC with microseconds. */
 const sqliteTime = (date) => `${date.toISOString().slice(0, 23).replace("T", " ")}000`;
 
@@ -77,9 +84,16 @@ async function seedDemo(base, database) {
   await api.call("POST", "/api/v1/auth/register", ACCOUNT);
   await api.login(ACCOUNT.email, ACCOUNT.password);
   await api.call("PATCH", "/api/v1/users/me", { timezone: "UTC", preferences: { theme: "system" } });
+  // Projects for the sidebar: a task goes into the first whose tag it has, else the Inbox.
+  const projects = {};
+  for (const [tag, name, colour] of PROJECTS) {
+    projects[tag] = (await api.call("POST", "/api/v1/projects", { name, colour })).id;
+  }
   const backdate = [];
   for (const [i, t] of TASKS.entries()) {
+    const tag = t.tags.find((x) => projects[x]);
     await api.call("POST", "/api/v1/tasks", {
+      ...(tag ? { project_id: projects[tag] } : {}),
       title: t.title,
       description: t.description ?? null,
       status: t.done === undefined ? (t.status ?? "todo") : "done",
@@ -234,6 +248,14 @@ async function desktop(browser, base, theme) {
   await page.waitForURL(/sort=due_at/);
   await shot(page, "tasks", theme);
 
+  // A project from the sidebar: its tasks, and the projects with their open counts.
+  await page.getByRole("navigation", { name: "Projects" }).getByRole("link", { name: "Work", exact: true }).click();
+  await page.getByRole("heading", { name: "Work", level: 1 }).waitFor();
+  await page.getByRole("list", { name: "Tasks" }).waitFor();
+  await shot(page, "project", theme);
+
+  await nav(page, "Tasks");
+  await page.getByRole("list", { name: "Tasks" }).waitFor();
   await page.getByRole("button", { name: "Prepare the Q4 board presentation", exact: true }).click();
   await page.getByRole("dialog", { name: "Edit task" }).waitFor();
   await shot(page, "task-edit", theme, false);
@@ -261,6 +283,9 @@ async function phone(browser, base, theme) {
   await nav(page, "Today");
   await page.getByRole("list", { name: "Overdue" }).waitFor();
   await shot(page, "phone-today", theme, false);
+  await nav(page, "Board");
+  await page.locator('[data-column="todo"] [data-task-id]').first().waitFor();
+  await shot(page, "phone-board", theme, false);
   await page.context().close();
 }
 

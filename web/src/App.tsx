@@ -17,6 +17,7 @@ const TodayPage = lazy(() => import("./routes/TodayPage"));
 const UpcomingPage = lazy(() => import("./routes/UpcomingPage"));
 const BoardPage = lazy(() => import("./routes/BoardPage"));
 const SettingsPage = lazy(() => import("./routes/SettingsPage"));
+const TrashPage = lazy(() => import("./routes/TrashPage"));
 const NotFoundPage = lazy(() => import("./routes/NotFoundPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -54,6 +55,7 @@ export function App() {
           <Route path="tasks" element={<TasksPage />} />
           <Route path="tasks/:id" element={<TaskPage />} />
           <Route path="board" element={<BoardPage />} />
+          <Route path="trash" element={<TrashPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -4,6 +4,7 @@ import { confirmPasswordReset } from "../features/auth/api/confirm-password-rese
 import { login as startSession } from "../features/auth/api/login";
 import { register as registerAccount } from "../features/auth/api/register";
 import { logout as endSession, logoutEverywhere as endEverySession } from "../features/auth/api/logout";
+import { clearDraft } from "../features/tasks/draft";
 import { useMe } from "../features/users/api/get-me";
 import { applyTheme } from "../lib/theme";
 import { AuthContext, type AuthApi, type AuthStatus } from "./auth-context";
@@ -67,6 +68,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setSignedOut(true);
     setAccessToken(null);
     queryClient.clear();
+    // Logging out drops the editor's draft kept for this tab (an expired session keeps it).
+    clearDraft();
   }, [queryClient]);
 
   const logout = useCallback(async () => {

@@ -24,6 +24,7 @@ const NAV: { to: string; label: string; end: boolean; count?: "today" | "upcomin
   { to: "/upcoming", label: "Upcoming", end: false, count: "upcoming" },
   { to: "/tasks", label: "Tasks", end: false },
   { to: "/board", label: "Board", end: false },
+  { to: "/trash", label: "Trash", end: false },
   { to: "/settings", label: "Settings", end: false },
 ];
 

@@ -9,6 +9,7 @@ import {
 import { applyCommentEvent } from "../comments/api/comment-cache";
 import { projectKeys, type Project } from "../projects/api/project-keys";
 import { addTask, dropTasks, putTask, taskKeys, type TaskPages } from "../tasks/api/task-cache";
+import { dropFromTrash, trashKeys } from "../tasks/api/trash-cache";
 
 /** The body (`data:`) of an event of GET /api/v1/events. */
 export interface LiveEvent {
@@ -49,13 +50,15 @@ export function applyEvent(qc: QueryClient, event: LiveEvent): boolean {
     case "task.created":
     case "task.updated":
     case "task.completed":
-    case "task.reopened": {
+    case "task.reopened":
+    case "task.restored": {
       const task = (event.payload as { task?: Task } | null)?.task;
       if (!task?.id) return false;
       const cached = cachedVersion(qc, task.id);
       if (cached !== undefined && cached >= task.version) return false;
-      if (cached === undefined && event.kind === "task.created") addTask(qc, task);
+      if (cached === undefined && (event.kind === "task.created" || event.kind === "task.restored")) addTask(qc, task);
       else putTask(qc, task);
+      if (event.kind === "task.restored") dropFromTrash(qc, new Set([task.id]));
       void qc.invalidateQueries({ queryKey: taskKeys.stats() });
       void qc.invalidateQueries({ queryKey: projectKeys.list() });
       return true;
@@ -65,6 +68,13 @@ export function applyEvent(qc: QueryClient, event: LiveEvent): boolean {
       dropTasks(qc, new Set([id]));
       void qc.invalidateQueries({ queryKey: taskKeys.stats() });
       void qc.invalidateQueries({ queryKey: projectKeys.list() });
+      // It went to the trash: an open Trash view shows it.
+      void qc.invalidateQueries({ queryKey: trashKeys.all });
+      return true;
+    }
+    case "task.purged": {
+      const id = (event.payload as { id?: string } | null)?.id ?? event.subject_id;
+      dropFromTrash(qc, new Set([id]));
       return true;
     }
     case "task.moved": {

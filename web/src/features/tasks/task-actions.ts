@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext } from "react";
 import { describeError, type Task, type TaskUpdate } from "../../api/problem";
 import { useToast, type ToastApi } from "../../components/toast-context";
 import { useDeleteTasks } from "./api/delete-tasks";
+import { useRestoreTasks } from "./api/restore-tasks";
 import { describeRule } from "./recurrence";
 import { conflictOf, useUpdateTask } from "./api/update-task";
 
@@ -53,28 +54,28 @@ export function reportRefusedChange(
 export const UNDO_MS = 5000;
 
 /**
- * Deletes tasks with a chance to undo: they disappear at once and the request goes when the
- * toast closes, unless its Undo was pressed.
+ * Deletes tasks with a chance to undo: they disappear at once and go to the trash on the server
+ * at once too; the toast's Undo restores them from there.
  */
 export function useRemoveTasks(): (tasks: Task[]) => void {
   const { toast } = useToast();
+  const restore = useRestoreTasks({
+    onError: (error) => toast({ kind: "error", message: `Could not restore: ${describeError(error)}` }),
+  });
   const { mutate } = useDeleteTasks({
+    onSuccess: (_, { tasks }) =>
+      toast({
+        message: tasks.length === 1 ? `“${tasks[0]?.title ?? ""}” deleted` : `${tasks.length} tasks deleted`,
+        duration: UNDO_MS,
+        action: { label: "Undo", onClick: () => restore.mutate(tasks.map((t) => t.id)) },
+      }),
     onError: (error) => toast({ kind: "error", message: `Could not delete: ${describeError(error)}` }),
   });
   return useCallback(
     (tasks: Task[]) => {
-      if (!tasks.length) return;
-      let decide: (undone: boolean) => void = () => undefined;
-      const undone = new Promise<boolean>((resolve) => (decide = resolve));
-      mutate({ tasks, undone });
-      toast({
-        message: tasks.length === 1 ? `“${tasks[0]?.title ?? ""}” deleted` : `${tasks.length} tasks deleted`,
-        duration: UNDO_MS,
-        action: { label: "Undo", onClick: () => undefined },
-        onClose: decide,
-      });
+      if (tasks.length) mutate({ tasks });
     },
-    [mutate, toast],
+    [mutate],
   );
 }
 

@@ -3,25 +3,16 @@ import { api } from "../../../api/client";
 import { unwrap, type Task } from "../../../api/problem";
 import type { MutationCallbacks } from "../../../lib/react-query";
 import { cancelListFetches, dropTasks, etag, invalidateAfterWrite, snapshot, taskKeys } from "./task-cache";
+import { trashKeys } from "./trash-cache";
 
 export interface DeleteTasksInput {
   tasks: Task[];
-  /**
-   * An undo window: the request waits for it and is not sent if it resolves to true. The tasks
-   * are gone from the lists meanwhile.
-   */
-  undone?: Promise<boolean>;
 }
 
-/** The user took the deletion back before it was sent. */
-export class DeletionUndone extends Error {
-  constructor() {
-    super("Deletion undone");
-    this.name = "DeletionUndone";
-  }
-}
-
-/** One task: DELETE with If-Match. Several: one bulk request (all or nothing). */
+/**
+ * One task: DELETE with If-Match. Several: one bulk request (all or nothing). Either way the
+ * tasks go to the trash at once, from where they can be restored for 30 days.
+ */
 export async function deleteTasks(tasks: Task[]): Promise<void> {
   const [only] = tasks;
   if (tasks.length === 1 && only) {
@@ -36,17 +27,14 @@ export async function deleteTasks(tasks: Task[]): Promise<void> {
 }
 
 /**
- * Optimistic: the tasks leave every list at once. An undo, like an error, puts the lists back;
- * only an error is reported to onError (and makes the lists refetch, since the server may hold
- * something else by now).
+ * Optimistic: the tasks leave every list at once and the request goes at once (they move to the
+ * trash, so closing the tab loses nothing and an undo restores them from the server). An error
+ * puts the lists back and makes them refetch, since the server may hold something else by now.
  */
 export function useDeleteTasks({ onSuccess, onError }: MutationCallbacks<void, DeleteTasksInput> = {}) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ tasks, undone }: DeleteTasksInput) => {
-      if (undone && (await undone)) throw new DeletionUndone();
-      await deleteTasks(tasks);
-    },
+    mutationFn: async ({ tasks }: DeleteTasksInput) => deleteTasks(tasks),
     onMutate: async ({ tasks }) => {
       await cancelListFetches(qc);
       const saved = snapshot(qc);
@@ -55,11 +43,10 @@ export function useDeleteTasks({ onSuccess, onError }: MutationCallbacks<void, D
     },
     onError: (error, input, saved) => {
       saved?.restore();
-      if (error instanceof DeletionUndone) return;
       void qc.invalidateQueries({ queryKey: taskKeys.lists() });
       onError?.(error, input);
     },
     onSuccess: (_, input) => onSuccess?.(undefined, input),
-    onSettled: (_, error) => (error instanceof DeletionUndone ? undefined : invalidateAfterWrite(qc)),
+    onSettled: () => Promise.all([invalidateAfterWrite(qc), qc.invalidateQueries({ queryKey: trashKeys.all })]),
   });
 }

@@ -128,38 +128,35 @@ describe("useUpdateTask", () => {
 });
 
 describe("useDeleteTasks", () => {
-  it("hides the tasks at once and sends nothing when undone", async () => {
-    const { wrapper, a, titles } = setup();
-    const http = holdRequests();
-    const onError = vi.fn();
-    const { result } = renderHook(() => useDeleteTasks({ onError }), { wrapper });
-    let decide: (undone: boolean) => void = () => undefined;
-    const undone = new Promise<boolean>((resolve) => (decide = resolve));
-
-    act(() => result.current.mutate({ tasks: [a], undone }));
-    await waitFor(() => expect(titles(ALL)).toEqual(["b:done:1"]));
-    expect(titles(TODO)).toEqual([]);
-
-    act(() => decide(true));
-    await waitFor(() => expect(result.current.isError).toBe(true));
-    expect(titles(ALL)).toEqual(["a:todo:1", "b:done:1"]);
-    expect(titles(TODO)).toEqual(["a:todo:1"]);
-    expect(http.sent).toHaveLength(0);
-    expect(onError).not.toHaveBeenCalled();
-  });
-
-  it("sends the delete with If-Match once the undo window has passed", async () => {
+  it("hides the tasks and sends the delete with If-Match at once (they go to the trash)", async () => {
     const { wrapper, a, titles } = setup();
     const http = holdRequests();
     const { result } = renderHook(() => useDeleteTasks(), { wrapper });
 
-    act(() => result.current.mutate({ tasks: [a], undone: Promise.resolve(false) }));
+    act(() => result.current.mutate({ tasks: [a] }));
     await waitFor(() => expect(http.sent).toHaveLength(1));
+    expect(titles(ALL)).toEqual(["b:done:1"]);
+    expect(titles(TODO)).toEqual([]);
     expect(http.sent[0]?.method).toBe("DELETE");
     expect(http.sent[0]?.headers.get("If-Match")).toBe('"1"');
     http.answer(new Response(null, { status: 204 }));
 
     await waitFor(() => expect(result.current.isSuccess).toBe(true));
     expect(titles(ALL)).toEqual(["b:done:1"]);
+  });
+
+  it("puts the tasks back and reports a refused delete", async () => {
+    const { wrapper, a, titles } = setup();
+    const http = holdRequests();
+    const onError = vi.fn();
+    const { result } = renderHook(() => useDeleteTasks({ onError }), { wrapper });
+
+    act(() => result.current.mutate({ tasks: [a] }));
+    await waitFor(() => expect(http.sent).toHaveLength(1));
+    http.answer(json({ type: "about:blank", title: "Forbidden", status: 403, detail: "You are a viewer." }, 403));
+
+    await waitFor(() => expect(result.current.isError).toBe(true));
+    expect(titles(TODO)).toEqual(["a:todo:1"]);
+    expect(onError).toHaveBeenCalledOnce();
   });
 });

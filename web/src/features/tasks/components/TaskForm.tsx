@@ -1,4 +1,4 @@
-import { useId, useState, type SyntheticEvent } from "react";
+import { useEffect, useId, useRef, useState, type SyntheticEvent } from "react";
 import type { Priority, Status, Task, TaskCreate } from "../../../api/problem";
 import { Field } from "../../../components/Field";
 import { ReminderPicker } from "./ReminderPicker";
@@ -8,6 +8,7 @@ import { parseTags } from "../../../lib/validation";
 import { useClock } from "../../../lib/clock";
 import { fromZonedInput, toZonedInput } from "../../../lib/dates";
 import { PRIORITIES, PRIORITY_LABEL, STATUS_LABEL, STATUSES } from "../../../lib/format";
+import type { EditorValues } from "../draft";
 
 const TAG = /^[\p{L}\p{N}_][\p{L}\p{N}_ .\-/]*$/u;
 
@@ -19,6 +20,12 @@ interface Props {
   serverErrors?: Record<string, string>;
   onSubmit: (body: TaskCreate) => void;
   onCancel: () => void;
+  /** Values to start from instead of the task's (a draft kept through a sign-in). */
+  initial?: EditorValues | undefined;
+  /** Told of every change of the fields, and whether they differ from the task's. */
+  onValuesChange?: (values: EditorValues, changed: boolean) => void;
+  /** Why the last save failed (offline, a server error, the session ended): the text stays, Retry sends it again. */
+  saveError?: string | null;
 }
 
 /** "2026-12-04" and "09:00" as the editor's due value: the day alone, or the day and a time. */
@@ -81,24 +88,54 @@ function DueFields({ due, zone, onChange, error }: { due: string; zone: string; 
 }
 
 /** Create or edit a task. */
-export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, onCancel }: Props) {
+export function TaskForm({
+  task,
+  projectId,
+  busy,
+  serverErrors = {},
+  onSubmit,
+  onCancel,
+  initial,
+  onValuesChange,
+  saveError,
+}: Props) {
   const ids = useId();
   // Entered and shown in the profile's zone, whatever zone the browser runs in.
   const { zone } = useClock();
-  const [title, setTitle] = useState(task?.title ?? "");
-  const [description, setDescription] = useState(task?.description ?? "");
-  const [status, setStatus] = useState<Status>(task?.status ?? "todo");
-  const [priority, setPriority] = useState<Priority>(task?.priority ?? "medium");
-  // "2026-12-04" for a date-only task, "2026-12-04T09:00" (in the profile's zone) for a timed one.
-  const [due, setDue] = useState(task?.due_date ?? toZonedInput(task?.due_at ?? null, zone));
-  const [tags, setTags] = useState(task?.tags.join(", ") ?? "");
-  const [assignee, setAssignee] = useState(task?.assignee_id ?? "");
+  const [base] = useState<EditorValues>(() => ({
+    title: task?.title ?? "",
+    description: task?.description ?? "",
+    status: task?.status ?? "todo",
+    priority: task?.priority ?? "medium",
+    // "2026-12-04" for a date-only task, "2026-12-04T09:00" (in the profile's zone) for a timed one.
+    due: task?.due_date ?? toZonedInput(task?.due_at ?? null, zone),
+    tags: task?.tags.join(", ") ?? "",
+    assignee: task?.assignee_id ?? "",
+  }));
+  const start = initial ?? base;
+  const [title, setTitle] = useState(start.title);
+  const [description, setDescription] = useState(start.description);
+  const [status, setStatus] = useState<Status>(start.status);
+  const [priority, setPriority] = useState<Priority>(start.priority);
+  const [due, setDue] = useState(start.due);
+  const [tags, setTags] = useState(start.tags);
+  const [assignee, setAssignee] = useState(start.assignee);
   const [reminders, setReminders] = useState<number[] | null>(task?.reminder_offsets ?? null);
   const [repeat, setRepeat] = useState<string | null>(task?.recurrence ?? null);
   const project = task?.project_id ?? projectId;
   const members = useMembers(project ?? "", { enabled: !!project }).data?.members;
   const [errors, setErrors] = useState<Record<string, string>>({});
   const shown = { ...serverErrors, ...errors };
+  // Every change is reported (the editor keeps a draft and asks before discarding a change).
+  const report = useRef(onValuesChange);
+  useEffect(() => {
+    report.current = onValuesChange;
+  });
+  useEffect(() => {
+    const values: EditorValues = { title, description, status, priority, due, tags, assignee };
+    const changed = (Object.keys(values) as (keyof EditorValues)[]).some((k) => values[k] !== base[k]);
+    report.current?.(values, changed);
+  }, [title, description, status, priority, due, tags, assignee, base]);
 
   function submit(event: SyntheticEvent) {
     event.preventDefault();
@@ -218,6 +255,17 @@ export function TaskForm({ task, projectId, busy, serverErrors = {}, onSubmit, o
       </div>
       <ReminderPicker value={reminders} onChange={setReminders} error={shown.reminder_offsets} />
       <RecurrencePicker value={repeat} onChange={setRepeat} due={due} error={shown.recurrence} />
+      {saveError && (
+        <div
+          role="alert"
+          className="flex flex-wrap items-center justify-between gap-2 rounded-md border border-rose-300 bg-rose-50 p-3 text-sm text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100"
+        >
+          <span>Not saved: {saveError} Your text is still here.</span>
+          <button type="submit" className="btn-secondary" disabled={busy}>
+            Retry
+          </button>
+        </div>
+      )}
       <div className="flex justify-end gap-2 pt-2">
         <button type="button" className="btn-secondary" onClick={onCancel}>
           Cancel
