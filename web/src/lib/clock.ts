@@ -26,7 +26,9 @@ export function useClock(): Clock {
   }, [zone, now]);
   const ready = user !== undefined;
   // One locale for every date: the profile's choice, else the browser's English.
-  const chosen = user?.preferences.locale;
+  // (A profile from an older cache, or a test's, may lack its preferences.)
+  const preferences = user?.preferences;
+  const chosen = preferences?.locale;
   chooseLocale(chosen);
   const locale = appLocale();
   return useMemo(() => ({ zone, locale, today, ready }), [zone, locale, today, ready]);

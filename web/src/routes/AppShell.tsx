@@ -215,7 +215,6 @@ export default function AppShell() {
   );
 }
 
-function NewTaskButton() {
 /** The projects beside the page on a laptop; folded behind a "Projects" button on a phone, so the page starts near the top. */
 function Sidebar() {
   const wide = useMediaQuery("(min-width: 768px)");
@@ -247,6 +246,7 @@ function Sidebar() {
   );
 }
 
+function NewTaskButton() {
   const { openEditor } = useTaskDialogs();
   return (
     <button type="button" className="btn-primary" onClick={() => openEditor()}>

@@ -17,7 +17,7 @@ function project(id: string, name: string, overrides: Partial<Project> = {}): Pr
   return {
     id, name, colour: "#3b82f6", parent_id: null, is_inbox: false, role: "owner", position: 1, archived_at: null,
     open_tasks: 0, version: 1, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", ...overrides,
-  } as Project;
+  };
 }
 
 /** A DataTransfer stand-in (jsdom has none). */
@@ -69,7 +69,7 @@ describe("dragging a task onto a project", () => {
 describe("archived projects", () => {
   it("are listed from the sidebar, restored, or deleted after a second click", async () => {
     let archived = [project("a1", "Old garden", { archived_at: "2026-01-02T00:00:00Z" }), project("a2", "Move house", { archived_at: "2026-01-02T00:00:00Z" })];
-    const { sent } = renderScreen(<ProjectsNav />, async (request) => {
+    const { sent } = renderScreen(<ProjectsNav />, (request) => {
       const url = new URL(request.url);
       if (request.method === "PATCH") {
         const id = url.pathname.split("/").pop();

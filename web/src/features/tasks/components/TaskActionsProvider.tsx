@@ -10,7 +10,7 @@ import { conflictOf, useUpdateTask } from "../api/update-task";
 import { clearDraft, loadDraft, saveDraft, type EditorValues } from "../draft";
 import { reportRefusedChange, TaskDialogsContext, type Conflict, type TaskDialogs } from "../task-actions";
 import { ConflictDialog } from "./ConflictDialog";
-import { useOpenSubtasksQuestion } from "./OpenSubtasksDialog";
+import { openSubtasksOf, useOpenSubtasksQuestion } from "./OpenSubtasksDialog";
 import { Subtasks } from "./Subtasks";
 import { TaskForm } from "./TaskForm";
 
@@ -115,7 +115,7 @@ export function TaskActionsProvider({ children }: { children: ReactNode }) {
     },
     [userId, editor.task, editor.projectId, viewedProject],
   );
-  // "Complete the open subtasks too?": asked by one-click completion.
+  // "Complete the open subtasks too?": asked by one-click completion and by the editor's save.
   const subtasksQuestion = useOpenSubtasksQuestion();
   const askOpenSubtasks = subtasksQuestion.ask;
   const projects = useProjects().data;
@@ -164,24 +164,31 @@ export function TaskActionsProvider({ children }: { children: ReactNode }) {
       closeEditor();
       return;
     }
-    save_.mutate(
-      { task, patch },
-      {
-        onSuccess: () => {
-          closeEditor();
-          toast({ kind: "success", message: "Task saved" });
-        },
-        onError: (error) => {
-          const current = conflictOf(error);
-          if (current) {
-            // The conflict dialog holds the user's change and offers to apply it again.
+    const send = (patch: TaskUpdate) =>
+      save_.mutate(
+        { task, patch },
+        {
+          onSuccess: () => {
             closeEditor();
-            setConflict({ mine: patch, current });
-          } else if (error instanceof ApiError && error.status === 422) setEditorErrors(error.fieldErrors());
-          else setSaveError(describeError(error));
+            toast({ kind: "success", message: "Task saved" });
+          },
+          onError: (error) => {
+            const current = conflictOf(error);
+            const open = openSubtasksOf(error);
+            if (open !== null) {
+              void askOpenSubtasks(task, open).then((choice) => {
+                if (choice) send({ ...patch, open_subtasks: choice });
+              });
+            } else if (current) {
+              // The conflict dialog holds the user's change and offers to apply it again.
+              closeEditor();
+              setConflict({ mine: patch, current });
+            } else if (error instanceof ApiError && error.status === 422) setEditorErrors(error.fieldErrors());
+            else setSaveError(describeError(error));
+          },
         },
-      },
-    );
+      );
+    send(patch);
   }
 
   return (

@@ -112,11 +112,11 @@ export function TaskRow({
             </span>
           )}
           <TaskProgress task={task} />
+          <AssigneeBadge task={task} />
           <span className={`shrink-0 rounded px-1.5 py-0.5 font-medium sm:order-2 ${PRIORITY_CLASS[task.priority]}`}>
             {PRIORITY_LABEL[task.priority]}
           </span>
           {task.tags.slice(0, 3).map((tag) => (
-          <AssigneeBadge task={task} />
             <span key={tag} className="shrink-0 rounded bg-slate-100 px-1.5 py-0.5 text-slate-700 dark:bg-slate-800 dark:text-slate-300">
               #{tag}
             </span>
