@@ -106,10 +106,19 @@ async def revoked_sessions(engine: AsyncEngine) -> dict[uuid.UUID, Any]:
         return {row.id: row.revoked_at for row in rows}
 
 
-async def stored_tasks(engine: AsyncEngine) -> dict[str, tuple[int, list[str], set[str]]]:
-    """Every task: its version, its tags (the row's list) and its rows of the tag index."""
+async def trashed_tasks(engine: AsyncEngine) -> set[str]:
+    """The ids of the tasks in the trash (deleted, kept 30 days)."""
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(tasks.c.id, tasks.c.version, tasks.c.tags))).all()
+        rows = await conn.execute(select(tasks.c.id).where(tasks.c.deleted_at.is_not(None)))
+        return {str(row.id) for row in rows}
+
+
+async def stored_tasks(engine: AsyncEngine) -> dict[str, tuple[int, list[str], set[str]]]:
+    """Every task not in the trash: its version, its tags (the row's list) and its rows of the
+    tag index."""
+    async with engine.connect() as conn:
+        live = select(tasks.c.id, tasks.c.version, tasks.c.tags).where(tasks.c.deleted_at.is_(None))
+        rows = (await conn.execute(live)).all()
         indexed: dict[str, set[str]] = {}
         for task_id, tag in await conn.execute(select(task_tags.c.task_id, task_tags.c.tag)):
             indexed.setdefault(str(task_id), set()).add(tag)
@@ -239,6 +248,7 @@ async def test_backup_under_write_load_restores_into_an_empty_database(
             assert (version, tags) == (task["version"], task["tags"]), task
             assert indexed == set(task["tags"]), task
         assert not deleted & restored.keys(), "a task deleted before the backup came back"
+        assert deleted <= await trashed_tasks(restored_engine), "the trash was not restored"
         # One snapshot: no task is there without its tag rows (or with another version's).
         for task_id, (_, tags, indexed) in restored.items():
             assert set(tags) == indexed, task_id

@@ -53,6 +53,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The trash: deleted tasks of your projects, most recently deleted first
+         * @description A deleted task stays here, restorable, for 30 days; then it is deleted for good.
+         */
+        get: operations["list_trash_api_v1_tasks_trash_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/trash/{task_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a task from the trash, as it was */
+        post: operations["restore_task_api_v1_tasks_trash__task_id__restore_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/trash/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a task of the trash for good */
+        delete: operations["delete_forever_api_v1_tasks_trash__task_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task_id}": {
         parameters: {
             query?: never;
@@ -64,12 +118,86 @@ export interface paths {
         get: operations["read_task_api_v1_tasks__task_id__get"];
         put?: never;
         post?: never;
-        /** Delete a task */
+        /** Delete a task: it moves to the trash (restorable for 30 days) */
         delete: operations["delete_task_api_v1_tasks__task_id__delete"];
         options?: never;
         head?: never;
         /** Change some fields of a task (a new project_id moves it) */
         patch: operations["update_task_api_v1_tasks__task_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who changed what of a task, and when (newest first) */
+        get: operations["task_history_api_v1_tasks__task_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/subtasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task's subtasks, in their manual order
+         * @description Add one with `POST /tasks` and `parent_id`.
+         */
+        get: operations["list_subtasks_api_v1_tasks__task_id__subtasks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reorder a task among its siblings (right after or right before another)
+         * @description Siblings are the top-level tasks of its project, or the subtasks of its parent; a board column shows a status's tasks in this order. Moving a task where it already is changes nothing, so a retried move is harmless; concurrent moves are serialised.
+         */
+        post: operations["move_task_api_v1_tasks__task_id__move_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recurrence/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The next occurrences of a recurrence rule (what completing each task would make) */
+        get: operations["preview_recurrence_api_v1_recurrence_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects": {
@@ -160,6 +288,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The comments on a task, oldest first (newest last) */
+        get: operations["list_comments_api_v1_tasks__task_id__comments_get"];
+        put?: never;
+        /** Comment on a task (editors and owners of its project) */
+        post: operations["add_comment_api_v1_tasks__task_id__comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete your own comment */
+        delete: operations["delete_comment_api_v1_tasks__task_id__comments__comment_id__delete"];
+        options?: never;
+        head?: never;
+        /** Edit your own comment */
+        patch: operations["edit_comment_api_v1_tasks__task_id__comments__comment_id__patch"];
         trace?: never;
     };
     "/api/v1/auth/register": {
@@ -683,6 +847,59 @@ export interface components {
              */
             status: "todo" | "in_progress" | "done";
         };
+        /** CommentIn */
+        CommentIn: {
+            /**
+             * Body
+             * @description Plain text (links are shown as links): 1 to 5000 characters.
+             */
+            body: string;
+        };
+        /** CommentOut */
+        CommentOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+            /**
+             * Author Id
+             * @description Null once the author's account is deleted.
+             */
+            author_id: string | null;
+            /** Author Name */
+            author_name: string;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Edited At
+             * @description When the author last edited it.
+             */
+            edited_at: string | null;
+        };
+        /** CommentPage */
+        CommentPage: {
+            /**
+             * Items
+             * @description Oldest first (newest last).
+             */
+            items: components["schemas"]["CommentOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null at the end.
+             */
+            next_cursor: string | null;
+        };
         /** DayCount */
         DayCount: {
             /**
@@ -767,6 +984,54 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * HistoryEntry
+         * @description One field of one change: who changed it, from what to what, when.
+         */
+        HistoryEntry: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * User Id
+             * @description Who changed it; null once their account is gone.
+             */
+            user_id: string | null;
+            /** User Name */
+            user_name: string;
+            /**
+             * Field
+             * @enum {string}
+             */
+            field: "title" | "status" | "priority" | "due_at" | "due_date" | "assignee_id" | "project_id" | "description" | "tags";
+            /**
+             * Old Value
+             * @description As text: a status or priority name, an RFC 3339 instant, a date, a user or project id, tags joined by `, `; null when empty, and always for `description`.
+             */
+            old_value: string | null;
+            /** New Value */
+            new_value: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** HistoryPage */
+        HistoryPage: {
+            /**
+             * Items
+             * @description Newest first.
+             */
+            items: components["schemas"]["HistoryEntry"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null at the end.
+             */
+            next_cursor: string | null;
+        };
         /** InvitationOut */
         InvitationOut: {
             /**
@@ -849,6 +1114,18 @@ export interface components {
              */
             invitations: components["schemas"]["InvitationOut"][];
         };
+        /**
+         * MoveTask
+         * @description Where a task goes among its siblings: right after ``after_id`` or right before
+         *     ``before_id`` (give one; both must be siblings: top-level tasks of the same project, or
+         *     subtasks of the same parent).
+         */
+        MoveTask: {
+            /** After Id */
+            after_id?: string | null;
+            /** Before Id */
+            before_id?: string | null;
+        };
         /** NotificationOut */
         NotificationOut: {
             /**
@@ -884,6 +1161,19 @@ export interface components {
              * @description Pass as `cursor` for the next page; null at the end.
              */
             next_cursor: string | null;
+        };
+        /** Occurrence */
+        Occurrence: {
+            /**
+             * Due At
+             * @description The due time, in UTC; null for a date.
+             */
+            due_at: string | null;
+            /**
+             * Due Date
+             * @description The due date of a date-only series, else null.
+             */
+            due_date: string | null;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -925,6 +1215,12 @@ export interface components {
              */
             task_view?: "list" | "board";
             /**
+             * Locale
+             * @default auto
+             * @enum {string}
+             */
+            locale?: "auto" | "en-GB" | "en-US" | "en-AU" | "en-CA" | "en-IE" | "en-IN" | "en-NZ" | "en-ZA";
+            /**
              * Default Sort
              * @default -created_at
              * @enum {string}
@@ -951,6 +1247,8 @@ export interface components {
             theme?: ("system" | "light" | "dark") | null;
             /** Task View */
             task_view?: ("list" | "board") | null;
+            /** Locale */
+            locale?: ("auto" | "en-GB" | "en-US" | "en-AU" | "en-CA" | "en-IE" | "en-IN" | "en-NZ" | "en-ZA") | null;
             /** Default Sort */
             default_sort?: ("created_at" | "-created_at" | "updated_at" | "-updated_at" | "due_at" | "-due_at" | "priority" | "-priority" | "title" | "-title") | null;
             /** Week Start */
@@ -1097,6 +1395,21 @@ export interface components {
              */
             replicas?: components["schemas"]["ReplicaReadiness"][] | null;
         };
+        /** RecurrencePreview */
+        RecurrencePreview: {
+            /**
+             * Rule
+             * @description The rule as a task would store it (UNTIL normalised).
+             */
+            rule: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * Occurrences
+             * @description The start first; fewer than asked once COUNT or UNTIL ends the series.
+             */
+            occurrences: components["schemas"]["Occurrence"][];
+        };
         /** RegisterIn */
         RegisterIn: {
             /**
@@ -1108,6 +1421,8 @@ export interface components {
             password: string;
             /** Name */
             name: string;
+            /** Timezone */
+            timezone?: string | null;
         };
         /**
          * ReplicaReadiness
@@ -1136,6 +1451,14 @@ export interface components {
              */
             in_use: boolean;
         };
+        /** SubtaskList */
+        SubtaskList: {
+            /**
+             * Items
+             * @description The subtasks, in their manual order.
+             */
+            items: components["schemas"]["TaskOut"][];
+        };
         /** TaskCreate */
         TaskCreate: {
             /**
@@ -1148,6 +1471,11 @@ export interface components {
              * @description A member of the project.
              */
             assignee_id?: string | null;
+            /**
+             * Parent Id
+             * @description Makes it a subtask of this task (one you may change, not itself a subtask); it goes into the parent's project, so `project_id` may be left out.
+             */
+            parent_id?: string | null;
             /** Title */
             title: string;
             /** Description */
@@ -1166,8 +1494,17 @@ export interface components {
             priority?: "low" | "medium" | "high" | "urgent";
             /** Due At */
             due_at?: string | null;
+            /** Due Date */
+            due_date?: string | null;
             /** Tags */
             tags?: string[];
+            /** Recurrence */
+            recurrence?: string | null;
+            /**
+             * Reminder Offsets
+             * @description Reminders before the due time; null: the owner's preference.
+             */
+            reminder_offsets?: number[] | null;
         };
         /** TaskOut */
         TaskOut: {
@@ -1181,6 +1518,26 @@ export interface components {
              * Format: uuid
              */
             project_id: string;
+            /**
+             * Parent Id
+             * @description The parent task of a subtask, else null.
+             */
+            parent_id: string | null;
+            /**
+             * Position
+             * @description Manual-order key among its siblings (the project's top-level tasks, or the parent's subtasks), compared byte by byte; change it with `POST /tasks/{id}/move`.
+             */
+            position: string;
+            /**
+             * Subtasks Total
+             * @description How many subtasks it has.
+             */
+            subtasks_total: number;
+            /**
+             * Subtasks Done
+             * @description How many of them are done.
+             */
+            subtasks_done: number;
             /** Assignee Id */
             assignee_id: string | null;
             /** Title */
@@ -1197,12 +1554,30 @@ export interface components {
              * @enum {string}
              */
             priority: "low" | "medium" | "high" | "urgent";
-            /** Due At */
+            /**
+             * Due At
+             * @description The due time; null for a date-only task.
+             */
             due_at: string | null;
+            /**
+             * Due Date
+             * @description A date-only task's due date (a day in its owner's time zone), else null.
+             */
+            due_date: string | null;
             /** Completed At */
             completed_at: string | null;
             /** Tags */
             tags: string[];
+            /**
+             * Recurrence
+             * @description The RRULE the task repeats by (completing it makes the next), else null.
+             */
+            recurrence: string | null;
+            /**
+             * Reminder Offsets
+             * @description Minutes before the due time a reminder fires; null: the owner's preference.
+             */
+            reminder_offsets: number[] | null;
             /** Version */
             version: number;
             /**
@@ -1215,6 +1590,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Comment Count
+             * @description How many comments the task has.
+             */
+            comment_count: number;
         };
         /** TaskPage */
         TaskPage: {
@@ -1253,7 +1633,9 @@ export interface components {
         /**
          * TaskUpdate
          * @description Only the fields sent change; ``null`` clears ``description``, ``due_at`` and
-         *     ``assignee_id``. A new ``project_id`` moves the task (you must edit or own both projects);
+         *     ``assignee_id`` (``null`` for ``due_at`` or ``due_date`` clears the due date, with or
+         *     without a time; ``due_at`` makes a date-only task timed, ``due_date`` a timed one
+         *     date-only). A new ``project_id`` moves the task (you must edit or own both projects);
          *     an assignee who is not a member of the new project is unassigned.
          */
         TaskUpdate: {
@@ -1271,8 +1653,19 @@ export interface components {
             priority?: ("low" | "medium" | "high" | "urgent") | null;
             /** Due At */
             due_at?: string | null;
+            /** Due Date */
+            due_date?: string | null;
             /** Tags */
             tags?: string[] | null;
+            /** Recurrence */
+            recurrence?: string | null;
+            /**
+             * Open Subtasks
+             * @description When `status` becomes `done` and the task has open subtasks: `complete` completes them too, `keep` leaves them open; without it that is a 409 `open-subtasks` problem giving their number in `open_subtasks`.
+             */
+            open_subtasks?: ("complete" | "keep") | null;
+            /** Reminder Offsets */
+            reminder_offsets?: number[] | null;
         };
         /** TokenOut */
         TokenOut: {
@@ -1289,6 +1682,118 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
+        };
+        /** TrashPage */
+        TrashPage: {
+            /** Items */
+            items: components["schemas"]["TrashedTaskOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null at the end.
+             */
+            next_cursor: string | null;
+        };
+        /** TrashedTaskOut */
+        TrashedTaskOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Parent Id
+             * @description The parent task of a subtask, else null.
+             */
+            parent_id: string | null;
+            /**
+             * Position
+             * @description Manual-order key among its siblings (the project's top-level tasks, or the parent's subtasks), compared byte by byte; change it with `POST /tasks/{id}/move`.
+             */
+            position: string;
+            /**
+             * Subtasks Total
+             * @description How many subtasks it has.
+             */
+            subtasks_total: number;
+            /**
+             * Subtasks Done
+             * @description How many of them are done.
+             */
+            subtasks_done: number;
+            /** Assignee Id */
+            assignee_id: string | null;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "todo" | "in_progress" | "done";
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "low" | "medium" | "high" | "urgent";
+            /**
+             * Due At
+             * @description The due time; null for a date-only task.
+             */
+            due_at: string | null;
+            /**
+             * Due Date
+             * @description A date-only task's due date (a day in its owner's time zone), else null.
+             */
+            due_date: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Tags */
+            tags: string[];
+            /**
+             * Recurrence
+             * @description The RRULE the task repeats by (completing it makes the next), else null.
+             */
+            recurrence: string | null;
+            /**
+             * Reminder Offsets
+             * @description Minutes before the due time a reminder fires; null: the owner's preference.
+             */
+            reminder_offsets: number[] | null;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Comment Count
+             * @description How many comments the task has.
+             */
+            comment_count: number;
+            /**
+             * Deleted At
+             * Format: date-time
+             * @description When it went to the trash.
+             */
+            deleted_at: string;
+            /**
+             * Purge At
+             * Format: date-time
+             * @description When it is deleted for good (30 days later).
+             */
+            purge_at: string;
         };
         /** UnreadCount */
         UnreadCount: {
@@ -1368,7 +1873,7 @@ export interface operations {
                 status?: ("todo" | "in_progress" | "done")[];
                 priority?: ("low" | "medium" | "high" | "urgent")[];
                 tag?: string[];
-                /** @description Due strictly before this instant. */
+                /** @description Due strictly before this instant (a date-only task at the end of its day in its owner's time zone). */
                 due_before?: string | null;
                 /** @description Due at or after this instant. */
                 due_after?: string | null;
@@ -1376,8 +1881,10 @@ export interface operations {
                 overdue?: boolean | null;
                 /** @description Every word must start a word of the title or description. */
                 q?: string | null;
+                /** @description `true`: only tasks that are not subtasks (their parents show progress). */
+                top_level?: boolean | null;
                 /** @description Field, `-` in front for descending. Undated tasks sort last. */
-                sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "due_at" | "-due_at" | "priority" | "-priority" | "title" | "-title";
+                sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "due_at" | "-due_at" | "priority" | "-priority" | "title" | "-title" | "position";
                 /** @description Page size (default 20, at most 100). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
@@ -1735,6 +2242,246 @@ export interface operations {
             };
         };
     };
+    list_trash_api_v1_tasks_trash_get: {
+        parameters: {
+            query?: {
+                /** @description Page size (default 20, at most 100). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restore_task_api_v1_tasks_trash__task_id__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Version of the task */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_forever_api_v1_tasks_trash__task_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     read_task_api_v1_tasks__task_id__get: {
         parameters: {
             query?: never;
@@ -1973,6 +2720,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Precondition Failed */
             412: {
                 headers: {
@@ -2001,6 +2757,355 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    task_history_api_v1_tasks__task_id__history_get: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size (default 20, at most 100). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_subtasks_api_v1_tasks__task_id__subtasks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubtaskList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    move_task_api_v1_tasks__task_id__move_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveTask"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Version of the task */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_recurrence_api_v1_recurrence_preview_get: {
+        parameters: {
+            query: {
+                /** @description An RRULE, as a task's `recurrence`. */
+                rule: string;
+                /** @description The first due: a local date and time (2026-12-07T09:00), an instant with its offset (read in `tz`), or a date (2026-12-07) for a date-only task. */
+                start: string;
+                /** @description An IANA zone; none: your profile's. */
+                tz?: string | null;
+                /** @description How many (at most 50). */
+                count?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecurrencePreview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2963,6 +4068,404 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_comments_api_v1_tasks__task_id__comments_get: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size (default 20, at most 100). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_comment_api_v1_tasks__task_id__comments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_comment_api_v1_tasks__task_id__comments__comment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                comment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    edit_comment_api_v1_tasks__task_id__comments__comment_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+                comment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4810,7 +6313,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events: `id`, `event` (task.created, task.updated, task.completed, task.reopened, task.deleted, notification.created) and `data` (JSON), with `: keep-alive` comments in between. */
+            /** @description Server-Sent Events: `id`, `event` (task.created, task.updated, task.completed, task.reopened, task.deleted (to the trash), task.restored, task.purged (deleted for good), notification.created) and `data` (JSON), with `: keep-alive` comments in between. A project's members also get task.moved (a task left the project) and its project.* events (updated, archived, restored, deleted, member_added, member_updated, member_removed). */
             200: {
                 headers: {
                     [name: string]: unknown;
