@@ -64,7 +64,10 @@ async def _owner(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
                 role="user",
                 is_active=True,
                 timezone="Europe/Berlin",
-                preferences={"theme": "dark", "nested": {"n": [1, 2]}},
+                preferences={
+                    "theme": "dark",
+                    "reminder_offsets": [15, 60],
+                },  # a valid profile: it stays
                 created_at=now,
                 updated_at=now,
             )
@@ -158,7 +161,7 @@ async def test_every_column_type_converts_both_ways(db: Database) -> None:
     assert (row.priority, row.description, row.version) == (4, "ümlaut", 1)
     assert row._mapping["title"] == "task 0" == row[list(row._fields).index("title")]
     assert person.is_active is True
-    assert person.preferences == {"theme": "dark", "nested": {"n": [1, 2]}}
+    assert person.preferences == {"theme": "dark", "reminder_offsets": [15, 60]}
 
 
 async def test_a_unique_violation_is_an_integrity_error_with_the_databases_code(

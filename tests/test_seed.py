@@ -72,9 +72,21 @@ async def test_seed_loads_users_and_tasks_that_work_through_the_api(
 
 
 def _indexes(sync_conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Each table's reflected indexes, comparable: a partial index's condition as its text."""
     inspector = inspect(sync_conn)
     return {
-        table: sorted(inspector.get_indexes(table), key=lambda index: str(index["name"]))
+        table: sorted(
+            (
+                {
+                    **index,
+                    "dialect_options": {
+                        k: str(v) for k, v in index.get("dialect_options", {}).items()
+                    },
+                }
+                for index in inspector.get_indexes(table)
+            ),
+            key=lambda index: str(index["name"]),
+        )
         for table in ("tasks", "task_tags")
     }
 
