@@ -642,6 +642,7 @@ class Pool:
         self._idle: collections.deque[_Pooled] = collections.deque()
         self._open = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._all: set[_Pooled] = set()  # every open connection, idle or in use
         #: Called with the seconds a checkout that found no idle connection took (metrics).
         self.on_wait: Callable[[float], None] | None = None
 
@@ -668,7 +669,9 @@ class Pool:
             if self._open < self.capacity:
                 self._open += 1
                 try:
-                    return _Pooled(await self.driver.connect(self.autocommit))
+                    pooled = _Pooled(await self.driver.connect(self.autocommit))
+                    self._all.add(pooled)
+                    return pooled
                 except Exception as error:
                     self._open -= 1
                     self._wake()
@@ -733,6 +736,7 @@ class Pool:
 
     def _discard(self, pooled: _Pooled) -> None:
         self._open -= 1
+        self._all.discard(pooled)
         try:
             self.driver.terminate(pooled.raw)
         except Exception:  # already gone
@@ -746,13 +750,18 @@ class Pool:
                 return
 
     async def dispose(self) -> None:
+        """Close every connection: the idle ones cleanly; one still in use (a request that
+        outlived the process's shutdown) is cut off."""
         while self._idle:
             pooled = self._idle.pop()
             self._open -= 1
+            self._all.discard(pooled)
             try:
                 await self.driver.close(pooled.raw)
             except Exception:
                 self.driver.terminate(pooled.raw)
+        for pooled in list(self._all):
+            self._discard(pooled)
 
 
 # --- the executor and its connection ------------------------------------------------------------
