@@ -6,7 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict, cast, get_args
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -39,6 +39,7 @@ from tasklane.tasks.schemas import (
     STATUSES,
     BulkDelete,
     BulkSetStatus,
+    HistoryField,
     MoveTask,
     SortField,
     TaskCreate,
@@ -936,17 +937,7 @@ async def hand_over(
 # --- the history of changes ---------------------------------------------------------------------
 
 #: The fields whose changes the history keeps (a description's values are not copied).
-HISTORY_FIELDS = (
-    "title",
-    "status",
-    "priority",
-    "due_at",
-    "due_date",
-    "assignee_id",
-    "project_id",
-    "description",
-    "tags",
-)
+HISTORY_FIELDS: tuple[str, ...] = get_args(HistoryField)
 
 
 def _history_text(name: str, value: Any) -> str | None:
