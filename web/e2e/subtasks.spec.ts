@@ -45,8 +45,10 @@ test("add subtasks, reorder them, and see the parent's progress", async ({ page,
   await expect(items.first()).toContainText("Clean the oven");
 
   // From the keyboard: Space picks "Book a van" up, ↑ moves it, Space drops it.
-  await dialog.getByRole("button", { name: /^Reorder “Book a van”/ }).focus();
+  const van = dialog.getByRole("button", { name: /^Reorder “Book a van”/ });
+  await van.focus();
   await page.keyboard.press("Space");
+  await expect(van).toHaveAttribute("aria-pressed", "true"); // picked up before it moves
   await page.keyboard.press("ArrowUp");
   await page.keyboard.press("Space");
   await expect.poll(() => subtasksOf(api, parent.id)).toEqual(["Clean the oven", "Book a van", "Pack books"]);
