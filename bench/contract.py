@@ -11,9 +11,33 @@ from bench.config import PAGE_LIMIT, SEARCH_TERMS, SERVERS
 from bench.data import User
 from tasklane.seed import SEED_PASSWORD
 
+#: Task fields the floor does not serve yet (subtasks and order, recurrence, date-only dues,
+#: reminders, comments: issue 14 and 15 work); compared once the floor implements them.
+FLOOR_MISSING = frozenset(
+    (
+        "parent_id",
+        "position",
+        "subtasks_total",
+        "subtasks_done",
+        "due_date",
+        "recurrence",
+        "reminder_offsets",
+        "comment_count",
+    )
+)
+
+
+def _common(body: Any) -> Any:
+    """``body`` without the fields only Tasklane serves, at any depth."""
+    if isinstance(body, dict):
+        return {k: _common(v) for k, v in body.items() if k not in FLOOR_MISSING}
+    if isinstance(body, list):
+        return [_common(v) for v in body]
+    return body
+
 
 def _strip_volatile(task: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in task.items() if k not in ("id", "created_at", "updated_at")}
+    return {k: v for k, v in _common(task).items() if k not in ("id", "created_at", "updated_at")}
 
 
 def check_contract(urls: dict[str, str], users: list[User], page: int) -> list[str]:
@@ -29,7 +53,7 @@ def check_contract(urls: dict[str, str], users: list[User], page: int) -> list[s
         if a.status_code != status or b.status_code != status:
             problems.append(f"{what}: status {a.status_code} / {b.status_code}, want {status}")
             return
-        if a.json() != b.json():
+        if _common(a.json()) != _common(b.json()):
             problems.append(f"{what}: bodies differ:\n  {a.text[:400]}\n  {b.text[:400]}")
         for name in ("etag", "content-type", "www-authenticate"):
             if a.headers.get(name) != b.headers.get(name):
@@ -85,7 +109,7 @@ def check_contract(urls: dict[str, str], users: list[User], page: int) -> list[s
             a, b = (created[n].json() for n in SERVERS)
             a_keep = {k: v for k, v in _strip_volatile(a).items() if k != "completed_at"}
             b_keep = {k: v for k, v in _strip_volatile(b).items() if k != "completed_at"}
-            if a_keep != b_keep or sorted(a) != sorted(b):
+            if a_keep != b_keep or sorted(_common(a)) != sorted(_common(b)):
                 problems.append(f"create: bodies differ:\n  {a}\n  {b}")
             # Each server updates the task the other created (same rows, same rules).
             for writer, owner in (("floor", "tasklane"), ("tasklane", "floor")):
