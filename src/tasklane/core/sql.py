@@ -283,7 +283,8 @@ class Compiler:
         """The compiled form of ``statement`` and the values SQLAlchemy extracted from it. The
         names of ``params`` take part, as in SQLAlchemy: an INSERT without ``values()`` gets
         its columns from them."""
-        columns = tuple(sorted(params)) if params else ()
+        # The names given only shape an INSERT or UPDATE (its columns); a SELECT needs no sort.
+        columns = tuple(sorted(params)) if params and statement.is_dml else ()
         key = statement._generate_cache_key()
         if key is None:  # not cacheable (a textual statement with values in it): compile each time
             return Plan(self._compile(statement, None, columns, many), self.dialect), None
